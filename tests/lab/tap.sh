@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by every lab test script (tests/lab/t/*.sh, tests/lab/solo/*.sh).
+# Scripts run as root inside the lab VM, in the build tree, and print one
+# result a line: "ok - what" or "not ok - what", "# ..." for diagnostics.
+# The runner numbers the results and prefixes the kernel; a script's non-zero
+# exit status or a timeout counts as one more failure.
+#
+# Environment: LAB_KERNEL (uname -r of the guest), NSV_BUILDDIR, NSV_SRCDIR,
+# PATH starting with the build tree's tool directories.
+
+set -u
+
+TAP_FAILED=0
+LAB_TMP=$(mktemp -d /tmp/lab.XXXXXX)
+LAB_NETNS=()
+LAB_PIDS=()
+
+# ok COND-EXIT-STATUS DESCRIPTION: report the status of the last command.
+# Usage: cmp a b; ok $? "a equals b"
+ok() {
+	local rc=$1
+	shift
+	if [ "$rc" -eq 0 ]; then
+		echo "ok - $*"
+	else
+		echo "not ok - $*"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+	return "$rc"
+}
+
+# check DESCRIPTION -- COMMAND...: run COMMAND, report whether it succeeded.
+check() {
+	local desc=$1
+	shift
+	[ "${1:-}" = "--" ] && shift
+	"$@"
+	ok $? "$desc"
+}
+
+# is GOT WANT DESCRIPTION: string equality, with a diagnostic on mismatch.
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		diag "got:  $(printf %q "$1")"
+		diag "want: $(printf %q "$2")"
+		ok 1 "$3"
+	fi
+}
+
+# like GOT REGEX DESCRIPTION: extended-regex match.
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		diag "got:  $(printf %q "$1")"
+		diag "want: /$2/"
+		ok 1 "$3"
+	fi
+}
+
+skip() {
+	echo "ok - $* # SKIP"
+}
+
+diag() {
+	printf '# %s\n' "$*"
+}
+
+# Load kernel modules; a failure is reported as a test failure.
+need_modules() {
+	local m
+	for m in "$@"; do
+		modprobe "$m" 2>"$LAB_TMP/modprobe.err" ||
+			ok 1 "modprobe $m: $(cat "$LAB_TMP/modprobe.err")" || return 1
+	done
+}
+
+# The kernel's major.minor as a comparable number: 6.12 -> 612, 7.3 -> 703.
+kernel_num() {
+	local maj min
+	IFS=. read -r maj min _ <<<"$LAB_KERNEL"
+	echo $((maj * 100 + min))
+}
+
+# new_netns NAME: a throw-away network namespace with lo up, deleted at exit.
+new_netns() {
+	ip netns add "$1" && ip -n "$1" link set lo up && LAB_NETNS+=("$1")
+}
+
+# bg COMMAND...: start COMMAND in the background, killed at exit; sets BG_PID.
+bg() {
+	"$@" &
+	BG_PID=$!
+	LAB_PIDS+=("$BG_PID")
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" 2>/dev/null; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# A vsock listener is ready when sock_diag lists it (ss from iproute2).
+wait_vsock_listen() {
+	wait_for "${2:-20}" sh -c "ss --vsock -lnH 2>/dev/null | grep -q ':$1 '"
+}
+
+lab_cleanup() {
+	local p n
+	for p in "${LAB_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${LAB_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for n in "${LAB_NETNS[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf "$LAB_TMP"
+}
+trap lab_cleanup EXIT
+
+# done_testing: the last line of every script; exit status = failures seen.
+done_testing() {
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}
