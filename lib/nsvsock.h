@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <getopt.h>
 
 /*
  * Conventions: every function returns 0 or a count on success and -errno on
@@ -220,6 +222,115 @@ int nsv_virtio_type_lookup(const char *name);
  */
 int nsv_virtio_flags_format(unsigned int op, unsigned int type, uint32_t flags,
 			    char *buf, size_t len);
+
+/* ------------------------------------------------------ network namespaces */
+
+struct nsv_netns_info {
+	uint64_t ino;	 /* the namespace's nsfs inode: its identity */
+	int pid;	 /* a process inside, 0 if none was seen */
+	char name[256];	 /* ip-netns name, "" if it has none */
+	char path[4096]; /* a path that opens it */
+};
+
+/**
+ * nsv_netns_path - where a namespace named by the user lives
+ * @spec: an ip-netns NAME (/run/netns/NAME), a PATH (contains '/'), or a PID
+ *
+ * A name in /run/netns wins over a pid of the same digits. Returns 0,
+ * -EINVAL or -ENAMETOOLONG.
+ */
+int nsv_netns_path(const char *spec, char *buf, size_t len);
+
+/** nsv_netns_open - open a namespace by spec; returns an O_CLOEXEC fd or -errno */
+int nsv_netns_open(const char *spec);
+
+/** nsv_netns_enter - move the calling thread into the namespace @fd */
+int nsv_netns_enter(int fd);
+
+/** nsv_netns_enter_spec - nsv_netns_open() then nsv_netns_enter() */
+int nsv_netns_enter_spec(const char *spec);
+
+/** nsv_netns_ino - the namespace identity (nsfs inode) of @fd */
+int nsv_netns_ino(int fd, uint64_t *ino);
+
+/**
+ * nsv_netns_list - every namespace this process can reach
+ *
+ * Our own first, then /run/netns/ *, then /proc/ * /ns/net; deduplicated by
+ * inode, with a name and a pid where one is known. *@out is malloc'ed
+ * (free() it). Returns the count or -errno.
+ */
+int nsv_netns_list(struct nsv_netns_info **out);
+
+/* ------------------------------------------------------ command-line tables */
+
+/* One row of a tool's option table; a zeroed row ends it. */
+struct nsv_opt {
+	const char *name; /* long name, or NULL */
+	int val;	  /* short option character, or an id >= 256 */
+	int has_arg;	  /* no_argument, required_argument, optional_argument */
+	const char *arg;  /* placeholder in --help, e.g. "SECS" */
+	const char *help; /* one line; NULL hides the option */
+};
+
+struct nsv_getopt {
+	struct option *longopts;
+	char *shortopts;
+};
+
+/** nsv_getopt_init - build getopt_long() tables from @opts; -ENOMEM */
+int nsv_getopt_init(struct nsv_getopt *g, const struct nsv_opt *opts);
+void nsv_getopt_free(struct nsv_getopt *g);
+
+/** nsv_help_print - one aligned line per visible option; 0 or -EIO */
+int nsv_help_print(FILE *f, const struct nsv_opt *opts);
+
+/* --------------------------------------------------------------------- JSON */
+
+#define NSV_JSON_MAX_DEPTH 16
+
+/* A streaming writer: each top-level value ends with a newline (NDJSON). */
+struct nsv_json {
+	FILE *f;
+	int depth;
+	bool pretty;
+	bool first[NSV_JSON_MAX_DEPTH];
+};
+
+void nsv_json_init(struct nsv_json *j, FILE *f, bool pretty);
+/* @key is the member name inside an object, NULL inside an array or at top. */
+int nsv_json_obj_begin(struct nsv_json *j, const char *key);
+int nsv_json_obj_end(struct nsv_json *j);
+int nsv_json_arr_begin(struct nsv_json *j, const char *key);
+int nsv_json_arr_end(struct nsv_json *j);
+int nsv_json_str(struct nsv_json *j, const char *key, const char *v);
+int nsv_json_strn(struct nsv_json *j, const char *key, const char *v,
+		  size_t len);
+int nsv_json_u64(struct nsv_json *j, const char *key, uint64_t v);
+int nsv_json_i64(struct nsv_json *j, const char *key, int64_t v);
+int nsv_json_double(struct nsv_json *j, const char *key, double v);
+int nsv_json_bool(struct nsv_json *j, const char *key, bool v);
+int nsv_json_null(struct nsv_json *j, const char *key);
+/** nsv_json_escape - write @len bytes as a JSON string (quotes included) */
+int nsv_json_escape(FILE *f, const char *s, size_t len);
+
+/* ========================================================================
+ * vncat: sockets, connect/listen, relays, hybrid vsock (lib/sock.c, ...)
+ * ======================================================================== */
+
+/* (end of the vncat section) */
+
+/* ========================================================================
+ * vsockstat: sock_diag dumps, record/replay, socket tables (lib/diag.c, ...)
+ * ======================================================================== */
+
+/* (end of the vsockstat section) */
+
+/* ========================================================================
+ * vsockdump: capture, pcap, flows, filters, printers (lib/capture.c, ...)
+ * ======================================================================== */
+
+/* (end of the vsockdump section) */
 
 /* Little-endian loads that do not care about alignment. */
 static inline uint16_t nsv_le16(const uint8_t *p)

@@ -89,9 +89,10 @@ new_netns() {
 	ip netns add "$1" && ip -n "$1" link set lo up && LAB_NETNS+=("$1")
 }
 
-# bg COMMAND...: start COMMAND in the background, killed at exit; sets BG_PID.
+# bg COMMAND...: start COMMAND in the background in a process group of its
+# own, so that it and all its children are killed at exit; sets BG_PID.
 bg() {
-	"$@" &
+	setsid "$@" &
 	BG_PID=$!
 	LAB_PIDS+=("$BG_PID")
 }
@@ -114,7 +115,7 @@ wait_vsock_listen() {
 lab_cleanup() {
 	local p n
 	for p in "${LAB_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
+		kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null
 	done
 	for p in "${LAB_PIDS[@]}"; do
 		wait "$p" 2>/dev/null

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests: the JSON writer, option tables and netns specs. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "nsvsock.h"
+#include "tap.h"
+
+static char *buf;
+static size_t len;
+
+static FILE *mem(void)
+{
+	free(buf);
+	buf = NULL;
+	return open_memstream(&buf, &len);
+}
+
+static void test_json(void)
+{
+	struct nsv_json j;
+	FILE *f = mem();
+
+	nsv_json_init(&j, f, false);
+	nsv_json_obj_begin(&j, NULL);
+	nsv_json_str(&j, "s", "a\"b\\c\n\x01\xff");
+	nsv_json_u64(&j, "u", 18446744073709551615ULL);
+	nsv_json_i64(&j, "i", -5);
+	nsv_json_bool(&j, "t", true);
+	nsv_json_null(&j, "n");
+	nsv_json_arr_begin(&j, "a");
+	nsv_json_u64(&j, NULL, 1);
+	nsv_json_obj_begin(&j, NULL);
+	nsv_json_obj_end(&j);
+	nsv_json_arr_end(&j);
+	nsv_json_arr_begin(&j, "e");
+	nsv_json_arr_end(&j);
+	nsv_json_double(&j, "d", 0.5);
+	nsv_json_obj_end(&j);
+	nsv_json_obj_begin(&j, NULL);
+	nsv_json_obj_end(&j);
+	fclose(f);
+	tap_is_str(buf,
+		   "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\",\"u\":18446744073709551615,"
+		   "\"i\":-5,\"t\":true,\"n\":null,\"a\":[1,{}],\"e\":[],\"d\":0.5}\n"
+		   "{}\n",
+		   "compact JSON: escapes, numbers, nesting, one value a line");
+
+	f = mem();
+	nsv_json_init(&j, f, true);
+	nsv_json_obj_begin(&j, NULL);
+	nsv_json_arr_begin(&j, "x");
+	nsv_json_u64(&j, NULL, 1);
+	nsv_json_u64(&j, NULL, 2);
+	nsv_json_arr_end(&j);
+	nsv_json_obj_end(&j);
+	fclose(f);
+	tap_is_str(buf, "{\n  \"x\": [\n    1,\n    2\n  ]\n}\n",
+		   "pretty JSON is indented by two");
+
+	f = mem();
+	nsv_json_init(&j, f, false);
+	tap_is_int(nsv_json_obj_end(&j), -EINVAL,
+		   "closing more than was opened is -EINVAL");
+	{
+		int i, r = 0;
+
+		for (i = 0; i < NSV_JSON_MAX_DEPTH + 2 && r == 0; i++)
+			r = nsv_json_arr_begin(&j, NULL);
+		tap_is_int(r, -E2BIG, "nesting deeper than %d is -E2BIG",
+			   NSV_JSON_MAX_DEPTH);
+	}
+	fclose(f);
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_json_double(&j, NULL, 0.0 / 0.0);
+	fclose(f);
+	tap_is_str(buf, "null", "NaN is written as null");
+}
+
+static const struct nsv_opt opts[] = {
+	{ "listen", 'l', no_argument, NULL, "listen" },
+	{ "wait", 'w', required_argument, "SECS", "connect timeout" },
+	{ "color", 'C', optional_argument, "WHEN", "colours" },
+	{ "retry", 256, required_argument, "SECS", "retry" },
+	{ "hidden", 257, no_argument, NULL, NULL },
+	{ 0 },
+};
+
+static void test_cli(void)
+{
+	struct nsv_getopt g;
+	FILE *f;
+
+	tap_is_int(nsv_getopt_init(&g, opts), 0, "option table builds");
+	tap_is_str(g.shortopts, "+lw:C::", "short options string");
+	tap_ok(g.longopts[3].val == 256 && !strcmp(g.longopts[3].name, "retry") &&
+		       g.longopts[3].has_arg == required_argument &&
+		       g.longopts[5].name == NULL,
+	       "long options table, NULL-terminated");
+	nsv_getopt_free(&g);
+	f = mem();
+	nsv_help_print(f, opts);
+	fclose(f);
+	tap_is_str(buf,
+		   "  -l, --listen               listen\n"
+		   "  -w, --wait SECS            connect timeout\n"
+		   "  -C, --color[=WHEN]         colours\n"
+		   "      --retry SECS           retry\n",
+		   "help lists visible options aligned");
+}
+
+static void test_netns_path(void)
+{
+	char p[64];
+
+	tap_ok(nsv_netns_path("/proc/1/ns/net", p, sizeof(p)) == 0 &&
+		       !strcmp(p, "/proc/1/ns/net"),
+	       "a path is used as it is");
+	tap_ok(nsv_netns_path("nsv-test-no-such-ns", p, sizeof(p)) == 0 &&
+		       !strcmp(p, "/run/netns/nsv-test-no-such-ns"),
+	       "a name is looked up in /run/netns");
+	tap_ok(nsv_netns_path("4194305", p, sizeof(p)) == 0 &&
+		       !strcmp(p, "/proc/4194305/ns/net"),
+	       "a number that names no netns is a pid");
+	tap_is_int(nsv_netns_path("", p, sizeof(p)), -EINVAL,
+		   "an empty spec is -EINVAL");
+	tap_is_int(nsv_netns_path("..", p, sizeof(p)), -EINVAL,
+		   "'..' is -EINVAL");
+	tap_is_int(nsv_netns_path("a-very-long-name-that-does-not-fit-here-at-all",
+				  p, 20),
+		   -ENAMETOOLONG, "a name too long for the buffer");
+	tap_is_int(nsv_netns_open("nsv-test-no-such-ns"), -ENOENT,
+		   "opening a missing netns is -ENOENT");
+	tap_is_int(nsv_netns_open("/etc/hostname"), -EINVAL,
+		   "a regular file is not a netns");
+}
+
+int main(void)
+{
+	test_json();
+	test_cli();
+	test_netns_path();
+	free(buf);
+	return tap_done();
+}
