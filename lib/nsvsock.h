@@ -318,6 +318,304 @@ int nsv_json_escape(FILE *f, const char *s, size_t len);
  * vncat: sockets, connect/listen, relays, hybrid vsock (lib/sock.c, ...)
  * ======================================================================== */
 
+/* ------------------------------------------------ lib/sock.c: vsock sockets */
+
+/* How to make a vsock socket; nsv_sock_cfg_init() gives the defaults. */
+struct nsv_sock_cfg {
+	enum nsv_socktype type; /* NSV_SOCK_UNSPEC means stream */
+	uint32_t local_cid;	/* bind to this CID (NSV_CID_ANY: any) */
+	uint32_t local_port;	/* bind to this port (NSV_PORT_ANY: any) */
+	bool sibling;		/* VMADDR_FLAG_TO_HOST: route via the host */
+	uint64_t bufsize;	/* SO_VM_SOCKETS_BUFFER_SIZE, 0: kernel's */
+	int timeout_ms;		/* connect timeout, < 0: the kernel's (2 s) */
+	int retry_ms;		/* retry a refused connect this long, 0: no */
+};
+
+/** nsv_sock_cfg_init - stream, any local address, kernel defaults, no retry */
+void nsv_sock_cfg_init(struct nsv_sock_cfg *c);
+
+/**
+ * nsv_sock_open - an AF_VSOCK socket made as @c says, bound if @c names a
+ * local CID or port
+ *
+ * The socket is close-on-exec and blocking. Returns the fd or -errno.
+ */
+int nsv_sock_open(const struct nsv_sock_cfg *c);
+
+/*
+ * Called before each retry of a connect that may succeed later (nothing
+ * listening yet, guest not there yet): @err is the -errno of the attempt.
+ */
+typedef void (*nsv_retry_fn)(int err, unsigned int attempt, void *arg);
+
+/**
+ * nsv_sock_connect - connect to @cid:@port
+ * @c: socket type, local address, flags, buffer size, timeout and retry time
+ * @on_retry: called before each retry (may be NULL)
+ *
+ * Sets SO_VM_SOCKETS_CONNECT_TIMEOUT to @c->timeout_ms when >= 0, and, when
+ * @c->retry_ms > 0, retries a reset, refused or timed-out connect (and one
+ * to a guest CID that vhost does not know yet) until that time is up.
+ * Returns a connected, close-on-exec, blocking fd or -errno of the last
+ * attempt.
+ */
+int nsv_sock_connect(const struct nsv_sock_cfg *c, uint32_t cid, uint32_t port,
+		     nsv_retry_fn on_retry, void *arg);
+
+/**
+ * nsv_sock_listen - a listening socket on @c->local_cid:@c->local_port
+ *
+ * Returns the fd or -errno.
+ */
+int nsv_sock_listen(const struct nsv_sock_cfg *c, int backlog);
+
+/**
+ * nsv_sock_accept - accept one connection on a vsock listener
+ * @peer: the peer's address (may be NULL)
+ *
+ * Returns a close-on-exec fd or -errno (-EINTR when a signal came).
+ */
+int nsv_sock_accept(int lfd, struct nsv_addr *peer);
+
+/**
+ * nsv_sock_names - local and peer address of a vsock socket (either may be
+ * NULL); returns 0 or -errno
+ */
+int nsv_sock_names(int fd, struct nsv_addr *local, struct nsv_addr *peer);
+
+/** nsv_local_cid - this machine's CID (ioctl on /dev/vsock); 0 or -errno */
+int nsv_local_cid(uint32_t *cid);
+
+/* vsock modules found loaded in /sys/module (nsv_transports_loaded). */
+#define NSV_TR_CORE 0x01     /* vsock */
+#define NSV_TR_LOOPBACK 0x02 /* vsock_loopback: CID 1 */
+#define NSV_TR_VIRTIO 0x04   /* vmw_vsock_virtio_transport: guest to host */
+#define NSV_TR_VHOST 0x08    /* vhost_vsock: host to guests */
+#define NSV_TR_VMCI 0x10     /* vmw_vsock_vmci_transport */
+#define NSV_TR_HYPERV 0x20   /* hv_sock */
+#define NSV_TR_G2H (NSV_TR_VIRTIO | NSV_TR_VMCI | NSV_TR_HYPERV)
+
+/**
+ * nsv_transports_loaded - which vsock modules are loaded
+ * @sysmod: the /sys/module directory (NULL: the real one)
+ *
+ * Returns a mask of NSV_TR_* (0 when none or unknown).
+ */
+unsigned int nsv_transports_loaded(const char *sysmod);
+
+/* What was being done when an error came (nsv_sock_explain). */
+enum nsv_sock_op {
+	NSV_OP_SOCKET,
+	NSV_OP_BIND,
+	NSV_OP_LISTEN,
+	NSV_OP_CONNECT,
+	NSV_OP_ACCEPT,
+};
+
+/**
+ * nsv_sock_explain - one line saying why a vsock operation failed
+ * @err: the -errno
+ * @c: the socket's configuration (type, local address, flags, timeouts)
+ * @cid: the peer CID of a connect (@c->local_cid for socket/bind/listen)
+ * @port: the peer port of a connect (@c->local_port otherwise)
+ * @transports: nsv_transports_loaded(), so the message can name the module
+ *
+ * Tells "nothing listening" from "no transport" from "no such VM" and names
+ * the module to load. No trailing newline. Returns the length or -ENOSPC.
+ */
+int nsv_sock_explain(int err, enum nsv_sock_op op,
+		     const struct nsv_sock_cfg *c, uint32_t cid,
+		     uint32_t port, unsigned int transports, char *buf,
+		     size_t len);
+
+/* A list of CIDs and CID ranges ("3,5-9,host"). */
+struct nsv_cidrange {
+	uint32_t lo, hi;
+};
+
+struct nsv_cidlist {
+	struct nsv_cidrange *v;
+	size_t n;
+};
+
+/**
+ * nsv_cidlist_parse - add the CIDs of @s to @l
+ * @s: comma-separated CIDs (any nsv_cid_parse() form) or LO-HI ranges;
+ *     "any" or "*" stands for every CID
+ *
+ * Returns 0, -EINVAL (then @l is unchanged) or -ENOMEM.
+ */
+int nsv_cidlist_parse(struct nsv_cidlist *l, const char *s);
+
+/** nsv_cidlist_has - whether @cid is in @l */
+bool nsv_cidlist_has(const struct nsv_cidlist *l, uint32_t cid);
+
+/**
+ * nsv_cid_allowed - the allow/deny decision for a peer
+ *
+ * A peer is allowed when @allow is empty or holds @cid, and @deny does not.
+ */
+bool nsv_cid_allowed(const struct nsv_cidlist *allow,
+		     const struct nsv_cidlist *deny, uint32_t cid);
+
+void nsv_cidlist_free(struct nsv_cidlist *l);
+
+/* ----------------------------------- lib/endpoint.c: vsock, TCP, Unix, hybrid */
+
+enum nsv_ep_kind {
+	NSV_EP_VSOCK,  /* vsock:CID:PORT */
+	NSV_EP_TCP,    /* tcp:HOST:PORT, tcp:[V6]:PORT */
+	NSV_EP_UNIX,   /* unix:PATH, unix:@ABSTRACT */
+	NSV_EP_HYBRID, /* hybrid:UDS_PATH:PORT (Firecracker-style) */
+};
+
+#define NSV_UNIX_PATH_MAX 108
+
+struct nsv_endpoint {
+	enum nsv_ep_kind kind;
+	struct nsv_addr vsock; /* VSOCK; HYBRID: .port is the guest port */
+	char host[256];	       /* TCP: name or address, "" for any */
+	char service[32];      /* TCP: port */
+	char path[NSV_UNIX_PATH_MAX]; /* UNIX, HYBRID: '@' first: abstract */
+};
+
+/**
+ * nsv_endpoint_parse - parse an endpoint with its prefix
+ *
+ * "vsock:CID:PORT" (and the other nsv_addr_parse() prefixes), "tcp:HOST:PORT"
+ * ("tcp::PORT" or "tcp:*:PORT" for any address, "tcp:[::1]:PORT"),
+ * "unix:PATH", "hybrid:UDS_PATH:PORT" (the port after the last colon).
+ * Returns 0, -EINVAL or -ENAMETOOLONG (Unix path too long).
+ */
+int nsv_endpoint_parse(const char *s, struct nsv_endpoint *e);
+
+/** nsv_endpoint_format - the endpoint as it would be parsed; length or -ENOSPC */
+int nsv_endpoint_format(const struct nsv_endpoint *e, unsigned int flags,
+			char *buf, size_t len);
+
+/**
+ * nsv_endpoint_connect - connect to @e
+ * @c: socket options; for TCP, Unix and hybrid only type (Unix sockets are
+ *     SOCK_SEQPACKET when @c->type is), timeout_ms and retry_ms count
+ * @host_port: for a hybrid endpoint, the port of the "OK PORT" answer (may be
+ *     NULL)
+ * @answer: for a hybrid endpoint whose handshake failed, what came back
+ *     (may be NULL)
+ *
+ * Hybrid endpoints connect to the Unix socket and run nsv_hybrid_handshake().
+ * TCP names are resolved here: a name that does not resolve gives -ENXIO.
+ * Returns a connected, close-on-exec, blocking fd or -errno.
+ */
+int nsv_endpoint_connect(const struct nsv_endpoint *e,
+			 const struct nsv_sock_cfg *c, nsv_retry_fn on_retry,
+			 void *arg, uint32_t *host_port, char *answer,
+			 size_t answer_len);
+
+/**
+ * nsv_endpoint_listen - listen on @e
+ *
+ * vsock listens on @e's CID and port with @c's type and buffer size; a
+ * hybrid endpoint listens on the Unix socket "UDS_PATH_PORT" where the VMM
+ * delivers guest-initiated connections. A Unix socket file left by a dead
+ * listener (connect refused) is replaced; a live one gives -EADDRINUSE.
+ * Returns the fd or -errno.
+ */
+int nsv_endpoint_listen(const struct nsv_endpoint *e,
+			const struct nsv_sock_cfg *c, int backlog);
+
+/**
+ * nsv_endpoint_explain - one line saying why connecting to or listening on @e
+ * failed (vsock errors go through nsv_sock_explain()); length or -ENOSPC
+ */
+int nsv_endpoint_explain(int err, enum nsv_sock_op op,
+			 const struct nsv_endpoint *e,
+			 const struct nsv_sock_cfg *c, unsigned int transports,
+			 const char *answer, char *buf, size_t len);
+
+/* ----------------------------------------- lib/hybrid.c: hybrid vsock (UDS) */
+
+/* The longest answer line we accept ("OK 4294967295\n" is 14 bytes). */
+#define NSV_HYBRID_LINE_MAX 128
+
+/** nsv_hybrid_request - write "CONNECT PORT\n" into @buf; length or -ENOSPC */
+int nsv_hybrid_request(uint32_t port, char *buf, size_t len);
+
+/**
+ * nsv_hybrid_answer_parse - check the VMM's answer line
+ * @line: the bytes up to and including '\n'
+ * @host_port: the number after "OK " (NSV_PORT_ANY if there is none)
+ *
+ * Returns 0 for "OK" or "OK PORT", -EPROTO for anything else.
+ */
+int nsv_hybrid_answer_parse(const char *line, size_t len, uint32_t *host_port);
+
+/**
+ * nsv_hybrid_handshake - ask the VMM behind @fd for guest port @port
+ * @fd: a connected stream socket to the VMM's Unix socket (blocking)
+ * @timeout_ms: how long to wait for the answer (< 0: forever)
+ * @answer: receives the answer line without its '\n', NUL-terminated, so a
+ *     caller can quote it (may be NULL)
+ *
+ * Sends "CONNECT PORT\n" and reads exactly one line back, never past its
+ * '\n': bytes the guest sends right after the answer stay in the socket.
+ * Returns 0, -EPROTO (bad answer), -ECONNRESET (closed before answering),
+ * -ETIMEDOUT, or another -errno.
+ */
+int nsv_hybrid_handshake(int fd, uint32_t port, int timeout_ms,
+			 uint32_t *host_port, char *answer, size_t answer_len);
+
+/**
+ * nsv_hybrid_listen_path - "UDS_PATH_PORT", where a Firecracker-style VMM
+ * connects for guest-initiated connections to host port @port; length,
+ * -ENAMETOOLONG
+ */
+int nsv_hybrid_listen_path(const char *uds, uint32_t port, char *buf,
+			   size_t len);
+
+/* ---------------------------------------- lib/relay.c: moving bytes across */
+
+/* Bytes moved per read by default: many 64 KiB virtio-vsock packets. */
+#define NSV_RELAY_BUFSIZE (256 * 1024)
+
+struct nsv_relay_cfg {
+	size_t bufsize;	  /* bytes per read, 0: NSV_RELAY_BUFSIZE */
+	bool messages;	  /* one read is one message (SEQPACKET, DGRAM) */
+	bool no_shutdown; /* keep a socket's write side open after EOF */
+	int linger_ms;	  /* after the first EOF, wait at most this for the
+			     other direction; < 0: until it ends */
+};
+
+/* Direction 0 goes from side A to side B, direction 1 from B to A. */
+struct nsv_relay_stats {
+	uint64_t bytes[2];    /* bytes written */
+	uint64_t writes[2];   /* messages (or write calls) done */
+	uint64_t usec;	      /* wall time */
+	int err[2];	      /* -errno that ended a direction, 0 if EOF */
+	bool err_write[2];    /* whether err came from writing (else reading) */
+	uint64_t unsent[2];   /* bytes read but never written */
+	bool lingered;	      /* -q cut a direction short */
+};
+
+/**
+ * nsv_relay - move data both ways between side A and side B until both
+ * directions are done
+ * @a_rfd, @a_wfd: side A (may be the same fd; @a_rfd -1: A sends nothing)
+ * @b_rfd, @b_wfd: side B
+ *
+ * One poll loop. A direction ends at EOF on its input: then a socket output
+ * is shut down for writing (unless @c->no_shutdown) and any other output fd
+ * that is not also an input is closed. Sockets are used with MSG_DONTWAIT;
+ * other fds are left as they are and, unless they are regular files, only
+ * touched after poll() says they are ready.
+ * In message mode each read is written with a single write: message
+ * boundaries survive between SEQPACKET/DGRAM sockets, and a message larger
+ * than the buffer is an error (-EMSGSIZE), never silently cut.
+ * Returns 0 when both directions ended at EOF, else the first -errno (see
+ * @st->err for which).
+ */
+int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
+	      const struct nsv_relay_cfg *c, struct nsv_relay_stats *st);
+
 /* (end of the vncat section) */
 
 /* ========================================================================

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The relay: one poll loop moving bytes both ways between two fd pairs. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nsvsock.h"
+
+struct dir {
+	int rfd, wfd;
+	bool rsock, wsock; /* use recv/send with MSG_DONTWAIT */
+	bool rpoll, wpoll; /* blocking fd: touch only when poll says ready */
+	bool rready, wready;
+	bool eof, done;
+	char *buf;
+	size_t off, len;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * Sockets can be asked not to block per call; anything else we do not own
+ * (a terminal, a pipe shared with the shell) keeps its flags and is polled.
+ * Regular files never block.
+ */
+static void classify(int fd, bool *sock, bool *needpoll)
+{
+	struct stat st;
+
+	*sock = false;
+	*needpoll = false;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		*sock = true;
+		return;
+	}
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return;
+	*needpoll = !(fcntl(fd, F_GETFL) & O_NONBLOCK);
+}
+
+static ssize_t do_read(struct dir *d, size_t size, bool messages)
+{
+	ssize_t n;
+
+	if (d->rsock)
+		/* MSG_TRUNC: a message bigger than the buffer says its size */
+		n = recv(d->rfd, d->buf, size,
+			 MSG_DONTWAIT | (messages ? MSG_TRUNC : 0));
+	else
+		n = read(d->rfd, d->buf, size);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return -EAGAIN;
+		return -errno;
+	}
+	if (messages && (size_t)n > size)
+		return -EMSGSIZE;
+	return n;
+}
+
+static ssize_t do_write(struct dir *d)
+{
+	ssize_t n;
+
+	if (d->wsock)
+		n = send(d->wfd, d->buf + d->off, d->len - d->off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	else
+		n = write(d->wfd, d->buf + d->off, d->len - d->off);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return -EAGAIN;
+		return -errno;
+	}
+	return n;
+}
+
+static void finish(struct dir *d, const struct dir *other,
+		   const struct nsv_relay_cfg *c)
+{
+	d->done = true;
+	if (d->wsock) {
+		if (!c->no_shutdown)
+			shutdown(d->wfd, SHUT_WR);
+	} else if (d->wfd >= 0 && d->wfd != other->rfd && d->wfd != d->rfd) {
+		/* a pipe reader downstream learns of the end only this way */
+		close(d->wfd);
+		d->wfd = -1;
+	}
+}
+
+static void fail(struct dir *d, int i, int err, bool writing,
+		 struct nsv_relay_stats *st)
+{
+	d->done = true;
+	st->err[i] = err;
+	st->err_write[i] = writing;
+	st->unsent[i] = d->len - d->off;
+}
+
+int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
+	      const struct nsv_relay_cfg *c, struct nsv_relay_stats *st)
+{
+	struct nsv_relay_cfg def = { 0 };
+	struct dir D[2];
+	size_t size;
+	uint64_t t0 = now_us(), linger_end = 0;
+	bool lingering = false;
+	int i, r = 0;
+
+	if (!st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	if (!c)
+		c = &def;
+	size = c->bufsize ? c->bufsize : NSV_RELAY_BUFSIZE;
+	memset(D, 0, sizeof(D));
+	D[0].rfd = a_rfd;
+	D[0].wfd = b_wfd;
+	D[1].rfd = b_rfd;
+	D[1].wfd = a_wfd;
+	for (i = 0; i < 2; i++) {
+		classify(D[i].rfd, &D[i].rsock, &D[i].rpoll);
+		classify(D[i].wfd, &D[i].wsock, &D[i].wpoll);
+		D[i].buf = malloc(size);
+		if (!D[i].buf) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (D[i].rfd < 0)
+			D[i].eof = true;
+	}
+
+	for (;;) {
+		struct pollfd p[4];
+		int np = 0, idx[4], what[4], timeout = -1, n;
+		bool progress = false;
+
+		for (i = 0; i < 2; i++) {
+			struct dir *d = &D[i];
+			ssize_t got;
+
+			if (d->done)
+				continue;
+			if (d->len == 0 && !d->eof && (d->rready || !d->rpoll)) {
+				got = do_read(d, size, c->messages);
+				d->rready = false;
+				if (got > 0) {
+					d->len = (size_t)got;
+					d->off = 0;
+					progress = true;
+				} else if (got == 0) {
+					d->eof = true;
+					progress = true;
+				} else if (got != -EAGAIN) {
+					fail(d, i, (int)got, false, st);
+					progress = true;
+					continue;
+				}
+			}
+			if (d->len > d->off && (d->wready || !d->wpoll)) {
+				got = do_write(d);
+				d->wready = false;
+				if (got > 0) {
+					d->off += (size_t)got;
+					st->bytes[i] += (uint64_t)got;
+					if (d->off == d->len) {
+						d->off = d->len = 0;
+						st->writes[i]++;
+					}
+					progress = true;
+				} else if (got != -EAGAIN) {
+					fail(d, i, got ? (int)got : -EIO, true,
+					     st);
+					progress = true;
+					continue;
+				}
+			}
+			if (d->eof && d->len == 0) {
+				finish(d, &D[!i], c);
+				progress = true;
+			}
+		}
+		if (D[0].done && D[1].done)
+			break;
+		if ((D[0].done || D[1].done) && c->linger_ms >= 0 &&
+		    !lingering) {
+			lingering = true;
+			linger_end = now_us() + (uint64_t)c->linger_ms * 1000;
+		}
+		if (lingering) {
+			uint64_t now = now_us();
+
+			if (now >= linger_end) {
+				st->lingered = true;
+				break;
+			}
+			timeout = (int)((linger_end - now + 999) / 1000);
+		}
+		if (progress)
+			continue;
+
+		for (i = 0; i < 2; i++) {
+			struct dir *d = &D[i];
+
+			if (d->done)
+				continue;
+			if (d->len == 0 && !d->eof) {
+				p[np] = (struct pollfd){ d->rfd, POLLIN, 0 };
+				idx[np] = i;
+				what[np++] = 0;
+				/*
+				 * Waiting for input, still learn if the other
+				 * end of our output went away or was reset.
+				 */
+				if (d->wsock) {
+					p[np] = (struct pollfd){ d->wfd, 0, 0 };
+					idx[np] = i;
+					what[np++] = 2;
+				}
+			} else if (d->len > d->off) {
+				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
+				idx[np] = i;
+				what[np++] = 1;
+			}
+		}
+		n = poll(p, (nfds_t)np, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		for (int k = 0; k < np; k++) {
+			struct dir *d = &D[idx[k]];
+
+			if (!p[k].revents)
+				continue;
+			if (what[k] == 0) {
+				d->rready = true;
+			} else if (what[k] == 1) {
+				d->wready = true;
+			} else if (!d->done && (p[k].revents & (POLLERR | POLLHUP))) {
+				int err = 0;
+				socklen_t el = sizeof(err);
+
+				if (getsockopt(d->wfd, SOL_SOCKET, SO_ERROR,
+					       &err, &el) == 0 && err)
+					fail(d, idx[k], -err, true, st);
+				else
+					d->done = true; /* nobody reads */
+			}
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (st->err[i] && !r)
+			r = st->err[i];
+out:
+	st->usec = now_us() - t0;
+	free(D[0].buf);
+	free(D[1].buf);
+	return r;
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vncat: listening, accepting, -k children, -e/-c programs, datagrams. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/vm_sockets.h>
+
+#include "vncat.h"
+
+/* The Unix socket file we created, removed when a signal ends us. */
+static char unlink_path[NSV_UNIX_PATH_MAX + 16];
+
+static void on_term(int sig)
+{
+	if (unlink_path[0])
+		unlink(unlink_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)
+{
+	unsigned int f = o->numeric ? NSV_FMT_NUMERIC : 0;
+
+	c->vsock = nsv_sock_names(c->fd, &c->local, &c->peer) == 0;
+	if (c->vsock) {
+		nsv_addr_format(c->peer.cid, c->peer.port, f, c->name,
+				sizeof(c->name));
+		return;
+	}
+	if (!c->name[0])
+		vncat_ep_name(o, &o->ep, c->name, sizeof(c->name));
+}
+
+static void setenv_u32(const char *name, uint32_t v)
+{
+	char s[16];
+
+	snprintf(s, sizeof(s), "%u", v);
+	setenv(name, s, 1);
+}
+
+/* The child side of -e and -c: the connection becomes stdin and stdout. */
+static void __attribute__((noreturn))
+exec_child(const struct vncat_opts *o, const struct vncat_conn *c)
+{
+	const char *prog = o->sh_cmd ? "/bin/sh" : o->exec_argv[0];
+	int e;
+
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (dup2(c->fd, 0) < 0 || dup2(c->fd, 1) < 0) {
+		vncat_err("cannot hand the connection to %s: %s", prog,
+			  strerror(errno));
+		_exit(126);
+	}
+	if (c->fd > 1)
+		close(c->fd);
+	if (c->vsock) {
+		uint32_t lcid = c->local.cid;
+
+		/*
+		 * A connecting socket reports CID any as its own; the peer
+		 * sees 1 on loopback and our transport's CID otherwise.
+		 */
+		if (lcid == NSV_CID_ANY && c->peer.cid == NSV_CID_LOCAL)
+			lcid = NSV_CID_LOCAL;
+		else if (lcid == NSV_CID_ANY)
+			nsv_local_cid(&lcid);
+		setenv_u32("VNCAT_PEER_CID", c->peer.cid);
+		setenv_u32("VNCAT_PEER_PORT", c->peer.port);
+		setenv_u32("VNCAT_LOCAL_CID", lcid);
+		setenv_u32("VNCAT_LOCAL_PORT", c->local.port);
+	} else if (o->ep.kind == NSV_EP_HYBRID) {
+		/* the VMM hides the guest's CID; the port is all we know */
+		setenv_u32(o->listen ? "VNCAT_LOCAL_PORT" : "VNCAT_PEER_PORT",
+			   o->ep.vsock.port);
+	}
+	if (o->sh_cmd)
+		execl("/bin/sh", "sh", "-c", o->sh_cmd, (char *)NULL);
+	else
+		execvp(prog, o->exec_argv);
+	e = errno;
+	vncat_err("cannot run %s: %s", prog, strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return VNCAT_FAIL;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+/*
+ * One connection: hand it to a program, relay it to the target, or relay it
+ * to stdin/stdout (@use_stdin false: -k children only write stdout).
+ */
+int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
+		bool use_stdin)
+{
+	char tname[160];
+	int t, r;
+
+	if (o->exec_argv || o->sh_cmd) {
+		pid_t pid;
+
+		if (o->keep)
+			exec_child(o, c); /* already our own process */
+		pid = fork();
+		if (pid < 0) {
+			vncat_err("fork: %s", strerror(errno));
+			return VNCAT_FAIL;
+		}
+		if (pid == 0)
+			exec_child(o, c);
+		r = wait_status(pid);
+		vncat_info(o, "%s: program exited with status %d", c->name, r);
+		return r;
+	}
+	if (o->has_target) {
+		t = vncat_connect_target(o, &o->target);
+		if (t < 0)
+			return VNCAT_FAIL;
+		vncat_ep_name(o, &o->target, tname, sizeof(tname));
+		r = vncat_relay(o, c->fd, c->fd, t, c->name, tname);
+		close(t);
+		return r;
+	}
+	return vncat_relay(o, use_stdin ? 0 : -1, 1, c->fd,
+			   use_stdin ? "stdio" : "stdout", c->name);
+}
+
+static int accept_one(const struct vncat_opts *o, int lfd,
+		      struct vncat_conn *c)
+{
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	c->fd = fd;
+	vncat_conn_describe(o, c);
+	if (!c->vsock) {
+		/* TCP, Unix and hybrid: name what we listen on */
+		vncat_ep_name(o, &o->ep, c->name, sizeof(c->name));
+	}
+	return fd;
+}
+
+static int dgram_listen(const struct vncat_opts *o, int fd)
+{
+	size_t size = NSV_RELAY_BUFSIZE;
+	char *buf = malloc(size);
+
+	if (!buf) {
+		vncat_err("out of memory");
+		return VNCAT_FAIL;
+	}
+	for (;;) {
+		struct sockaddr_vm sa = { 0 };
+		socklen_t sl = sizeof(sa);
+		ssize_t n = recvfrom(fd, buf, size, MSG_TRUNC,
+				     (struct sockaddr *)&sa, &sl);
+		char from[NSV_ADDR_STRLEN];
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			vncat_err("receiving datagrams: %s", strerror(errno));
+			break;
+		}
+		nsv_addr_format(sa.svm_cid, sa.svm_port,
+				o->numeric ? NSV_FMT_NUMERIC : 0, from,
+				sizeof(from));
+		if ((size_t)n > size) {
+			vncat_err("a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
+				  n, from);
+			break;
+		}
+		vncat_info(o, "datagram of %zd bytes from %s", n, from);
+		if (write(1, buf, (size_t)n) != n) {
+			vncat_err("writing to stdout: %s", strerror(errno));
+			break;
+		}
+	}
+	free(buf);
+	return VNCAT_FAIL;
+}
+
+static void reap(unsigned int *nchild, bool block)
+{
+	while (*nchild) {
+		pid_t p = waitpid(-1, NULL, block ? 0 : WNOHANG);
+
+		if (p > 0) {
+			(*nchild)--;
+			block = false;
+			continue;
+		}
+		if (p < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+}
+
+int vncat_listen(struct vncat_opts *o)
+{
+	char name[160], msg[512];
+	unsigned int nchild = 0;
+	struct vncat_conn c;
+	int lfd, r;
+
+	lfd = nsv_endpoint_listen(&o->ep, &o->sock, 128);
+	if (lfd < 0) {
+		nsv_endpoint_explain(lfd, NSV_OP_LISTEN, &o->ep, &o->sock,
+				     nsv_transports_loaded(NULL), NULL, msg,
+				     sizeof(msg));
+		vncat_err("%s", msg);
+		return VNCAT_FAIL;
+	}
+	if ((o->ep.kind == NSV_EP_UNIX && o->ep.path[0] != '@') ||
+	    o->ep.kind == NSV_EP_HYBRID) {
+		if (o->ep.kind == NSV_EP_HYBRID)
+			nsv_hybrid_listen_path(o->ep.path, o->ep.vsock.port,
+					       unlink_path,
+					       sizeof(unlink_path));
+		else
+			snprintf(unlink_path, sizeof(unlink_path), "%s",
+				 o->ep.path);
+		signal(SIGINT, on_term);
+		signal(SIGTERM, on_term);
+		signal(SIGHUP, on_term);
+	}
+	if (o->ep.kind == NSV_EP_VSOCK) {
+		struct nsv_addr l;
+
+		if (nsv_sock_names(lfd, &l, NULL) == 0)
+			nsv_addr_format(l.cid, l.port,
+					o->numeric ? NSV_FMT_NUMERIC : 0, name,
+					sizeof(name));
+		else
+			vncat_ep_name(o, &o->ep, name, sizeof(name));
+		/* a port the kernel chose is worth saying even without -v */
+		if (o->ep.vsock.port == NSV_PORT_ANY && !o->verbose)
+			vncat_err("listening on %s", name);
+		vncat_info(o, "listening on %s (%s)", name,
+			   o->sock.type == NSV_SOCK_SEQPACKET ? "seqpacket" :
+			   o->sock.type == NSV_SOCK_DGRAM     ? "dgram" :
+								"stream");
+	} else if (o->ep.kind == NSV_EP_HYBRID) {
+		vncat_info(o, "listening on %s for guest connections to port %u",
+			   unlink_path, o->ep.vsock.port);
+	} else {
+		vncat_ep_name(o, &o->ep, name, sizeof(name));
+		vncat_info(o, "listening on %s", name);
+	}
+	if (o->sock.type == NSV_SOCK_DGRAM) {
+		r = dgram_listen(o, lfd);
+		goto out;
+	}
+
+	for (;;) {
+		pid_t pid;
+
+		reap(&nchild, false);
+		if (o->max_conns && nchild >= o->max_conns) {
+			reap(&nchild, true);
+			continue;
+		}
+		r = accept_one(o, lfd, &c);
+		if (r < 0) {
+			if (r == -EINTR || r == -ECONNABORTED)
+				continue;
+			vncat_err("accept: %s", strerror(-r));
+			r = VNCAT_FAIL;
+			goto out;
+		}
+		if (c.vsock && !nsv_cid_allowed(&o->allow, &o->deny, c.peer.cid)) {
+			vncat_info(o, "refused connection from %s (CID %u is %s)",
+				   c.name, c.peer.cid,
+				   nsv_cidlist_has(&o->deny, c.peer.cid) ?
+					   "in --deny-cid" :
+					   "not in --allow-cid");
+			close(c.fd);
+			continue;
+		}
+		vncat_info(o, "connection from %s", c.name);
+		if (!o->keep) {
+			close(lfd);
+			lfd = -1;
+			r = vncat_serve(o, &c, true);
+			close(c.fd);
+			goto out;
+		}
+		pid = fork();
+		if (pid < 0) {
+			vncat_err("fork: %s", strerror(errno));
+			close(c.fd);
+			continue;
+		}
+		if (pid == 0) {
+			close(lfd);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			unlink_path[0] = '\0';
+			_exit(vncat_serve(o, &c, false));
+		}
+		close(c.fd);
+		nchild++;
+	}
+out:
+	if (lfd >= 0)
+		close(lfd);
+	if (unlink_path[0])
+		unlink(unlink_path);
+	return r;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vncat: what main.c parses and the connect, listen and scan modes share. */
+#ifndef VNCAT_H
+#define VNCAT_H
+
+#include "nsvsock.h"
+
+struct vncat_opts {
+	bool listen;	  /* -l */
+	bool keep;	  /* -k */
+	bool scan;	  /* -z */
+	bool numeric;	  /* -n */
+	int verbose;	  /* -v, repeatable */
+	bool no_shutdown; /* --no-shutdown */
+	unsigned int max_conns; /* --max-conns, 0: no limit */
+	int linger_ms;	  /* -q, -1: wait for both directions */
+	size_t relay_bufsize;
+
+	struct nsv_sock_cfg sock; /* type, -s/-p, --sibling, --bufsize, -w, --retry */
+	bool local_cid_set, local_port_set;
+	struct nsv_cidlist allow, deny;
+
+	char **exec_argv;    /* -e PROG [ARGS...] */
+	char *exec_split;    /* storage when -e "PROG ARGS" was split */
+	const char *sh_cmd;  /* -c CMD */
+	const char *hybrid;  /* --hybrid UDS_PATH */
+	const char *netns;   /* -N */
+
+	struct nsv_endpoint ep; /* what we connect to or listen on */
+	bool has_target;
+	struct nsv_endpoint target; /* relay: the other side */
+	uint32_t scan_lo, scan_hi;  /* -z port range */
+};
+
+/* Exit statuses. */
+#define VNCAT_OK 0
+#define VNCAT_FAIL 1
+#define VNCAT_USAGE 2
+
+/* run.c */
+void vncat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vncat_info(const struct vncat_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int vncat_run(struct vncat_opts *o);
+int vncat_connect_target(const struct vncat_opts *o,
+			 const struct nsv_endpoint *e);
+size_t vncat_bufsize(const struct vncat_opts *o);
+int vncat_relay(const struct vncat_opts *o, int a_r, int a_w, int b,
+		const char *a_name, const char *b_name);
+void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
+		   char *buf, size_t len);
+
+/* Who is on either end of a connection, for -v and the -e environment. */
+struct vncat_conn {
+	int fd;
+	bool vsock; /* local/peer are valid */
+	struct nsv_addr local, peer;
+	char name[160]; /* how -v names the peer */
+};
+
+int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
+		bool use_stdin);
+int vncat_listen(struct vncat_opts *o);
+void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c);
+
+#endif
