@@ -74,13 +74,19 @@ static ssize_t do_read(struct dir *d, size_t size, bool messages)
 	return n;
 }
 
-static ssize_t do_write(struct dir *d)
+static ssize_t do_write(struct dir *d, bool messages)
 {
 	ssize_t n;
 
+	/*
+	 * A non-blocking vsock SEQPACKET send that runs out of credit midway
+	 * returns EAGAIN after part of the message went out without its end
+	 * mark, and a retry would glue two messages together: messages are
+	 * sent blocking, whole.
+	 */
 	if (d->wsock)
 		n = send(d->wfd, d->buf + d->off, d->len - d->off,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+			 (messages ? 0 : MSG_DONTWAIT) | MSG_NOSIGNAL);
 	else
 		n = write(d->wfd, d->buf + d->off, d->len - d->off);
 	if (n < 0) {
@@ -105,13 +111,24 @@ static void finish(struct dir *d, const struct dir *other,
 	}
 }
 
-static void fail(struct dir *d, int i, int err, bool writing,
-		 struct nsv_relay_stats *st)
+/*
+ * An input that failed ends like EOF, so the other side is not left
+ * waiting. An output that failed ends the direction; if it was not a socket
+ * (stdout gone: where SIGPIPE would have killed a filter) it ends both.
+ */
+static void fail(struct dir *D, int i, int err, bool writing,
+		 const struct nsv_relay_cfg *c, struct nsv_relay_stats *st)
 {
-	d->done = true;
+	struct dir *d = &D[i];
+
 	st->err[i] = err;
 	st->err_write[i] = writing;
 	st->unsent[i] = d->len - d->off;
+	if (!writing)
+		finish(d, &D[!i], c);
+	d->done = true;
+	if (writing && !d->wsock)
+		D[!i].done = true;
 }
 
 int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
@@ -169,13 +186,13 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 					d->eof = true;
 					progress = true;
 				} else if (got != -EAGAIN) {
-					fail(d, i, (int)got, false, st);
+					fail(D, i, (int)got, false, c, st);
 					progress = true;
 					continue;
 				}
 			}
 			if (d->len > d->off && (d->wready || !d->wpoll)) {
-				got = do_write(d);
+				got = do_write(d, c->messages);
 				d->wready = false;
 				if (got > 0) {
 					d->off += (size_t)got;
@@ -186,8 +203,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 					}
 					progress = true;
 				} else if (got != -EAGAIN) {
-					fail(d, i, got ? (int)got : -EIO, true,
-					     st);
+					fail(D, i, got ? (int)got : -EIO, true,
+					     c, st);
 					progress = true;
 					continue;
 				}
@@ -262,7 +279,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 
 				if (getsockopt(d->wfd, SOL_SOCKET, SO_ERROR,
 					       &err, &el) == 0 && err)
-					fail(d, idx[k], -err, true, st);
+					fail(D, idx[k], -err, true, c, st);
 				else
 					d->done = true; /* nobody reads */
 			}

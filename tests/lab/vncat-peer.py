@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Independent peers for vncat's lab tests (runs inside the lab VM only):
+#   vmm UDS [--cid C] [--forward PORT]... [--answer TEXT | --silent]
+#       a tiny Firecracker-style VMM over real vsock: "CONNECT P\n" on UDS is
+#       answered "OK <port>\n" and relayed to vsock C:P; a vsock connection
+#       to a --forward PORT is relayed to the Unix socket UDS_PORT.
+#   seq-recv PORT OUT        accept one SEQPACKET connection, write the size
+#                            of each message received to OUT, one a line
+#   seq-send-server PORT SIZES  accept one SEQPACKET connection, send
+#                            messages of SIZES (comma-separated), close
+#   seq-send CID PORT SIZES  connect with SEQPACKET and send SIZES
+#   unix-seq OUT SIZES -- CMD...  run CMD with a SOCK_SEQPACKET Unix socket
+#                            as stdin and stdout: send it messages of SIZES
+#                            ("-" for none), then record each message CMD
+#                            writes back in OUT
+#   mkdata FILE MIB          MIB MiB of test data, fast under emulation: one
+#                            random MiB, each copy stamped with its number
+#   vhost-ghost CID          register guest CID with vhost_vsock and never
+#                            run it: connects to CID wait until they time out
+# Message n of SIZES carries bytes (n + i) & 0xff so reordering shows.
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+AF_VSOCK = socket.AF_VSOCK
+
+
+def pattern(n, size):
+    return bytes((n + i) & 0xFF for i in range(256)) * (size // 256) + \
+        bytes((n + i) & 0xFF for i in range(size % 256))
+
+
+def sizes_of(arg):
+    return [] if arg == "-" else [int(x) for x in arg.split(",")]
+
+
+def pump(src, dst):
+    try:
+        while True:
+            b = src.recv(262144)
+            if not b:
+                break
+            dst.sendall(b)
+    except OSError:
+        pass
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def relay(a, b):
+    t = threading.Thread(target=pump, args=(b, a), daemon=True)
+    t.start()
+    pump(a, b)
+    t.join()
+    a.close()
+    b.close()
+
+
+def read_line(s):
+    line = b""
+    while not line.endswith(b"\n") and len(line) < 256:
+        c = s.recv(1)
+        if not c:
+            break
+        line += c
+    return line
+
+
+def vmm(args):
+    uds = args[0]
+    cid, forwards, answer, silent = 1, [], None, False
+    i = 1
+    while i < len(args):
+        if args[i] == "--cid":
+            cid = int(args[i + 1]); i += 2
+        elif args[i] == "--forward":
+            forwards.append(int(args[i + 1])); i += 2
+        elif args[i] == "--answer":
+            answer = args[i + 1]; i += 2
+        elif args[i] == "--silent":
+            silent = True; i += 1
+        else:
+            sys.exit("vmm: unknown argument " + args[i])
+
+    def host_side(c):
+        line = read_line(c)
+        if silent:
+            time.sleep(3600)
+        if answer is not None:
+            c.sendall(answer.encode())
+            c.close()
+            return
+        parts = line.decode(errors="replace").split()
+        if len(parts) != 2 or parts[0] != "CONNECT" or not line.endswith(b"\n"):
+            c.close()
+            return
+        v = socket.socket(AF_VSOCK, socket.SOCK_STREAM)
+        try:
+            v.connect((cid, int(parts[1])))
+        except OSError:
+            c.close()  # what Firecracker does: no answer, just close
+            return
+        c.sendall(b"OK %d\n" % v.getsockname()[1])
+        relay(c, v)
+
+    def guest_side(c, port):
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            u.connect("%s_%d" % (uds, port))
+        except OSError:
+            c.close()
+            return
+        relay(c, u)
+
+    def serve(lsock, fn, *extra):
+        while True:
+            c, _ = lsock.accept()
+            threading.Thread(target=fn, args=(c,) + extra, daemon=True).start()
+
+    if os.path.exists(uds):
+        os.unlink(uds)
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    u.bind(uds)
+    u.listen(64)
+    for p in forwards:
+        v = socket.socket(AF_VSOCK, socket.SOCK_STREAM)
+        v.bind((socket.VMADDR_CID_ANY, p))
+        v.listen(64)
+        threading.Thread(target=serve, args=(v, guest_side, p), daemon=True).start()
+    print("ready", flush=True)
+    serve(u, host_side)
+
+
+def seq_listen(port):
+    s = socket.socket(AF_VSOCK, socket.SOCK_SEQPACKET)
+    # Python passes an int option of an AF_VSOCK socket as the u64 it is
+    s.setsockopt(AF_VSOCK, socket.SO_VM_SOCKETS_BUFFER_MAX_SIZE, 1 << 20)
+    s.setsockopt(AF_VSOCK, socket.SO_VM_SOCKETS_BUFFER_SIZE, 1 << 20)
+    s.bind((socket.VMADDR_CID_ANY, port))
+    s.listen(1)
+    print("ready", flush=True)
+    c, _ = s.accept()
+    return c
+
+
+def check_msg(n, m):
+    if m != pattern(n, len(m)):
+        sys.exit("message %d has the wrong bytes" % n)
+
+
+def seq_recv(port, out):
+    c = seq_listen(port)
+    got = []
+    while True:
+        m = c.recv(1 << 20)
+        if not m:
+            break
+        check_msg(len(got), m)
+        got.append(len(m))
+    with open(out, "w") as f:
+        f.write("".join("%d\n" % n for n in got))
+
+
+def seq_send_server(port, sizes):
+    c = seq_listen(port)
+    for n, size in enumerate(sizes_of(sizes)):
+        c.send(pattern(n, size))
+    c.close()
+
+
+def seq_send(cid, port, sizes):
+    s = socket.socket(AF_VSOCK, socket.SOCK_SEQPACKET)
+    s.connect((int(cid), int(port)))
+    for n, size in enumerate(sizes_of(sizes)):
+        s.send(pattern(n, size))
+    s.close()
+
+
+def unix_seq(out, sizes, cmd):
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    for s in (ours, theirs):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    p = subprocess.Popen(cmd, stdin=theirs, stdout=theirs)
+    theirs.close()
+    for n, size in enumerate(sizes_of(sizes)):
+        ours.send(pattern(n, size))
+    ours.shutdown(socket.SHUT_WR)
+    got = []
+    while True:
+        m = ours.recv(1 << 20)
+        if not m:
+            break
+        check_msg(len(got), m)
+        got.append(len(m))
+    with open(out, "w") as f:
+        f.write("".join("%d\n" % n for n in got))
+    sys.exit(p.wait())
+
+
+def mkdata(path, mib):
+    import random
+    # not os.urandom: getrandom() blocks early in a VM with little entropy
+    r = random.Random(int(mib)).randbytes(1 << 20)
+    with open(path, "wb") as f:
+        for i in range(int(mib)):
+            f.write(i.to_bytes(8, "little") + r[8:])
+
+
+def vhost_ghost(cid):
+    import fcntl
+    fd = os.open("/dev/vhost-vsock", os.O_RDWR)
+    fcntl.ioctl(fd, 0xAF01)  # VHOST_SET_OWNER
+    fcntl.ioctl(fd, 0x4008AF60, struct.pack("Q", int(cid)))  # SET_GUEST_CID
+    print("ready", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+def main():
+    a = sys.argv[1:]
+    if not a:
+        sys.exit(__doc__ or "usage: see the comment at the top")
+    mode, a = a[0], a[1:]
+    if mode == "vmm":
+        vmm(a)
+    elif mode == "seq-recv":
+        seq_recv(int(a[0]), a[1])
+    elif mode == "seq-send-server":
+        seq_send_server(int(a[0]), a[1])
+    elif mode == "seq-send":
+        seq_send(a[0], a[1], a[2])
+    elif mode == "unix-seq":
+        if a[2] != "--":
+            sys.exit("unix-seq OUT SIZES -- CMD...")
+        unix_seq(a[0], a[1], a[3:])
+    elif mode == "mkdata":
+        mkdata(a[0], a[1])
+    elif mode == "vhost-ghost":
+        vhost_ghost(a[0])
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+main()
