@@ -14,7 +14,7 @@
 #                            as stdin and stdout: send it messages of SIZES
 #                            ("-" for none), then record each message CMD
 #                            writes back in OUT
-#   mkdata FILE MIB          MIB MiB of test data, fast under emulation: one
+#   mkdata FILE MIB [SEED]   MIB MiB of test data, fast under emulation: one
 #                            random MiB, each copy stamped with its number
 #   vhost-ghost CID          register guest CID with vhost_vsock and never
 #                            run it: connects to CID wait until they time out
@@ -205,10 +205,10 @@ def unix_seq(out, sizes, cmd):
     sys.exit(p.wait())
 
 
-def mkdata(path, mib):
+def mkdata(path, mib, seed=0):
     import random
     # not os.urandom: getrandom() blocks early in a VM with little entropy
-    r = random.Random(int(mib)).randbytes(1 << 20)
+    r = random.Random(int(seed) * 1000 + int(mib)).randbytes(1 << 20)
     with open(path, "wb") as f:
         for i in range(int(mib)):
             f.write(i.to_bytes(8, "little") + r[8:])
@@ -242,7 +242,7 @@ def main():
             sys.exit("unix-seq OUT SIZES -- CMD...")
         unix_seq(a[0], a[1], a[3:])
     elif mode == "mkdata":
-        mkdata(a[0], a[1])
+        mkdata(*a)
     elif mode == "vhost-ghost":
         vhost_ghost(a[0])
     else:
