@@ -16,6 +16,7 @@
 #                            writes back in OUT
 #   mkdata FILE MIB [SEED]   MIB MiB of test data, fast under emulation: one
 #                            random MiB, each copy stamped with its number
+#   mkdata-n PREFIX N MIB    the same for PREFIX.1 .. PREFIX.N (seeds 1..N)
 #   vhost-ghost CID          register guest CID with vhost_vsock and never
 #                            run it: connects to CID wait until they time out
 # Message n of SIZES carries bytes (n + i) & 0xff so reordering shows.
@@ -205,10 +206,11 @@ def unix_seq(out, sizes, cmd):
     sys.exit(p.wait())
 
 
-def mkdata(path, mib, seed=0):
-    import random
-    # not os.urandom: getrandom() blocks early in a VM with little entropy
-    r = random.Random(int(seed) * 1000 + int(mib)).randbytes(1 << 20)
+def mkdata(path, mib, seed="0"):
+    import hashlib
+    # Neither os.urandom nor the random module (which seeds itself from it):
+    # getrandom() blocks for many seconds in a freshly booted VM.
+    r = hashlib.shake_256(b"%s/%s" % (seed.encode(), mib.encode())).digest(1 << 20)
     with open(path, "wb") as f:
         for i in range(int(mib)):
             f.write(i.to_bytes(8, "little") + r[8:])
@@ -243,6 +245,9 @@ def main():
         unix_seq(a[0], a[1], a[3:])
     elif mode == "mkdata":
         mkdata(*a)
+    elif mode == "mkdata-n":
+        for i in range(1, int(a[1]) + 1):
+            mkdata("%s.%d" % (a[0], i), a[2], str(i))
     elif mode == "vhost-ghost":
         vhost_ghost(a[0])
     else:

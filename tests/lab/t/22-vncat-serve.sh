@@ -13,7 +13,7 @@ PEER=(/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py")
 # Each child waits until all 16 are connected before echoing: a server that
 # served one client after the other would never get there.
 mkdir "$T/bar"
-for i in $(seq 16); do "${PEER[@]}" mkdata "$T/in.$i" 1 "$i"; done
+"${PEER[@]}" mkdata-n "$T/in" 16 1
 bg vncat -l -k 2200 -c "touch $T/bar/\$VNCAT_PEER_PORT
 	while set -- $T/bar/*; [ \$# -lt 16 ]; do sleep 0.2; done; exec cat"
 server=$BG_PID
