@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "nsvsock.h"
 
 #define NETNS_RUN_DIR "/run/netns"
+#define NSV_NSFS_MAGIC 0x6e736673 /* NSFS_MAGIC, linux/magic.h */
 
 static bool all_digits(const char *s)
 {
@@ -53,7 +55,7 @@ int nsv_netns_path(const char *spec, char *buf, size_t len)
 int nsv_netns_open(const char *spec)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	struct statfs sfs;
 	int fd, r;
 
 	r = nsv_netns_path(spec, path, sizeof(path));
@@ -62,8 +64,11 @@ int nsv_netns_open(const char *spec)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* A netns file is an nsfs inode; anything else is a wrong path. */
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+	/*
+	 * A netns file is an nsfs inode (which stat() calls a regular file);
+	 * anything else is a wrong path.
+	 */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSV_NSFS_MAGIC) {
 		close(fd);
 		return -EINVAL;
 	}
