@@ -67,6 +67,13 @@ static ssize_t do_read(struct dir *d, size_t size, bool messages)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return -EAGAIN;
+		/*
+		 * vsock says ENOTCONN, not 0, when a peer's close raced with
+		 * our accept; the kernel keeps a closing socket established
+		 * while data is queued, so nothing is lost by calling it EOF.
+		 */
+		if (errno == ENOTCONN && d->rsock)
+			return 0;
 		return -errno;
 	}
 	if (messages && (size_t)n > size)
