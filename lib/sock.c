@@ -487,6 +487,14 @@ int nsv_sock_explain(int err, enum nsv_sock_op op,
 				   snprintf(buf, len,
 					    "--sibling needs Linux 5.11+ (VMADDR_FLAG_TO_HOST)"));
 		break;
+	case EHOSTUNREACH:
+		if (op != NSV_OP_CONNECT)
+			break;
+		/* 7.x vhost: the CID is registered but its device is not up */
+		return put(buf, len,
+			   snprintf(buf, len,
+				    "no route to %s: the VM with CID %u is not running (or not in this network namespace)",
+				    where, cid));
 	case ENETUNREACH:
 		return put(buf, len,
 			   snprintf(buf, len,

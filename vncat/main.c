@@ -157,16 +157,21 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * An operand with a prefix, or with a colon that does not make CID:PORT, is
+ * an endpoint: "foo:bar" is reported as a bad endpoint, not a bad port.
+ */
 static bool has_prefix(const char *s)
 {
 	static const char *const p[] = { "vsock:", "vsock-", "tcp:", "unix:",
 					 "hybrid:" };
+	struct nsv_addr a;
 	size_t i;
 
 	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		if (!strncasecmp(s, p[i], strlen(p[i])))
 			return true;
-	return false;
+	return strchr(s, ':') && nsv_addr_parse(s, &a) < 0;
 }
 
 static int parse_endpoint(const char *s, struct nsv_endpoint *e)
@@ -279,13 +284,18 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 						 b);
 			b = a;
 			a = NULL;
-		} else if (plain == 1 && !o->listen && !o->scan) {
+		} else if (plain == 1 && !o->scan &&
+			   (!o->listen || strchr(a, ':'))) {
 			/* "CID:PORT" without the vsock: prefix */
 			struct nsv_addr ad;
 
 			if (nsv_addr_parse(a, &ad) < 0)
 				return usage_err("missing PORT after CID '%s'",
 						 a);
+			if (o->listen && (o->local_cid_set || o->local_port_set))
+				return usage_err("%s", "-s/-p and a CID:PORT "
+						 "operand both name the "
+						 "listening address");
 			cid = ad.cid;
 			port = ad.port;
 			a = b = NULL;

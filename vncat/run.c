@@ -270,7 +270,8 @@ static int connect_mode(const struct vncat_opts *o)
 	c.fd = fd;
 	vncat_conn_describe(o, &c);
 	r = vncat_serve(o, &c, true);
-	close(fd);
+	if (c.fd >= 0)
+		close(c.fd);
 	return r;
 }
 

@@ -128,6 +128,9 @@ int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 		}
 		if (pid == 0)
 			exec_child(o, c);
+		/* the program alone holds the connection: its close is the end */
+		close(c->fd);
+		c->fd = -1;
 		r = wait_status(pid);
 		vncat_info(o, "%s: program exited with status %d", c->name, r);
 		return r;
@@ -305,7 +308,8 @@ int vncat_listen(struct vncat_opts *o)
 			close(lfd);
 			lfd = -1;
 			r = vncat_serve(o, &c, true);
-			close(c.fd);
+			if (c.fd >= 0)
+				close(c.fd);
 			goto out;
 		}
 		pid = fork();
