@@ -280,7 +280,12 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				d->rready = true;
 			} else if (what[k] == 1) {
 				d->wready = true;
-			} else if (!d->done && (p[k].revents & (POLLERR | POLLHUP))) {
+			} else if (!d->done && !d->rready &&
+				   (p[k].revents & (POLLERR | POLLHUP))) {
+				/*
+				 * With input ready, let the write say what
+				 * failed and what was lost; else stop here.
+				 */
 				int err = 0;
 				socklen_t el = sizeof(err);
 

@@ -10,19 +10,28 @@ T=$LAB_TMP
 PEER=(/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py")
 
 # ------------------------------------------------ -k: 16 clients at once
-# Each child waits until all 16 are connected before echoing: a server that
-# served one client after the other would never get there.
+# No client may end its input before the server has a child for each of the
+# 16: their input ends with reading the FIFO "go", whose only writer (a
+# sleep) we kill when 16 children exist. A server taking one client after
+# another would never get there.
 mkdir "$T/bar"
 "${PEER[@]}" mkdata-n "$T/in" 16 1
-bg vncat -l -k 2200 -c "touch $T/bar/\$VNCAT_PEER_PORT
-	while set -- $T/bar/*; [ \$# -lt 16 ]; do sleep 0.2; done; exec cat"
+mkfifo "$T/go"
+sleep 600 >"$T/go" &
+holder=$!
+bg vncat -l -k 2200 -c "touch $T/bar/\$VNCAT_PEER_PORT; exec cat"
 server=$BG_PID
 wait_vsock_listen 2200
 pids=()
 for i in $(seq 16); do
-	timeout 120 vncat 1 2200 <"$T/in.$i" >"$T/out.$i" &
+	{ exec 4<"$T/go"; touch "$T/bar/opened.$i"; cat "$T/in.$i"; cat <&4; } |
+		timeout 120 vncat 1 2200 >"$T/out.$i" &
 	pids+=($!)
 done
+all32() { local f=("$T"/bar/*); [ ${#f[@]} -ge 32 ]; }
+wait_for 60 all32
+ok $? "vncat -l -k: 16 connections served at the same time"
+kill "$holder"
 bad=0
 for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
 is "$bad" 0 "16 concurrent clients of vncat -l -k all exit 0"
