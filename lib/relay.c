@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -18,6 +19,8 @@ struct dir {
 	int rfd, wfd;
 	bool rsock, wsock; /* use recv/send with MSG_DONTWAIT */
 	bool rpoll, wpoll; /* blocking fd: touch only when poll says ready */
+	bool rfile;	   /* input is a regular file */
+	bool sendfile;	   /* file to stream socket: sendfile(), no buffer */
 	bool rready, wready;
 	bool eof, done;
 	char *buf;
@@ -37,21 +40,57 @@ static uint64_t now_us(void)
  * (a terminal, a pipe shared with the shell) keeps its flags and is polled.
  * Regular files never block.
  */
-static void classify(int fd, bool *sock, bool *needpoll)
+static void classify(int fd, bool *sock, bool *needpoll, bool *file)
 {
 	struct stat st;
 
 	*sock = false;
 	*needpoll = false;
+	*file = false;
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return;
 	if (S_ISSOCK(st.st_mode)) {
 		*sock = true;
 		return;
 	}
-	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+		*file = S_ISREG(st.st_mode);
 		return;
+	}
 	*needpoll = !(fcntl(fd, F_GETFL) & O_NONBLOCK);
+}
+
+static bool stream_socket(int fd)
+{
+	int type = 0;
+	socklen_t sl = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == 0 &&
+	       type == SOCK_STREAM;
+}
+
+/*
+ * A regular file going to a stream socket needs no buffer of ours:
+ * sendfile() copies page cache straight into the socket, one copy instead
+ * of read() plus send(). It needs the socket non-blocking (sendfile has no
+ * MSG_DONTWAIT); the flags are restored at the end.
+ */
+static bool sendfile_setup(struct dir *d, int *restore_fd, int *restore_fl)
+{
+	int fl;
+
+	if (!d->rfile || !d->wsock || !stream_socket(d->wfd))
+		return false;
+	fl = fcntl(d->wfd, F_GETFL);
+	if (fl < 0)
+		return false;
+	if (!(fl & O_NONBLOCK)) {
+		if (fcntl(d->wfd, F_SETFL, fl | O_NONBLOCK) < 0)
+			return false;
+		*restore_fd = d->wfd;
+		*restore_fl = fl;
+	}
+	return true;
 }
 
 static ssize_t do_read(struct dir *d, size_t size, bool messages)
@@ -143,6 +182,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 {
 	struct nsv_relay_cfg def = { 0 };
 	struct dir D[2];
+	int rfd[2] = { -1, -1 }, rfl[2] = { 0, 0 };
 	size_t size;
 	uint64_t t0 = now_us(), linger_end = 0;
 	bool lingering = false;
@@ -160,8 +200,12 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	D[1].rfd = b_rfd;
 	D[1].wfd = a_wfd;
 	for (i = 0; i < 2; i++) {
-		classify(D[i].rfd, &D[i].rsock, &D[i].rpoll);
-		classify(D[i].wfd, &D[i].wsock, &D[i].wpoll);
+		bool dummy;
+
+		classify(D[i].rfd, &D[i].rsock, &D[i].rpoll, &D[i].rfile);
+		classify(D[i].wfd, &D[i].wsock, &D[i].wpoll, &dummy);
+		if (!c->messages)
+			D[i].sendfile = sendfile_setup(&D[i], &rfd[i], &rfl[i]);
 		D[i].buf = malloc(size);
 		if (!D[i].buf) {
 			r = -ENOMEM;
@@ -182,6 +226,28 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 
 			if (d->done)
 				continue;
+			if (d->sendfile && !d->eof) {
+				got = sendfile(d->wfd, d->rfd, NULL, size);
+				if (got > 0) {
+					st->bytes[i] += (uint64_t)got;
+					st->writes[i]++;
+					progress = true;
+				} else if (got == 0) {
+					d->eof = true;
+					progress = true;
+				} else if (errno == EAGAIN || errno == EINTR) {
+					d->wready = false;
+				} else if (!st->bytes[i] &&
+					   (errno == EINVAL || errno == ENOSYS)) {
+					d->sendfile = false; /* read + send */
+					progress = true;
+				} else {
+					fail(D, i, -errno, true, c, st);
+					progress = true;
+				}
+				if (!d->eof)
+					continue;
+			}
 			if (d->len == 0 && !d->eof && (d->rready || !d->rpoll)) {
 				got = do_read(d, size, c->messages);
 				d->rready = false;
@@ -245,7 +311,11 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 
 			if (d->done)
 				continue;
-			if (d->len == 0 && !d->eof) {
+			if (d->sendfile && !d->eof) {
+				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
+				idx[np] = i;
+				what[np++] = 1;
+			} else if (d->len == 0 && !d->eof) {
 				p[np] = (struct pollfd){ d->rfd, POLLIN, 0 };
 				idx[np] = i;
 				what[np++] = 0;
@@ -301,6 +371,9 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 		if (st->err[i] && !r)
 			r = st->err[i];
 out:
+	for (i = 0; i < 2; i++)
+		if (rfd[i] >= 0)
+			fcntl(rfd[i], F_SETFL, rfl[i]);
 	st->usec = now_us() - t0;
 	free(D[0].buf);
 	free(D[1].buf);

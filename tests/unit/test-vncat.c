@@ -570,6 +570,43 @@ static void test_relay_stream(void)
 	free(gy);
 }
 
+/* A regular file into a stream socket takes the sendfile() path. */
+static void test_relay_sendfile(void)
+{
+	const size_t n = (1 << 20) + 777;
+	char *x = pattern(n, 5), *got = malloc(n + 1);
+	char path[] = "/tmp/nsv-relay.XXXXXX";
+	struct nsv_relay_cfg c = { .linger_ms = -1 };
+	struct nsv_relay_stats st;
+	struct drainer d;
+	pthread_t t;
+	int fd, sp[2], r, fl;
+
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, x, n) != (ssize_t)n ||
+	    lseek(fd, 0, SEEK_SET) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp)) {
+		tap_ok(0, "a temporary file and a socketpair");
+		return;
+	}
+	unlink(path);
+	shutdown(sp[1], SHUT_WR);
+	d = (struct drainer){ sp[1], got, n + 1, 0 };
+	pthread_create(&t, NULL, drain, &d);
+	r = nsv_relay(fd, -1, sp[0], sp[0], &c, &st);
+	pthread_join(t, NULL);
+	fl = fcntl(sp[0], F_GETFL);
+	tap_ok(r == 0 && d.len == n && !memcmp(got, x, n) && st.bytes[0] == n,
+	       "sendfile: a 1 MiB + 777 B file reaches the socket intact");
+	tap_ok(fl >= 0 && !(fl & O_NONBLOCK),
+	       "sendfile: the socket is blocking again afterwards");
+	close(fd);
+	close(sp[0]);
+	close(sp[1]);
+	free(x);
+	free(got);
+}
+
 /* The socket side stops sending first; our side keeps sending after it. */
 static void test_relay_half_close(void)
 {
@@ -723,6 +760,7 @@ int main(void)
 	test_hybrid_parse();
 	test_hybrid_handshake();
 	test_relay_stream();
+	test_relay_sendfile();
 	test_relay_half_close();
 	test_relay_messages();
 	test_relay_errors();

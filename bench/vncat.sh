@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vncat against the others over vsock loopback, in the lab VM (never on the
+# host): SIZE bytes from a tmpfs file to /dev/null with vncat, socat with its
+# defaults, socat -b 65536, ncat --vsock, and the kernel's vsock_perf (the
+# raw limit: no file, no copy out). Each rate is bytes / wall time from the
+# sender's start to the receiver's exit, the median of RUNS runs. Not a test.
+#
+#   bench/vncat.sh [MIB]       from the build tree; boots the lab on 6.12
+# Environment: BENCH_KERNEL (6.12), BENCH_RUNS (3), LAB_MEM (2G by default
+# here, so a 512 MiB file fits in the VM's tmpfs).
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/.." && pwd)
+mib=${1:-${BENCH_MIB:-512}}
+
+if [ -z "${LAB_KERNEL:-}" ]; then
+	# On the host: build vsock_perf, then run this script inside the lab.
+	kernel=${BENCH_KERNEL:-6.12}
+	perf=$("$here/vncat-perf.sh" "$kernel") || exit 1
+	[ -x vncat/vncat ] || { echo "vncat.sh: build first (make), run from the build tree" >&2; exit 1; }
+	export LAB_MEM=${LAB_MEM:-2G} LAB_SRCDIR=$src
+	exec "$src/tests/lab/lab" run -k "$kernel" -- env BENCH_PERF="$perf" \
+		BENCH_RUNS="${BENCH_RUNS:-3}" bash "$here/vncat.sh" "$mib"
+fi
+
+# ------------------------------------------------------------ in the lab VM
+modprobe vsock_loopback
+modprobe vsock_diag
+bytes=$((mib << 20))
+file=/tmp/bench.dat
+head -c "$bytes" /dev/zero >"$file" || exit 1
+runs=${BENCH_RUNS:-3}
+port=6000
+
+listening() { ss --vsock -lnH 2>/dev/null | grep -q ":$1 "; }
+
+# one SERVER-CMD CLIENT-CMD: seconds from the client's start to both ends'
+# exit; the server gets the port in $P.
+one() {
+	local server=$1 client=$2 t0 t1 spid i
+	port=$((port + 1))
+	P=$port bash -c "$server" &
+	spid=$!
+	for ((i = 0; i < 200; i++)); do listening "$port" && break; sleep 0.05; done
+	t0=$(date +%s.%N)
+	P=$port bash -c "$client" || echo "# client failed: $client" >&2
+	wait "$spid" || echo "# server failed: $server" >&2
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+
+# The tools take turns, run after run, so that a busy moment of the machine
+# (the lab shares it) hurts all of them alike; each gets the median.
+TOOLS=(vncat socat socat-b65536 ncat vsock_perf)
+declare -A SERVER CLIENT RATE ALL
+SERVER[vncat]='exec vncat -l $P </dev/null >/dev/null'
+CLIENT[vncat]="exec vncat 1 \$P <$file"
+SERVER[socat]='exec socat -u VSOCK-LISTEN:$P GOPEN:/dev/null'
+CLIENT[socat]="exec socat -u GOPEN:$file VSOCK-CONNECT:1:\$P"
+SERVER[socat-b65536]='exec socat -b 65536 -u VSOCK-LISTEN:$P GOPEN:/dev/null'
+CLIENT[socat-b65536]="exec socat -b 65536 -u GOPEN:$file VSOCK-CONNECT:1:\$P"
+SERVER[ncat]='exec ncat --vsock --recv-only -l $P >/dev/null'
+CLIENT[ncat]="exec ncat --vsock --send-only 1 \$P <$file"
+SERVER[vsock_perf]="exec $BENCH_PERF --port \$P >/dev/null"
+CLIENT[vsock_perf]="exec $BENCH_PERF --sender 1 --port \$P --bytes $bytes >/dev/null"
+
+for ((r = 0; r < runs; r++)); do
+	for t in "${TOOLS[@]}"; do
+		s=$(one "${SERVER[$t]}" "${CLIENT[$t]}")
+		ALL[$t]+="$(echo "$mib / $s" | bc -l) "
+	done
+done
+for t in "${TOOLS[@]}"; do
+	# shellcheck disable=SC2086
+	RATE[$t]=$(printf '%s\n' ${ALL[$t]} | sort -g | sed -n "$(((runs + 1) / 2))p")
+	printf '# %-16s runs: %s MiB/s\n' "$t" "$(printf '%.0f ' ${ALL[$t]})" >&2
+done
+
+echo
+echo "vsock loopback, $mib MiB, Linux $(uname -r), median of $runs runs"
+echo
+echo "| tool | MiB/s | vncat is |"
+echo "|---|---:|---:|"
+for t in vncat socat socat-b65536 ncat vsock_perf; do
+	case $t in
+	socat) label="socat (defaults)" ;;
+	socat-b65536) label="socat -b 65536" ;;
+	ncat) label="ncat --vsock" ;;
+	vsock_perf) label="vsock_perf (kernel)" ;;
+	*) label=$t ;;
+	esac
+	if [ "$t" = vncat ]; then
+		printf '| %s | %.0f | |\n' "$label" "${RATE[$t]}"
+	else
+		printf '| %s | %.0f | %.2fx |\n' "$label" "${RATE[$t]}" \
+			"$(echo "${RATE[vncat]} / ${RATE[$t]}" | bc -l)"
+	fi
+done
+rm -f "$file"
