@@ -5,8 +5,9 @@
 #       a tiny Firecracker-style VMM over real vsock: "CONNECT P\n" on UDS is
 #       answered "OK <port>\n" and relayed to vsock C:P; a vsock connection
 #       to a --forward PORT is relayed to the Unix socket UDS_PORT.
-#   seq-recv PORT OUT        accept one SEQPACKET connection, write the size
-#                            of each message received to OUT, one a line
+#   seq-recv PORT|PATH OUT   accept one SEQPACKET connection (vsock PORT, or
+#                            Unix socket PATH), write the size of each
+#                            message received to OUT, one a line
 #   seq-send-server PORT SIZES  accept one SEQPACKET connection, send
 #                            messages of SIZES (comma-separated), close
 #   seq-send CID PORT SIZES  connect with SEQPACKET and send SIZES
@@ -140,6 +141,14 @@ def vmm(args):
 
 
 def seq_listen(port):
+    if isinstance(port, str):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        s.bind(port)
+        s.listen(1)
+        print("ready", flush=True)
+        c, _ = s.accept()
+        return c
     s = socket.socket(AF_VSOCK, socket.SOCK_SEQPACKET)
     # Python passes an int option of an AF_VSOCK socket as the u64 it is
     s.setsockopt(AF_VSOCK, socket.SO_VM_SOCKETS_BUFFER_MAX_SIZE, 1 << 20)
@@ -234,7 +243,7 @@ def main():
     if mode == "vmm":
         vmm(a)
     elif mode == "seq-recv":
-        seq_recv(int(a[0]), a[1])
+        seq_recv(a[0] if a[0].startswith("/") else int(a[0]), a[1])
     elif mode == "seq-send-server":
         seq_send_server(int(a[0]), a[1])
     elif mode == "seq-send":

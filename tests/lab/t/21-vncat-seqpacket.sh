@@ -57,4 +57,15 @@ ok $? "--bufsize 1M: the 300000-byte message goes through"
 wait "$recv"
 is "$(<"$T/got5")" "300000
 1" "the peer received 300000 and 1"
+
+# A relay to a Unix SOCK_SEQPACKET socket keeps the boundaries as well.
+bg "${PEER[@]}" seq-recv "$T/seq.sock" "$T/got6"
+recv=$BG_PID
+wait_for 20 test -S "$T/seq.sock"
+bg vncat --seqpacket -l 2105 unix:"$T/seq.sock"
+wait_vsock_listen 2105
+timeout 60 "${PEER[@]}" unix-seq "$T/back6" "$SIZES" -- vncat --seqpacket 1 2105
+ok $? "vncat --seqpacket 1 2105 through vncat --seqpacket -l 2105 unix:PATH exits 0"
+wait "$recv"
+is "$(<"$T/got6")" "$want" "the Unix SEQPACKET peer behind the relay got exactly the sizes sent"
 done_testing

@@ -54,6 +54,12 @@ timeout 60 socat -t 30 - TCP:127.0.0.1:7402 <"$T/d.1" >"$T/r3"
 ok $? "socat through vncat -l tcp:... hybrid:UDS:2402 exits 0"
 check_reply "tcp -> hybrid guest port 2402" "$T/r3"
 
+# -z through the VMM: which guest ports listen.
+bg vncat -l -k 2410 </dev/null >/dev/null
+wait_vsock_listen 2410
+is "$(vncat -z --hybrid "$T/fc.sock" 2409-2411)" "hybrid:$T/fc.sock:2410 open" \
+	"vncat -z --hybrid UDS 2409-2411 finds guest port 2410"
+
 # ------------------------------------------------------------- failures
 out=$(vncat --hybrid "$T/fc.sock" 2499 </dev/null 2>&1)
 is "$?" 1 "nothing on guest port 2499: exit 1"
