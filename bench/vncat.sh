@@ -52,7 +52,7 @@ one() {
 
 # The tools take turns, run after run, so that a busy moment of the machine
 # (the lab shares it) hurts all of them alike; each gets the median.
-TOOLS=(vncat socat socat-b65536 ncat vsock_perf)
+TOOLS=(vncat socat socat-b65536 ncat vsock_perf vsock_perf-4M)
 declare -A SERVER CLIENT RATE ALL
 SERVER[vncat]='exec vncat -l $P </dev/null >/dev/null'
 CLIENT[vncat]="exec vncat 1 \$P <$file"
@@ -64,6 +64,9 @@ SERVER[ncat]='exec ncat --vsock --recv-only -l $P >/dev/null'
 CLIENT[ncat]="exec ncat --vsock --send-only 1 \$P <$file"
 SERVER[vsock_perf]="exec $BENCH_PERF --port \$P >/dev/null"
 CLIENT[vsock_perf]="exec $BENCH_PERF --sender 1 --port \$P --bytes $bytes >/dev/null"
+# the same with the socket buffer vncat uses by default, for fairness
+SERVER[vsock_perf-4M]="exec $BENCH_PERF --vsk-size 4M --port \$P >/dev/null"
+CLIENT[vsock_perf-4M]="exec $BENCH_PERF --vsk-size 4M --sender 1 --port \$P --bytes $bytes >/dev/null"
 
 for ((r = 0; r < runs; r++)); do
 	for t in "${TOOLS[@]}"; do
@@ -82,12 +85,13 @@ echo "vsock loopback, $mib MiB, Linux $(uname -r), median of $runs runs"
 echo
 echo "| tool | MiB/s | vncat is |"
 echo "|---|---:|---:|"
-for t in vncat socat socat-b65536 ncat vsock_perf; do
+for t in "${TOOLS[@]}"; do
 	case $t in
 	socat) label="socat (defaults)" ;;
 	socat-b65536) label="socat -b 65536" ;;
 	ncat) label="ncat --vsock" ;;
-	vsock_perf) label="vsock_perf (kernel)" ;;
+	vsock_perf) label="vsock_perf (kernel's tool, defaults)" ;;
+	vsock_perf-4M) label="vsock_perf --vsk-size 4M" ;;
 	*) label=$t ;;
 	esac
 	if [ "$t" = vncat ]; then

@@ -66,7 +66,7 @@ static const struct nsv_opt options[] = {
 	{ "scan", 'z', no_argument, NULL,
 	  "scan: CID PORT[-PORT], print listening ports" },
 	{ "bufsize", OPT_BUFSIZE, required_argument, "BYTES",
-	  "SO_VM_SOCKETS_BUFFER_SIZE (K, M, G suffixes)" },
+	  "SO_VM_SOCKETS_BUFFER_SIZE, default 4M (K, M, G)" },
 	{ "numeric", 'n', no_argument, NULL, "CIDs as numbers in messages" },
 	{ "verbose", 'v', no_argument, NULL,
 	  "addresses, connections, byte counts, throughput" },
@@ -151,7 +151,7 @@ static int parse_size(const char *s, uint64_t *out)
 		end += 2;
 	else if (*end == 'B')
 		end++;
-	if (*end || !v || v > (1ULL << 32))
+	if (*end || v < 4096 || v > (1ULL << 30))
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -557,8 +557,8 @@ static int parse(struct vncat_opts *o, int argc, char **argv)
 			break;
 		case OPT_BUFSIZE:
 			if (parse_size(optarg, &v) < 0)
-				r = usage_err("invalid --bufsize '%s': bytes, "
-					      "up to 4G",
+				r = usage_err("invalid --bufsize '%s': 4K to 1G "
+					      "bytes",
 					      optarg);
 			o->sock.bufsize = v;
 			break;
@@ -598,6 +598,7 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	nsv_sock_cfg_init(&o.sock);
+	o.sock.bufsize = VNCAT_BUFSIZE;
 	o.linger_ms = -1;
 	r = parse(&o, argc, argv);
 	if (r == 0)

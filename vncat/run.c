@@ -177,12 +177,14 @@ static void relay_failed(const char *a, const char *b,
 
 size_t vncat_bufsize(const struct vncat_opts *o)
 {
-	size_t b = NSV_RELAY_BUFSIZE;
-
-	/* a SEQPACKET message may be as big as the peer's buffer is */
-	if (o->sock.bufsize > b)
-		b = (size_t)o->sock.bufsize;
-	return b;
+	/*
+	 * A message may be as big as our socket buffer lets the peer send,
+	 * so in message mode ours is that big; a stream is read in 256 KiB.
+	 */
+	if (o->sock.type == NSV_SOCK_SEQPACKET || o->sock.type == NSV_SOCK_DGRAM)
+		return (size_t)(o->sock.bufsize ? o->sock.bufsize :
+						  VNCAT_BUFSIZE);
+	return NSV_RELAY_BUFSIZE;
 }
 
 /*
