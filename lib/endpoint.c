@@ -123,8 +123,8 @@ int nsv_endpoint_format(const struct nsv_endpoint *e, unsigned int flags,
 		n = snprintf(buf, len, "vsock:%s", a);
 		break;
 	case NSV_EP_TCP:
-		n = snprintf(buf, len, strchr(e->host, ':') ? "tcp:[%s]:%s" :
-							      "tcp:%s:%s",
+		n = snprintf(buf, len,
+			     strchr(e->host, ':') ? "tcp:[%s]:%s" : "tcp:%s:%s",
 			     e->host[0] ? e->host : "*", e->service);
 		break;
 	case NSV_EP_UNIX:
@@ -151,14 +151,14 @@ static int64_t now_ms(void)
 
 static void sleep_ms(int64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	struct timespec ts = { (time_t)(ms / 1000),
+			       (long)(ms % 1000) * 1000000 };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
 
-static int unix_addr(const char *path, struct sockaddr_un *sun,
-		     socklen_t *sl)
+static int unix_addr(const char *path, struct sockaddr_un *sun, socklen_t *sl)
 {
 	size_t n = strlen(path);
 
@@ -180,7 +180,7 @@ static int unix_addr(const char *path, struct sockaddr_un *sun,
 static int unix_type(const struct nsv_sock_cfg *c)
 {
 	return c && c->type == NSV_SOCK_SEQPACKET ? SOCK_SEQPACKET :
-						     SOCK_STREAM;
+						    SOCK_STREAM;
 }
 
 /* A non-blocking connect waited for with poll(), so any fd can time out. */
@@ -310,9 +310,10 @@ int nsv_endpoint_connect(const struct nsv_endpoint *e,
 		case NSV_EP_HYBRID:
 			fd = unix_connect_once(e->path, NULL);
 			if (fd >= 0) {
-				int r = nsv_hybrid_handshake(
-					fd, e->vsock.port, c->timeout_ms,
-					host_port, answer, answer_len);
+				int r = nsv_hybrid_handshake(fd, e->vsock.port,
+							     c->timeout_ms,
+							     host_port, answer,
+							     answer_len);
 
 				if (r < 0) {
 					close(fd);
@@ -356,8 +357,8 @@ static int unix_listen(const char *path, const struct nsv_sock_cfg *c,
 		 * A socket file whose listener died refuses connects: replace
 		 * it. A live listener, or a file that is not a socket, stays.
 		 */
-		if (r != -EADDRINUSE || path[0] == '@' ||
-		    stat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		if (r != -EADDRINUSE || path[0] == '@' || stat(path, &st) < 0 ||
+		    !S_ISSOCK(st.st_mode))
 			goto fail;
 		r = unix_connect_once(path, c);
 		if (r >= 0) {
@@ -492,11 +493,13 @@ int nsv_endpoint_explain(int err, enum nsv_sock_op op,
 
 		if (nsv_hybrid_listen_path(e->path, e->vsock.port, p,
 					   sizeof(p)) < 0)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "hybrid vsock path %s_%u is too long for a Unix socket (%d bytes at most)",
-					    e->path, e->vsock.port,
-					    NSV_UNIX_PATH_MAX - 1));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"hybrid vsock path %s_%u is too long for a Unix socket (%d bytes at most)",
+					e->path, e->vsock.port,
+					NSV_UNIX_PATH_MAX - 1));
 		snprintf(name, sizeof(name), "unix:%s", p);
 	} else if (e->kind == NSV_EP_HYBRID) {
 		snprintf(name, sizeof(name), "the VMM's socket %s", e->path);
@@ -517,30 +520,38 @@ int nsv_endpoint_explain(int err, enum nsv_sock_op op,
 	if (e->kind == NSV_EP_HYBRID && !listen) {
 		switch (en) {
 		case EPROTO:
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "hybrid vsock handshake failed: %s answered '%s' to 'CONNECT %u' instead of 'OK PORT'",
-					    e->path, answer ? answer : "",
-					    e->vsock.port));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"hybrid vsock handshake failed: %s answered '%s' to 'CONNECT %u' instead of 'OK PORT'",
+					e->path, answer ? answer : "",
+					e->vsock.port));
 		case ECONNRESET:
 			if (answer && answer[0])
-				return put(buf, len,
-					   snprintf(buf, len,
-						    "hybrid vsock handshake failed: %s closed the connection after '%s' without a whole answer line",
-						    e->path, answer));
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "hybrid vsock: %s closed the connection without answering 'CONNECT %u' (nothing listening on guest port %u?)%s",
-					    e->path, e->vsock.port,
-					    e->vsock.port, t));
+				return put(
+					buf, len,
+					snprintf(
+						buf, len,
+						"hybrid vsock handshake failed: %s closed the connection after '%s' without a whole answer line",
+						e->path, answer));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"hybrid vsock: %s closed the connection without answering 'CONNECT %u' (nothing listening on guest port %u?)%s",
+					e->path, e->vsock.port, e->vsock.port,
+					t));
 		case ETIMEDOUT:
 			snprintf(name, sizeof(name), "%.1f s",
 				 (c->timeout_ms < 0 ? 0 : c->timeout_ms) /
 					 1000.0);
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "hybrid vsock: no answer from %s to 'CONNECT %u' within %s%s",
-					    e->path, e->vsock.port, name, t));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"hybrid vsock: no answer from %s to 'CONNECT %u' within %s%s",
+					e->path, e->vsock.port, name, t));
 		}
 	}
 
@@ -554,17 +565,20 @@ int nsv_endpoint_explain(int err, enum nsv_sock_op op,
 		break;
 	case ENOENT:
 		if (!listen)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "nothing listening on %s (no such file)%s",
-					    name, t));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"nothing listening on %s (no such file)%s",
+					name, t));
 		break;
 	case ECONNREFUSED:
 	case ECONNRESET:
 		if (!listen)
 			return put(buf, len,
-				   snprintf(buf, len, "nothing listening on %s%s",
-					    name, t));
+				   snprintf(buf, len,
+					    "nothing listening on %s%s", name,
+					    t));
 		break;
 	case ETIMEDOUT:
 		if (!listen)
@@ -575,27 +589,28 @@ int nsv_endpoint_explain(int err, enum nsv_sock_op op,
 		break;
 	case EADDRINUSE:
 		return put(buf, len,
-			   snprintf(buf, len,
-				    "%s is already in use%s", name,
+			   snprintf(buf, len, "%s is already in use%s", name,
 				    e->kind == NSV_EP_TCP ?
 					    "" :
 					    " (a live listener has it)"));
 	case ENAMETOOLONG:
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "%s: Unix socket paths hold %d bytes at most",
-				    name, NSV_UNIX_PATH_MAX - 1));
+		return put(
+			buf, len,
+			snprintf(buf, len,
+				 "%s: Unix socket paths hold %d bytes at most",
+				 name, NSV_UNIX_PATH_MAX - 1));
 	case EACCES:
 	case EPERM:
 		if (e->kind == NSV_EP_TCP && listen &&
 		    strtoul(e->service, NULL, 10) < 1024)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "permission denied: listening on %s needs CAP_NET_BIND_SERVICE",
-					    name));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"permission denied: listening on %s needs CAP_NET_BIND_SERVICE",
+					name));
 		return put(buf, len,
-			   snprintf(buf, len, "permission denied on %s",
-				    name));
+			   snprintf(buf, len, "permission denied on %s", name));
 	}
 	return put(buf, len,
 		   snprintf(buf, len, "cannot %s %s: %s",

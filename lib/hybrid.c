@@ -86,8 +86,7 @@ static int wait_in(int fd, int64_t deadline)
 	}
 }
 
-static void copy_answer(char *answer, size_t alen, const char *line,
-			size_t n)
+static void copy_answer(char *answer, size_t alen, const char *line, size_t n)
 {
 	size_t i, o = 0;
 

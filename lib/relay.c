@@ -19,8 +19,8 @@ struct dir {
 	int rfd, wfd;
 	bool rsock, wsock; /* use recv/send with MSG_DONTWAIT */
 	bool rpoll, wpoll; /* blocking fd: touch only when poll says ready */
-	bool rfile;	   /* input is a regular file */
-	bool sendfile;	   /* file to stream socket: sendfile(), no buffer */
+	bool rfile; /* input is a regular file */
+	bool sendfile; /* file to stream socket: sendfile(), no buffer */
 	bool rready, wready;
 	bool eof, done;
 	char *buf;
@@ -237,8 +237,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 					progress = true;
 				} else if (errno == EAGAIN || errno == EINTR) {
 					d->wready = false;
-				} else if (!st->bytes[i] &&
-					   (errno == EINVAL || errno == ENOSYS)) {
+				} else if (!st->bytes[i] && (errno == EINVAL ||
+							     errno == ENOSYS)) {
 					d->sendfile = false; /* read + send */
 					progress = true;
 				} else {
@@ -248,7 +248,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				if (!d->eof)
 					continue;
 			}
-			if (d->len == 0 && !d->eof && (d->rready || !d->rpoll)) {
+			if (d->len == 0 && !d->eof &&
+			    (d->rready || !d->rpoll)) {
 				got = do_read(d, size, c->messages);
 				d->rready = false;
 				if (got > 0) {
@@ -360,7 +361,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				socklen_t el = sizeof(err);
 
 				if (getsockopt(d->wfd, SOL_SOCKET, SO_ERROR,
-					       &err, &el) == 0 && err)
+					       &err, &el) == 0 &&
+				    err)
 					fail(D, idx[k], -err, true, c, st);
 				else
 					d->done = true; /* nobody reads */

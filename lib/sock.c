@@ -17,7 +17,6 @@
 
 #include "nsvsock.h"
 
-
 void nsv_sock_cfg_init(struct nsv_sock_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -160,7 +159,8 @@ static bool retryable(int err, uint32_t cid, const struct nsv_sock_cfg *c)
 	case -ETIMEDOUT:
 		return true;
 	case -ENODEV:
-		return cid > NSV_CID_HOST && cid != NSV_CID_ANY && !c->sibling &&
+		return cid > NSV_CID_HOST && cid != NSV_CID_ANY &&
+		       !c->sibling &&
 		       (nsv_transports_loaded(NULL) & NSV_TR_VHOST);
 	default:
 		return false;
@@ -350,34 +350,44 @@ static int explain_nodev(const struct nsv_sock_cfg *c, uint32_t cid,
 			 size_t len)
 {
 	if (c->sibling)
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "no transport for %s: --sibling routes through the host, which needs a guest transport (load vmw_vsock_virtio_transport; Linux 5.11+)",
-				    where));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"no transport for %s: --sibling routes through the host, which needs a guest transport (load vmw_vsock_virtio_transport; Linux 5.11+)",
+				where));
 	if (cid == NSV_CID_LOCAL)
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "no transport for CID 1 (local): load vsock_loopback (loopback needs Linux 5.6+)"));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"no transport for CID 1 (local): load vsock_loopback (loopback needs Linux 5.6+)"));
 	if (cid <= NSV_CID_HOST)
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "no transport to the %s (CID %u): inside a VM load vmw_vsock_virtio_transport (for loopback to yourself load vsock_loopback)",
-				    cid == NSV_CID_HOST ? "host" : "hypervisor",
-				    cid));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"no transport to the %s (CID %u): inside a VM load vmw_vsock_virtio_transport (for loopback to yourself load vsock_loopback)",
+				cid == NSV_CID_HOST ? "host" : "hypervisor",
+				cid));
 	if (tr & NSV_TR_VHOST)
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "no VM with CID %u: vhost_vsock knows no such guest (is the VM running?)",
-				    cid));
-	return put(buf, len,
-		   snprintf(buf, len,
-			    "no transport for CID %u: on the VM's host load vhost_vsock (inside a VM, vmw_vsock_virtio_transport)",
-			    cid));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"no VM with CID %u: vhost_vsock knows no such guest (is the VM running?)",
+				cid));
+	return put(
+		buf, len,
+		snprintf(
+			buf, len,
+			"no transport for CID %u: on the VM's host load vhost_vsock (inside a VM, vmw_vsock_virtio_transport)",
+			cid));
 }
 
-int nsv_sock_explain(int err, enum nsv_sock_op op,
-		     const struct nsv_sock_cfg *c, uint32_t cid,
-		     uint32_t port, unsigned int tr, char *buf, size_t len)
+int nsv_sock_explain(int err, enum nsv_sock_op op, const struct nsv_sock_cfg *c,
+		     uint32_t cid, uint32_t port, unsigned int tr, char *buf,
+		     size_t len)
 {
 	char where[NSV_ADDR_STRLEN], t[32];
 	int e = err < 0 ? -err : err;
@@ -389,31 +399,41 @@ int nsv_sock_explain(int err, enum nsv_sock_op op,
 
 	switch (e) {
 	case EAFNOSUPPORT:
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "this kernel has no AF_VSOCK: load the vsock module (modprobe vsock)"));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"this kernel has no AF_VSOCK: load the vsock module (modprobe vsock)"));
 	case ESOCKTNOSUPPORT:
 	case EPROTONOSUPPORT:
 	case EOPNOTSUPP:
 		if (c->type == NSV_SOCK_SEQPACKET && op == NSV_OP_SOCKET)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "SOCK_SEQPACKET is not supported by this kernel (vsock SEQPACKET needs Linux 5.14+)"));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"SOCK_SEQPACKET is not supported by this kernel (vsock SEQPACKET needs Linux 5.14+)"));
 		if (c->type == NSV_SOCK_SEQPACKET)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "SOCK_SEQPACKET is not supported by the transport to %s (virtio and loopback have it since Linux 5.14)",
-					    where));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"SOCK_SEQPACKET is not supported by the transport to %s (virtio and loopback have it since Linux 5.14)",
+					where));
 		if (c->type == NSV_SOCK_DGRAM)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "vsock datagrams are not supported here: only the VMCI transport (VMware) has them, virtio and loopback do not"));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"vsock datagrams are not supported here: only the VMCI transport (VMware) has them, virtio and loopback do not"));
 		break;
 	case ENODEV:
 		if (c->type == NSV_SOCK_DGRAM)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "vsock datagrams are not supported here: only the VMCI transport (VMware) has them, virtio and loopback do not"));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"vsock datagrams are not supported here: only the VMCI transport (VMware) has them, virtio and loopback do not"));
 		if (op == NSV_OP_CONNECT)
 			return explain_nodev(c, cid, where, tr, buf, len);
 		break;
@@ -423,17 +443,20 @@ int nsv_sock_explain(int err, enum nsv_sock_op op,
 			break;
 		if (c->retry_ms > 0) {
 			secs(t, sizeof(t), c->retry_ms);
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "nothing listening on %s%s (kept retrying for %s)",
-					    where,
-					    c->type == NSV_SOCK_SEQPACKET ?
-						    " for SEQPACKET" :
-						    "",
-					    t));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"nothing listening on %s%s (kept retrying for %s)",
+					where,
+					c->type == NSV_SOCK_SEQPACKET ?
+						" for SEQPACKET" :
+						"",
+					t));
 		}
 		return put(buf, len,
-			   snprintf(buf, len, "nothing listening on %s%s", where,
+			   snprintf(buf, len, "nothing listening on %s%s",
+				    where,
 				    c->type == NSV_SOCK_SEQPACKET ?
 					    " for SEQPACKET" :
 					    ""));
@@ -445,25 +468,31 @@ int nsv_sock_explain(int err, enum nsv_sock_op op,
 			char r[32];
 
 			secs(r, sizeof(r), c->retry_ms);
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "timed out connecting to %s (no answer within %s, kept retrying for %s)",
-					    where, t, r));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"timed out connecting to %s (no answer within %s, kept retrying for %s)",
+					where, t, r));
 		}
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "timed out connecting to %s: no answer within %s (is the VM up and its vsock driver loaded?)",
-				    where, t));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"timed out connecting to %s: no answer within %s (is the VM up and its vsock driver loaded?)",
+				where, t));
 	case EACCES:
 	case EPERM:
 		if ((op == NSV_OP_BIND || op == NSV_OP_LISTEN ||
 		     op == NSV_OP_CONNECT) &&
 		    c->local_port != NSV_PORT_ANY && c->local_port < 1024) {
 			nsv_port_format(c->local_port, t, sizeof(t));
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "permission denied: binding vsock port %s needs CAP_NET_BIND_SERVICE (ports below 1024 are privileged)",
-					    t));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"permission denied: binding vsock port %s needs CAP_NET_BIND_SERVICE (ports below 1024 are privileged)",
+					t));
 		}
 		return put(buf, len,
 			   snprintf(buf, len, "permission denied (%s %s)",
@@ -473,38 +502,47 @@ int nsv_sock_explain(int err, enum nsv_sock_op op,
 	case EADDRINUSE:
 		nsv_port_format(c->local_port, t, sizeof(t));
 		return put(buf, len,
-			   snprintf(buf, len,
-				    "vsock port %s is already in use", t));
+			   snprintf(buf, len, "vsock port %s is already in use",
+				    t));
 	case EADDRNOTAVAIL:
 		nsv_cid_format(c->local_cid, 0, t, sizeof(t));
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "cannot bind to CID %s: not a CID of this machine (use any, local, or the CID of a loaded transport)",
-				    t));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"cannot bind to CID %s: not a CID of this machine (use any, local, or the CID of a loaded transport)",
+				t));
 	case EINVAL:
 		if (op == NSV_OP_CONNECT && c->sibling)
-			return put(buf, len,
-				   snprintf(buf, len,
-					    "--sibling needs Linux 5.11+ (VMADDR_FLAG_TO_HOST)"));
+			return put(
+				buf, len,
+				snprintf(
+					buf, len,
+					"--sibling needs Linux 5.11+ (VMADDR_FLAG_TO_HOST)"));
 		break;
 	case EHOSTUNREACH:
 		if (op != NSV_OP_CONNECT)
 			break;
 		/* 7.x vhost: the CID is registered but its device is not up */
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "no route to %s: the VM with CID %u is not running (or not in this network namespace)",
-				    where, cid));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"no route to %s: the VM with CID %u is not running (or not in this network namespace)",
+				where, cid));
 	case ENETUNREACH:
-		return put(buf, len,
-			   snprintf(buf, len,
-				    "%s is unreachable: the transport does not allow it",
-				    where));
+		return put(
+			buf, len,
+			snprintf(
+				buf, len,
+				"%s is unreachable: the transport does not allow it",
+				where));
 	}
 	switch (op) {
 	case NSV_OP_SOCKET:
 		return put(buf, len,
-			   snprintf(buf, len, "cannot create a %svsock socket: %s",
+			   snprintf(buf, len,
+				    "cannot create a %svsock socket: %s",
 				    type_word(c), strerror(e)));
 	case NSV_OP_BIND:
 	case NSV_OP_LISTEN:
@@ -518,8 +556,8 @@ int nsv_sock_explain(int err, enum nsv_sock_op op,
 	case NSV_OP_CONNECT:
 	default:
 		return put(buf, len,
-			   snprintf(buf, len, "cannot connect to %s: %s",
-				    where, strerror(e)));
+			   snprintf(buf, len, "cannot connect to %s: %s", where,
+				    strerror(e)));
 	}
 }
 

@@ -101,8 +101,7 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int __attribute__((format(printf, 1, 2)))
-usage_err(const char *fmt, ...)
+static int __attribute__((format(printf, 1, 2))) usage_err(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -140,12 +139,21 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K':
-		v <<= 10; end++; break;
-	case 'm': case 'M':
-		v <<= 20; end++; break;
-	case 'g': case 'G':
-		v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end == 'i' && end[1] == 'B')
 		end += 2;
@@ -163,8 +171,8 @@ static int parse_size(const char *s, uint64_t *out)
  */
 static bool has_prefix(const char *s)
 {
-	static const char *const p[] = { "vsock:", "vsock-", "tcp:", "unix:",
-					 "hybrid:" };
+	static const char *const p[] = { "vsock:", "vsock-",
+					 "tcp:", "unix:", "hybrid:" };
 	struct nsv_addr a;
 	size_t i;
 
@@ -267,13 +275,14 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			return r;
 		if (o->ep.kind != NSV_EP_VSOCK && o->local_port_set)
 			return usage_err("%s", "-p names a vsock port; the "
-					 "endpoint already says where");
+					       "endpoint already says where");
 		if (o->scan)
 			return usage_err("%s", "-z takes CID PORT[-PORT]");
 		ops++;
 		n--;
 	} else {
-		char *a = plain > 0 ? ops[0] : NULL, *b = plain > 1 ? ops[1] : NULL;
+		char *a = plain > 0 ? ops[0] : NULL,
+		     *b = plain > 1 ? ops[1] : NULL;
 
 		if (plain > 2)
 			return usage_err("unexpected operand '%s'", ops[2]);
@@ -292,10 +301,11 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			if (nsv_addr_parse(a, &ad) < 0)
 				return usage_err("missing PORT after CID '%s'",
 						 a);
-			if (o->listen && (o->local_cid_set || o->local_port_set))
+			if (o->listen &&
+			    (o->local_cid_set || o->local_port_set))
 				return usage_err("%s", "-s/-p and a CID:PORT "
-						 "operand both name the "
-						 "listening address");
+						       "operand both name the "
+						       "listening address");
 			cid = ad.cid;
 			port = ad.port;
 			a = b = NULL;
@@ -320,7 +330,8 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			if ((r = parse_port(b, &o->scan_lo, false)))
 				return r;
 			o->scan_hi = o->scan_lo;
-			if (dash && (r = parse_port(dash + 1, &o->scan_hi, false)))
+			if (dash &&
+			    (r = parse_port(dash + 1, &o->scan_hi, false)))
 				return r;
 			if (o->scan_hi < o->scan_lo)
 				return usage_err("empty port range '%s'", b);
@@ -329,7 +340,8 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 		}
 		if (a) {
 			if (o->listen && o->local_cid_set)
-				return usage_err("%s", "-s and a CID operand "
+				return usage_err("%s",
+						 "-s and a CID operand "
 						 "both name the listening CID");
 			if ((r = parse_cid(a, &cid)))
 				return r;
@@ -341,8 +353,9 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 		}
 		if (b) {
 			if (o->listen && o->local_port_set)
-				return usage_err("%s", "-p and a PORT operand "
-						 "both name the listening port");
+				return usage_err(
+					"%s", "-p and a PORT operand "
+					      "both name the listening port");
 			if ((r = parse_port(b, &port, o->listen)))
 				return r;
 		} else if (o->listen && o->local_port_set) {
@@ -403,10 +416,10 @@ static int check(struct vncat_opts *o)
 		return usage_err("%s", "--max-conns needs -k");
 	if ((o->allow.n || o->deny.n) && !vsock_listen)
 		return usage_err("%s", "--allow-cid and --deny-cid need -l "
-				 "on a vsock address");
+				       "on a vsock address");
 	if (exec && o->has_target)
 		return usage_err("%s", "-e/-c and a relay TARGET exclude each "
-				 "other");
+				       "other");
 	if (o->scan && (exec || o->has_target))
 		return usage_err("%s", "-z only probes ports");
 	if (o->sock.sibling && o->listen && !o->has_target)
@@ -414,7 +427,7 @@ static int check(struct vncat_opts *o)
 	if (o->listen && !o->has_target && o->ep.kind != NSV_EP_VSOCK &&
 	    o->ep.kind != NSV_EP_HYBRID)
 		return usage_err("%s", "-l on a TCP or Unix endpoint needs a "
-				 "TARGET to relay to");
+				       "TARGET to relay to");
 	if (!o->listen && o->ep.kind == NSV_EP_VSOCK &&
 	    o->ep.vsock.port == NSV_PORT_ANY)
 		return usage_err("%s", "cannot connect to port any");
@@ -425,9 +438,10 @@ static int check(struct vncat_opts *o)
 	    (o->target.vsock.cid == NSV_CID_ANY ||
 	     o->target.vsock.port == NSV_PORT_ANY))
 		return usage_err("%s", "a relay TARGET needs a CID and a port");
-	if (o->sock.type == NSV_SOCK_DGRAM && (exec || o->has_target || o->keep))
+	if (o->sock.type == NSV_SOCK_DGRAM &&
+	    (exec || o->has_target || o->keep))
 		return usage_err("%s", "--dgram relays standard input and "
-				 "output only");
+				       "output only");
 	if (o->ep.kind == NSV_EP_VSOCK && o->ep.vsock.type != NSV_SOCK_UNSPEC)
 		o->sock.type = o->ep.vsock.type;
 	return 0;
@@ -473,13 +487,27 @@ static int parse(struct vncat_opts *o, int argc, char **argv)
 		switch (c) {
 		case -1:
 			break;
-		case 'l': o->listen = true; break;
-		case 'k': o->keep = true; break;
-		case 'z': o->scan = true; break;
-		case 'n': o->numeric = true; break;
-		case 'v': o->verbose++; break;
-		case OPT_NO_SHUTDOWN: o->no_shutdown = true; break;
-		case OPT_SIBLING: o->sock.sibling = true; break;
+		case 'l':
+			o->listen = true;
+			break;
+		case 'k':
+			o->keep = true;
+			break;
+		case 'z':
+			o->scan = true;
+			break;
+		case 'n':
+			o->numeric = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case OPT_NO_SHUTDOWN:
+			o->no_shutdown = true;
+			break;
+		case OPT_SIBLING:
+			o->sock.sibling = true;
+			break;
 		case OPT_STREAM:
 			typeset++;
 			o->sock.type = NSV_SOCK_STREAM;
@@ -538,10 +566,13 @@ static int parse(struct vncat_opts *o, int argc, char **argv)
 				r = usage_err("%s", "--hybrid needs a path");
 			o->hybrid = optarg;
 			break;
-		case 'N': o->netns = optarg; break;
+		case 'N':
+			o->netns = optarg;
+			break;
 		case 'w':
 			if (parse_secs(optarg, &ms) < 0)
-				r = usage_err("invalid -w '%s': seconds", optarg);
+				r = usage_err("invalid -w '%s': seconds",
+					      optarg);
 			o->sock.timeout_ms = ms;
 			break;
 		case OPT_RETRY:
@@ -552,14 +583,16 @@ static int parse(struct vncat_opts *o, int argc, char **argv)
 			break;
 		case 'q':
 			if (parse_secs(optarg, &ms) < 0)
-				r = usage_err("invalid -q '%s': seconds", optarg);
+				r = usage_err("invalid -q '%s': seconds",
+					      optarg);
 			o->linger_ms = ms;
 			break;
 		case OPT_BUFSIZE:
 			if (parse_size(optarg, &v) < 0)
-				r = usage_err("invalid --bufsize '%s': 4K to 1G "
-					      "bytes",
-					      optarg);
+				r = usage_err(
+					"invalid --bufsize '%s': 4K to 1G "
+					"bytes",
+					optarg);
 			o->sock.bufsize = v;
 			break;
 		case 'h':
@@ -567,7 +600,8 @@ static int parse(struct vncat_opts *o, int argc, char **argv)
 			r = -1;
 			goto out;
 		case 'V':
-			printf("vncat (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			printf("vncat (%s) %s\n", PACKAGE_NAME,
+			       PACKAGE_VERSION);
 			r = -1;
 			goto out;
 		default:
@@ -579,7 +613,7 @@ out:
 	nsv_getopt_free(&g);
 	if (!r && typeset > 1)
 		r = usage_err("%s", "choose one of --stream, --seqpacket, "
-			      "--dgram");
+				    "--dgram");
 	if (!r && nops == 0 && !(o->listen && (o->local_port_set)))
 		r = usage_err("%s", o->listen ? "-l needs a PORT" :
 						"missing CID and PORT");

@@ -134,21 +134,25 @@ static void print_stats(const struct vncat_opts *o, const char *a,
 	if (!o->verbose)
 		return;
 	if (o->sock.type == NSV_SOCK_STREAM || o->sock.type == NSV_SOCK_UNSPEC)
-		vncat_info(o,
-			   "%s -> %s: %llu bytes, %s -> %s: %llu bytes in %.3f s (%.1f MiB/s)",
-			   a, b, (unsigned long long)st->bytes[0], b, a,
-			   (unsigned long long)st->bytes[1], s,
-			   s > 0 ? mib / s : 0.0);
+		vncat_info(
+			o,
+			"%s -> %s: %llu bytes, %s -> %s: %llu bytes in %.3f s (%.1f MiB/s)",
+			a, b, (unsigned long long)st->bytes[0], b, a,
+			(unsigned long long)st->bytes[1], s,
+			s > 0 ? mib / s : 0.0);
 	else
-		vncat_info(o,
-			   "%s -> %s: %llu bytes in %llu messages, %s -> %s: %llu bytes in %llu messages, %.3f s (%.1f MiB/s)",
-			   a, b, (unsigned long long)st->bytes[0],
-			   (unsigned long long)st->writes[0], b, a,
-			   (unsigned long long)st->bytes[1],
-			   (unsigned long long)st->writes[1], s,
-			   s > 0 ? mib / s : 0.0);
+		vncat_info(
+			o,
+			"%s -> %s: %llu bytes in %llu messages, %s -> %s: %llu bytes in %llu messages, %.3f s (%.1f MiB/s)",
+			a, b, (unsigned long long)st->bytes[0],
+			(unsigned long long)st->writes[0], b, a,
+			(unsigned long long)st->bytes[1],
+			(unsigned long long)st->writes[1], s,
+			s > 0 ? mib / s : 0.0);
 	if (st->lingered)
-		vncat_info(o, "-q time is up: quitting with a direction still open");
+		vncat_info(
+			o,
+			"-q time is up: quitting with a direction still open");
 }
 
 /* Say in one line why the relay stopped early. */
@@ -162,12 +166,14 @@ static void relay_failed(const char *a, const char *b,
 		if (!e)
 			continue;
 		if (e == EMSGSIZE)
-			vncat_err("a message from %s was larger than the %zu-byte buffer: raise --bufsize",
-				  from, bufsize);
+			vncat_err(
+				"a message from %s was larger than the %zu-byte buffer: raise --bufsize",
+				from, bufsize);
 		else if (st->err_write[i] && (e == EPIPE || e == ECONNRESET))
-			vncat_err("%s stopped reading (%s): %llu bytes not delivered",
-				  to, strerror(e),
-				  (unsigned long long)st->unsent[i]);
+			vncat_err(
+				"%s stopped reading (%s): %llu bytes not delivered",
+				to, strerror(e),
+				(unsigned long long)st->unsent[i]);
 		else if (st->err_write[i])
 			vncat_err("writing to %s: %s", to, strerror(e));
 		else
@@ -181,7 +187,8 @@ size_t vncat_bufsize(const struct vncat_opts *o)
 	 * A message may be as big as our socket buffer lets the peer send,
 	 * so in message mode ours is that big; a stream is read in 256 KiB.
 	 */
-	if (o->sock.type == NSV_SOCK_SEQPACKET || o->sock.type == NSV_SOCK_DGRAM)
+	if (o->sock.type == NSV_SOCK_SEQPACKET ||
+	    o->sock.type == NSV_SOCK_DGRAM)
 		return (size_t)(o->sock.bufsize ? o->sock.bufsize :
 						  VNCAT_BUFSIZE);
 	return NSV_RELAY_BUFSIZE;
@@ -299,8 +306,9 @@ int vncat_run(struct vncat_opts *o)
 			return VNCAT_FAIL;
 		}
 		if (r == -EPERM) {
-			vncat_err("entering network namespace '%s' needs CAP_SYS_ADMIN (permission denied)",
-				  o->netns);
+			vncat_err(
+				"entering network namespace '%s' needs CAP_SYS_ADMIN (permission denied)",
+				o->netns);
 			return VNCAT_FAIL;
 		}
 		if (r < 0) {

@@ -148,8 +148,7 @@ int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 			   use_stdin ? "stdio" : "stdout", c->name);
 }
 
-static int accept_one(const struct vncat_opts *o, int lfd,
-		      struct vncat_conn *c)
+static int accept_one(const struct vncat_opts *o, int lfd, struct vncat_conn *c)
 {
 	int fd;
 
@@ -192,8 +191,9 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 				o->numeric ? NSV_FMT_NUMERIC : 0, from,
 				sizeof(from));
 		if ((size_t)n > size) {
-			vncat_err("a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
-				  n, from);
+			vncat_err(
+				"a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
+				n, from);
 			break;
 		}
 		vncat_info(o, "datagram of %zd bytes from %s", n, from);
@@ -267,7 +267,8 @@ int vncat_listen(struct vncat_opts *o)
 			   o->sock.type == NSV_SOCK_DGRAM     ? "dgram" :
 								"stream");
 	} else if (o->ep.kind == NSV_EP_HYBRID) {
-		vncat_info(o, "listening on %s for guest connections to port %u",
+		vncat_info(o,
+			   "listening on %s for guest connections to port %u",
 			   unlink_path, o->ep.vsock.port);
 	} else {
 		vncat_ep_name(o, &o->ep, name, sizeof(name));
@@ -294,8 +295,10 @@ int vncat_listen(struct vncat_opts *o)
 			r = VNCAT_FAIL;
 			goto out;
 		}
-		if (c.vsock && !nsv_cid_allowed(&o->allow, &o->deny, c.peer.cid)) {
-			vncat_info(o, "refused connection from %s (CID %u is %s)",
+		if (c.vsock &&
+		    !nsv_cid_allowed(&o->allow, &o->deny, c.peer.cid)) {
+			vncat_info(o,
+				   "refused connection from %s (CID %u is %s)",
 				   c.name, c.peer.cid,
 				   nsv_cidlist_has(&o->deny, c.peer.cid) ?
 					   "in --deny-cid" :

@@ -6,30 +6,31 @@
 #include "nsvsock.h"
 
 struct vncat_opts {
-	bool listen;	  /* -l */
-	bool keep;	  /* -k */
-	bool scan;	  /* -z */
-	bool numeric;	  /* -n */
-	int verbose;	  /* -v, repeatable */
+	bool listen; /* -l */
+	bool keep; /* -k */
+	bool scan; /* -z */
+	bool numeric; /* -n */
+	int verbose; /* -v, repeatable */
 	bool no_shutdown; /* --no-shutdown */
 	unsigned int max_conns; /* --max-conns, 0: no limit */
-	int linger_ms;	  /* -q, -1: wait for both directions */
+	int linger_ms; /* -q, -1: wait for both directions */
 	size_t relay_bufsize;
 
-	struct nsv_sock_cfg sock; /* type, -s/-p, --sibling, --bufsize, -w, --retry */
+	struct nsv_sock_cfg
+		sock; /* type, -s/-p, --sibling, --bufsize, -w, --retry */
 	bool local_cid_set, local_port_set;
 	struct nsv_cidlist allow, deny;
 
-	char **exec_argv;    /* -e PROG [ARGS...] */
-	char *exec_split;    /* storage when -e "PROG ARGS" was split */
-	const char *sh_cmd;  /* -c CMD */
-	const char *hybrid;  /* --hybrid UDS_PATH */
-	const char *netns;   /* -N */
+	char **exec_argv; /* -e PROG [ARGS...] */
+	char *exec_split; /* storage when -e "PROG ARGS" was split */
+	const char *sh_cmd; /* -c CMD */
+	const char *hybrid; /* --hybrid UDS_PATH */
+	const char *netns; /* -N */
 
 	struct nsv_endpoint ep; /* what we connect to or listen on */
 	bool has_target;
 	struct nsv_endpoint target; /* relay: the other side */
-	uint32_t scan_lo, scan_hi;  /* -z port range */
+	uint32_t scan_lo, scan_hi; /* -z port range */
 };
 
 /*

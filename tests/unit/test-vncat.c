@@ -60,11 +60,13 @@ static void test_cidlist(void)
 			snprintf(buf, sizeof(buf), "%s", cases[i].inside);
 			for (p = strtok_r(buf, ",", &save); p;
 			     p = strtok_r(NULL, ",", &save))
-				good &= nsv_cidlist_has(&l, strtoul(p, NULL, 0));
+				good &= nsv_cidlist_has(&l,
+							strtoul(p, NULL, 0));
 			snprintf(buf, sizeof(buf), "%s", cases[i].outside);
 			for (p = strtok_r(buf, ",", &save); p;
 			     p = strtok_r(NULL, ",", &save))
-				good &= !nsv_cidlist_has(&l, strtoul(p, NULL, 0));
+				good &= !nsv_cidlist_has(&l,
+							 strtoul(p, NULL, 0));
 			tap_ok(good, "cidlist '%s' holds %s and not %s",
 			       cases[i].in, cases[i].inside, cases[i].outside);
 		} else {
@@ -79,16 +81,21 @@ static void test_allow_deny(void)
 {
 	struct nsv_cidlist allow = { 0 }, deny = { 0 };
 
-	tap_ok(nsv_cid_allowed(&allow, &deny, 5), "no lists: every CID is allowed");
+	tap_ok(nsv_cid_allowed(&allow, &deny, 5),
+	       "no lists: every CID is allowed");
 	nsv_cidlist_parse(&deny, "3-4");
 	tap_ok(!nsv_cid_allowed(&allow, &deny, 3), "--deny-cid 3-4 refuses 3");
 	tap_ok(nsv_cid_allowed(&allow, &deny, 5), "--deny-cid 3-4 allows 5");
 	nsv_cidlist_parse(&allow, "2-10");
-	tap_ok(!nsv_cid_allowed(&allow, &deny, 1), "--allow-cid 2-10 refuses 1");
-	tap_ok(!nsv_cid_allowed(&allow, &deny, 4), "deny wins over allow for 4");
-	tap_ok(nsv_cid_allowed(&allow, &deny, 10), "allow 2-10, deny 3-4: 10 is in");
+	tap_ok(!nsv_cid_allowed(&allow, &deny, 1),
+	       "--allow-cid 2-10 refuses 1");
+	tap_ok(!nsv_cid_allowed(&allow, &deny, 4),
+	       "deny wins over allow for 4");
+	tap_ok(nsv_cid_allowed(&allow, &deny, 10),
+	       "allow 2-10, deny 3-4: 10 is in");
 	nsv_cidlist_parse(&allow, "local");
-	tap_ok(nsv_cid_allowed(&allow, &deny, 1), "a second --allow-cid adds to the list");
+	tap_ok(nsv_cid_allowed(&allow, &deny, 1),
+	       "a second --allow-cid adds to the list");
 	tap_ok(nsv_cid_allowed(NULL, NULL, 1), "NULL lists allow everything");
 	nsv_cidlist_free(&allow);
 	nsv_cidlist_free(&deny);
@@ -154,7 +161,8 @@ static void test_endpoints(void)
 		}
 	}
 	nsv_endpoint_parse("vsock-seqpacket:3:7", &e);
-	tap_is_int(e.vsock.type, NSV_SOCK_SEQPACKET, "vsock-seqpacket: sets the type");
+	tap_is_int(e.vsock.type, NSV_SOCK_SEQPACKET,
+		   "vsock-seqpacket: sets the type");
 	nsv_endpoint_parse("vsock:local:7", &e);
 	nsv_endpoint_format(&e, 0, buf, sizeof(buf));
 	tap_is_str(buf, "vsock:local:7", "CID names unless numeric");
@@ -204,59 +212,82 @@ static void test_explain(void)
 	struct nsv_sock_cfg c;
 
 	tap_is_str(explain(-ECONNRESET, C, S, 1, 5000, 0, false, 0, -1),
-		   "nothing listening on local:5000", "reset on connect: nothing listening");
+		   "nothing listening on local:5000",
+		   "reset on connect: nothing listening");
 	tap_is_str(explain(-ECONNREFUSED, C, Q, 3, 22, 0, false, 0, -1),
-		   "nothing listening on 3:22 for SEQPACKET", "refused SEQPACKET connect");
+		   "nothing listening on 3:22 for SEQPACKET",
+		   "refused SEQPACKET connect");
 	tap_is_str(explain(-ECONNRESET, C, S, 3, 22, 0, false, 1500, -1),
 		   "nothing listening on 3:22 (kept retrying for 1.5 s)",
 		   "--retry says how long it tried");
-	tap_is_str(explain(-ETIMEDOUT, C, S, 42, 1, 0, false, 0, -1),
-		   "timed out connecting to 42:1: no answer within 2 s (is the VM up and its vsock driver loaded?)",
-		   "timeout: the kernel's 2 s by default");
-	tap_is_str(explain(-ETIMEDOUT, C, S, 42, 1, 0, false, 0, 500),
-		   "timed out connecting to 42:1: no answer within 0.5 s (is the VM up and its vsock driver loaded?)",
-		   "timeout: -w 0.5");
-	tap_is_str(explain(-ENODEV, C, S, 1, 1, NSV_TR_CORE, false, 0, -1),
-		   "no transport for CID 1 (local): load vsock_loopback (loopback needs Linux 5.6+)",
-		   "CID 1 without loopback names vsock_loopback");
-	tap_is_str(explain(-ENODEV, C, S, 2, 1, NSV_TR_CORE, false, 0, -1),
-		   "no transport to the host (CID 2): inside a VM load vmw_vsock_virtio_transport (for loopback to yourself load vsock_loopback)",
-		   "CID 2 without a guest transport");
-	tap_is_str(explain(-ENODEV, C, S, 7, 1, NSV_TR_CORE, false, 0, -1),
-		   "no transport for CID 7: on the VM's host load vhost_vsock (inside a VM, vmw_vsock_virtio_transport)",
-		   "a guest CID without vhost_vsock");
-	tap_is_str(explain(-ENODEV, C, S, 7, 1, NSV_TR_CORE | NSV_TR_VHOST, false, 0, -1),
-		   "no VM with CID 7: vhost_vsock knows no such guest (is the VM running?)",
-		   "a guest CID vhost_vsock does not know");
-	tap_is_str(explain(-ENODEV, C, S, 7, 1, NSV_TR_VHOST, true, 0, -1),
-		   "no transport for 7:1: --sibling routes through the host, which needs a guest transport (load vmw_vsock_virtio_transport; Linux 5.11+)",
-		   "--sibling without a guest transport");
+	tap_is_str(
+		explain(-ETIMEDOUT, C, S, 42, 1, 0, false, 0, -1),
+		"timed out connecting to 42:1: no answer within 2 s (is the VM up and its vsock driver loaded?)",
+		"timeout: the kernel's 2 s by default");
+	tap_is_str(
+		explain(-ETIMEDOUT, C, S, 42, 1, 0, false, 0, 500),
+		"timed out connecting to 42:1: no answer within 0.5 s (is the VM up and its vsock driver loaded?)",
+		"timeout: -w 0.5");
+	tap_is_str(
+		explain(-ENODEV, C, S, 1, 1, NSV_TR_CORE, false, 0, -1),
+		"no transport for CID 1 (local): load vsock_loopback (loopback needs Linux 5.6+)",
+		"CID 1 without loopback names vsock_loopback");
+	tap_is_str(
+		explain(-ENODEV, C, S, 2, 1, NSV_TR_CORE, false, 0, -1),
+		"no transport to the host (CID 2): inside a VM load vmw_vsock_virtio_transport (for loopback to yourself load vsock_loopback)",
+		"CID 2 without a guest transport");
+	tap_is_str(
+		explain(-ENODEV, C, S, 7, 1, NSV_TR_CORE, false, 0, -1),
+		"no transport for CID 7: on the VM's host load vhost_vsock (inside a VM, vmw_vsock_virtio_transport)",
+		"a guest CID without vhost_vsock");
+	tap_is_str(
+		explain(-ENODEV, C, S, 7, 1, NSV_TR_CORE | NSV_TR_VHOST, false,
+			0, -1),
+		"no VM with CID 7: vhost_vsock knows no such guest (is the VM running?)",
+		"a guest CID vhost_vsock does not know");
+	tap_is_str(
+		explain(-ENODEV, C, S, 7, 1, NSV_TR_VHOST, true, 0, -1),
+		"no transport for 7:1: --sibling routes through the host, which needs a guest transport (load vmw_vsock_virtio_transport; Linux 5.11+)",
+		"--sibling without a guest transport");
 	tap_is_str(explain(-EINVAL, C, S, 7, 1, 0, true, 0, -1),
 		   "--sibling needs Linux 5.11+ (VMADDR_FLAG_TO_HOST)",
 		   "EINVAL with --sibling: an old kernel");
-	tap_is_str(explain(-ENODEV, NSV_OP_SOCKET, NSV_SOCK_DGRAM, NSV_CID_ANY, NSV_PORT_ANY, 0, false, 0, -1),
-		   "vsock datagrams are not supported here: only the VMCI transport (VMware) has them, virtio and loopback do not",
-		   "no datagram transport");
-	tap_is_str(explain(-ESOCKTNOSUPPORT, NSV_OP_SOCKET, Q, NSV_CID_ANY, NSV_PORT_ANY, 0, false, 0, -1),
-		   "SOCK_SEQPACKET is not supported by this kernel (vsock SEQPACKET needs Linux 5.14+)",
-		   "SEQPACKET socket() on an old kernel");
-	tap_is_str(explain(-ESOCKTNOSUPPORT, C, Q, 2, 9, 0, false, 0, -1),
-		   "SOCK_SEQPACKET is not supported by the transport to host:9 (virtio and loopback have it since Linux 5.14)",
-		   "SEQPACKET connect through a transport without it");
-	tap_is_str(explain(-EAFNOSUPPORT, NSV_OP_SOCKET, S, NSV_CID_ANY, NSV_PORT_ANY, 0, false, 0, -1),
-		   "this kernel has no AF_VSOCK: load the vsock module (modprobe vsock)",
-		   "no AF_VSOCK at all");
-	tap_is_str(explain(-EACCES, NSV_OP_BIND, S, NSV_CID_ANY, 80, 0, false, 0, -1),
-		   "permission denied: binding vsock port 80 needs CAP_NET_BIND_SERVICE (ports below 1024 are privileged)",
-		   "a privileged port");
-	tap_is_str(explain(-EADDRINUSE, NSV_OP_BIND, S, NSV_CID_ANY, 5000, 0, false, 0, -1),
+	tap_is_str(
+		explain(-ENODEV, NSV_OP_SOCKET, NSV_SOCK_DGRAM, NSV_CID_ANY,
+			NSV_PORT_ANY, 0, false, 0, -1),
+		"vsock datagrams are not supported here: only the VMCI transport (VMware) has them, virtio and loopback do not",
+		"no datagram transport");
+	tap_is_str(
+		explain(-ESOCKTNOSUPPORT, NSV_OP_SOCKET, Q, NSV_CID_ANY,
+			NSV_PORT_ANY, 0, false, 0, -1),
+		"SOCK_SEQPACKET is not supported by this kernel (vsock SEQPACKET needs Linux 5.14+)",
+		"SEQPACKET socket() on an old kernel");
+	tap_is_str(
+		explain(-ESOCKTNOSUPPORT, C, Q, 2, 9, 0, false, 0, -1),
+		"SOCK_SEQPACKET is not supported by the transport to host:9 (virtio and loopback have it since Linux 5.14)",
+		"SEQPACKET connect through a transport without it");
+	tap_is_str(
+		explain(-EAFNOSUPPORT, NSV_OP_SOCKET, S, NSV_CID_ANY,
+			NSV_PORT_ANY, 0, false, 0, -1),
+		"this kernel has no AF_VSOCK: load the vsock module (modprobe vsock)",
+		"no AF_VSOCK at all");
+	tap_is_str(
+		explain(-EACCES, NSV_OP_BIND, S, NSV_CID_ANY, 80, 0, false, 0,
+			-1),
+		"permission denied: binding vsock port 80 needs CAP_NET_BIND_SERVICE (ports below 1024 are privileged)",
+		"a privileged port");
+	tap_is_str(explain(-EADDRINUSE, NSV_OP_BIND, S, NSV_CID_ANY, 5000, 0,
+			   false, 0, -1),
 		   "vsock port 5000 is already in use", "a port in use");
-	tap_is_str(explain(-EADDRNOTAVAIL, NSV_OP_BIND, S, 7, 5000, 0, false, 0, -1),
-		   "cannot bind to CID 7: not a CID of this machine (use any, local, or the CID of a loaded transport)",
-		   "a CID that is not ours");
-	tap_is_str(explain(-EHOSTUNREACH, C, S, 42, 5, 0, false, 0, -1),
-		   "no route to 42:5: the VM with CID 42 is not running (or not in this network namespace)",
-		   "EHOSTUNREACH: a VM not running");
+	tap_is_str(
+		explain(-EADDRNOTAVAIL, NSV_OP_BIND, S, 7, 5000, 0, false, 0,
+			-1),
+		"cannot bind to CID 7: not a CID of this machine (use any, local, or the CID of a loaded transport)",
+		"a CID that is not ours");
+	tap_is_str(
+		explain(-EHOSTUNREACH, C, S, 42, 5, 0, false, 0, -1),
+		"no route to 42:5: the VM with CID 42 is not running (or not in this network namespace)",
+		"EHOSTUNREACH: a VM not running");
 	tap_is_str(explain(-EMFILE, C, S, 3, 5, 0, false, 0, -1),
 		   "cannot connect to 3:5: Too many open files",
 		   "anything else: the plain errno text");
@@ -276,8 +307,8 @@ static const char *ep_explain(int err, enum nsv_sock_op op, const char *spec,
 	c.timeout_ms = timeout_ms;
 	if (nsv_endpoint_parse(spec, &e) < 0)
 		return "(bad spec)";
-	if (nsv_endpoint_explain(err, op, &e, &c, 0, answer, buf,
-				 sizeof(buf)) < 0)
+	if (nsv_endpoint_explain(err, op, &e, &c, 0, answer, buf, sizeof(buf)) <
+	    0)
 		return "(ENOSPC)";
 	return buf;
 }
@@ -289,34 +320,45 @@ static void test_endpoint_explain(void)
 	tap_is_str(ep_explain(-ECONNREFUSED, C, "tcp:127.0.0.1:7", NULL, -1),
 		   "nothing listening on tcp:127.0.0.1:7", "TCP refused");
 	tap_is_str(ep_explain(-ENXIO, C, "tcp:nowhere:7", NULL, -1),
-		   "cannot resolve host 'nowhere' of tcp:nowhere:7", "TCP name unknown");
+		   "cannot resolve host 'nowhere' of tcp:nowhere:7",
+		   "TCP name unknown");
 	tap_is_str(ep_explain(-ENOENT, C, "unix:/x.sock", NULL, -1),
-		   "nothing listening on unix:/x.sock (no such file)", "no Unix socket file");
+		   "nothing listening on unix:/x.sock (no such file)",
+		   "no Unix socket file");
 	tap_is_str(ep_explain(-EADDRINUSE, L, "unix:/x.sock", NULL, -1),
-		   "unix:/x.sock is already in use (a live listener has it)", "Unix path in use");
-	tap_is_str(ep_explain(-EACCES, L, "tcp::80", NULL, -1),
-		   "permission denied: listening on tcp:*:80 needs CAP_NET_BIND_SERVICE",
-		   "privileged TCP port");
-	tap_is_str(ep_explain(-EPROTO, C, "hybrid:/run/fc.sock:52", "ERR x", -1),
-		   "hybrid vsock handshake failed: /run/fc.sock answered 'ERR x' to 'CONNECT 52' instead of 'OK PORT'",
-		   "hybrid: a bad answer is quoted");
-	tap_is_str(ep_explain(-ECONNRESET, C, "hybrid:/run/fc.sock:52", "", -1),
-		   "hybrid vsock: /run/fc.sock closed the connection without answering 'CONNECT 52' (nothing listening on guest port 52?)",
-		   "hybrid: closed without an answer");
-	tap_is_str(ep_explain(-ECONNRESET, C, "hybrid:/run/fc.sock:52", "OK", -1),
-		   "hybrid vsock handshake failed: /run/fc.sock closed the connection after 'OK' without a whole answer line",
-		   "hybrid: closed in mid-answer");
-	tap_is_str(ep_explain(-ETIMEDOUT, C, "hybrid:/run/fc.sock:52", "", 1500),
-		   "hybrid vsock: no answer from /run/fc.sock to 'CONNECT 52' within 1.5 s",
-		   "hybrid: no answer in time");
-	tap_is_str(ep_explain(-ENOENT, C, "hybrid:/run/fc.sock:52", NULL, -1),
-		   "nothing listening on the VMM's socket /run/fc.sock (no such file)",
-		   "hybrid: no VMM socket");
-	tap_is_str(ep_explain(-EADDRINUSE, L, "hybrid:/run/fc.sock:52", NULL, -1),
-		   "unix:/run/fc.sock_52 is already in use (a live listener has it)",
-		   "hybrid listen: names UDS_PORT");
+		   "unix:/x.sock is already in use (a live listener has it)",
+		   "Unix path in use");
+	tap_is_str(
+		ep_explain(-EACCES, L, "tcp::80", NULL, -1),
+		"permission denied: listening on tcp:*:80 needs CAP_NET_BIND_SERVICE",
+		"privileged TCP port");
+	tap_is_str(
+		ep_explain(-EPROTO, C, "hybrid:/run/fc.sock:52", "ERR x", -1),
+		"hybrid vsock handshake failed: /run/fc.sock answered 'ERR x' to 'CONNECT 52' instead of 'OK PORT'",
+		"hybrid: a bad answer is quoted");
+	tap_is_str(
+		ep_explain(-ECONNRESET, C, "hybrid:/run/fc.sock:52", "", -1),
+		"hybrid vsock: /run/fc.sock closed the connection without answering 'CONNECT 52' (nothing listening on guest port 52?)",
+		"hybrid: closed without an answer");
+	tap_is_str(
+		ep_explain(-ECONNRESET, C, "hybrid:/run/fc.sock:52", "OK", -1),
+		"hybrid vsock handshake failed: /run/fc.sock closed the connection after 'OK' without a whole answer line",
+		"hybrid: closed in mid-answer");
+	tap_is_str(
+		ep_explain(-ETIMEDOUT, C, "hybrid:/run/fc.sock:52", "", 1500),
+		"hybrid vsock: no answer from /run/fc.sock to 'CONNECT 52' within 1.5 s",
+		"hybrid: no answer in time");
+	tap_is_str(
+		ep_explain(-ENOENT, C, "hybrid:/run/fc.sock:52", NULL, -1),
+		"nothing listening on the VMM's socket /run/fc.sock (no such file)",
+		"hybrid: no VMM socket");
+	tap_is_str(
+		ep_explain(-EADDRINUSE, L, "hybrid:/run/fc.sock:52", NULL, -1),
+		"unix:/run/fc.sock_52 is already in use (a live listener has it)",
+		"hybrid listen: names UDS_PORT");
 	tap_is_str(ep_explain(-ECONNRESET, C, "vsock:3:22", NULL, -1),
-		   "nothing listening on 3:22", "vsock endpoints go through nsv_sock_explain");
+		   "nothing listening on 3:22",
+		   "vsock endpoints go through nsv_sock_explain");
 }
 
 static void test_transports(void)
@@ -327,7 +369,8 @@ static void test_transports(void)
 		tap_ok(0, "mkdtemp: %s", strerror(errno));
 		return;
 	}
-	tap_is_int(nsv_transports_loaded(dir), 0, "an empty /sys/module: nothing loaded");
+	tap_is_int(nsv_transports_loaded(dir), 0,
+		   "an empty /sys/module: nothing loaded");
 	snprintf(p, sizeof(p), "%s/vsock", dir);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/vsock_loopback", dir);
@@ -379,15 +422,18 @@ static void test_hybrid_parse(void)
 		tap_is_int(r, cases[i].ret, "answer %zu parses to %d", i,
 			   cases[i].ret);
 		if (!r)
-			tap_is_int(port, cases[i].port, "answer %zu: port %u", i,
-				   cases[i].port);
+			tap_is_int(port, cases[i].port, "answer %zu: port %u",
+				   i, cases[i].port);
 	}
-	tap_is_int(nsv_hybrid_request(52, buf, sizeof(buf)), 11, "CONNECT 52\\n is 11 bytes");
+	tap_is_int(nsv_hybrid_request(52, buf, sizeof(buf)), 11,
+		   "CONNECT 52\\n is 11 bytes");
 	tap_is_str(buf, "CONNECT 52\n", "the request line");
-	tap_is_int(nsv_hybrid_request(4294967295U, buf, 8), -ENOSPC, "request: short buffer");
+	tap_is_int(nsv_hybrid_request(4294967295U, buf, 8), -ENOSPC,
+		   "request: short buffer");
 	tap_is_int(nsv_hybrid_listen_path("/run/fc.sock", 52, buf, sizeof(buf)),
 		   15, "UDS_PORT length");
-	tap_is_str(buf, "/run/fc.sock_52", "guest-initiated connections arrive on UDS_PORT");
+	tap_is_str(buf, "/run/fc.sock_52",
+		   "guest-initiated connections arrive on UDS_PORT");
 }
 
 /* Run the handshake against canned VMM bytes already waiting in a socketpair. */
@@ -423,25 +469,31 @@ static void test_hybrid_handshake(void)
 	r = handshake("OK 1073741824\nhello from the guest", 35, false, 1000,
 		      &port, answer, sizeof(answer), req, rest, sizeof(rest));
 	tap_is_int(r, 0, "handshake: OK answer accepted");
-	tap_is_str(req, "CONNECT 52\n", "handshake: the VMM got 'CONNECT 52\\n'");
+	tap_is_str(req, "CONNECT 52\n",
+		   "handshake: the VMM got 'CONNECT 52\\n'");
 	tap_is_int(port, 1073741824, "handshake: the host port of the answer");
-	tap_is_str(answer, "OK 1073741824", "handshake: the answer line without newline");
-	tap_is_str(rest, "hello from the guest",
-		   "handshake: bytes right after the answer stay in the socket");
+	tap_is_str(answer, "OK 1073741824",
+		   "handshake: the answer line without newline");
+	tap_is_str(
+		rest, "hello from the guest",
+		"handshake: bytes right after the answer stay in the socket");
 
 	r = handshake("ERR no such port\n", 17, false, 1000, &port, answer,
 		      sizeof(answer), req, rest, sizeof(rest));
 	tap_is_int(r, -EPROTO, "handshake: an ERR answer is -EPROTO");
-	tap_is_str(answer, "ERR no such port", "handshake: the bad answer is kept for the message");
+	tap_is_str(answer, "ERR no such port",
+		   "handshake: the bad answer is kept for the message");
 
 	r = handshake("", 0, true, 1000, &port, answer, sizeof(answer), req,
 		      rest, sizeof(rest));
-	tap_is_int(r, -ECONNRESET, "handshake: closed without an answer is -ECONNRESET");
+	tap_is_int(r, -ECONNRESET,
+		   "handshake: closed without an answer is -ECONNRESET");
 	tap_is_str(answer, "", "handshake: and nothing came back");
 
 	r = handshake("OK 5", 4, true, 1000, &port, answer, sizeof(answer), req,
 		      rest, sizeof(rest));
-	tap_is_int(r, -ECONNRESET, "handshake: closed in mid-line is -ECONNRESET");
+	tap_is_int(r, -ECONNRESET,
+		   "handshake: closed in mid-line is -ECONNRESET");
 	tap_is_str(answer, "OK 5", "handshake: with the half line kept");
 
 	r = handshake("", 0, false, 50, &port, answer, sizeof(answer), req,
@@ -451,7 +503,8 @@ static void test_hybrid_handshake(void)
 	memset(big, 'x', sizeof(big));
 	r = handshake(big, sizeof(big), false, 1000, &port, answer,
 		      sizeof(answer), req, rest, sizeof(rest));
-	tap_is_int(r, -EPROTO, "handshake: a line longer than %d bytes is -EPROTO",
+	tap_is_int(r, -EPROTO,
+		   "handshake: a line longer than %d bytes is -EPROTO",
 		   NSV_HYBRID_LINE_MAX);
 
 	r = handshake("O\x01K\n", 4, false, 1000, &port, answer, sizeof(answer),
@@ -557,7 +610,8 @@ static void test_relay_stream(void)
 	       "relay: 2 MiB + 12345 from the socket reach the output pipe intact");
 	tap_ok(st.bytes[0] == up && st.bytes[1] == down,
 	       "relay: byte counts %llu and %llu",
-	       (unsigned long long)st.bytes[0], (unsigned long long)st.bytes[1]);
+	       (unsigned long long)st.bytes[0],
+	       (unsigned long long)st.bytes[1]);
 	tap_ok(fcntl(out[1], F_GETFD) < 0 && errno == EBADF,
 	       "relay: the output pipe was closed at its EOF, so its reader saw the end");
 	close(in[0]);
@@ -620,7 +674,7 @@ static void test_relay_half_close(void)
 		tap_ok(0, "pipes and a socketpair");
 		return;
 	}
-	shutdown(sp[1], SHUT_WR);     /* the peer has nothing to say */
+	shutdown(sp[1], SHUT_WR); /* the peer has nothing to say */
 	n = write(in[1], "late data", 9); /* we do, after its EOF */
 	close(in[1]);
 	r = nsv_relay(in[0], -1 /* no output wanted */, sp[0], sp[0], &c, &st);
@@ -639,7 +693,8 @@ static void test_relay_half_close(void)
 	c.no_shutdown = true;
 	c.linger_ms = 0;
 	r = nsv_relay(-1, -1, sp[0], sp[0], &c, &st);
-	tap_ok(r == 0 && st.lingered, "--no-shutdown -q 0: the relay quits at input EOF");
+	tap_ok(r == 0 && st.lingered,
+	       "--no-shutdown -q 0: the relay quits at input EOF");
 	tap_is_int(recv(sp[1], buf, sizeof(buf), MSG_DONTWAIT), -1,
 		   "--no-shutdown: the peer did not get EOF");
 	close(sp[0]);
@@ -648,11 +703,14 @@ static void test_relay_half_close(void)
 
 static void test_relay_messages(void)
 {
-	static const size_t sizes[] = { 1, 2, 1000, 65535, 65536, 65537, 150000 };
+	static const size_t sizes[] = {
+		1, 2, 1000, 65535, 65536, 65537, 150000
+	};
 	const size_t nsz = sizeof(sizes) / sizeof(sizes[0]);
 	int a[2], b[2], r, sb = 1 << 20;
 	struct nsv_relay_stats st;
-	struct nsv_relay_cfg c = { .bufsize = 200000, .messages = true,
+	struct nsv_relay_cfg c = { .bufsize = 200000,
+				   .messages = true,
 				   .linger_ms = -1 };
 	char *buf = malloc(1 << 20), *p;
 	size_t i, good = 0;
@@ -681,7 +739,8 @@ static void test_relay_messages(void)
 			good++;
 		free(p);
 	}
-	tap_is_int(good, nsz, "messages: each of 1 B .. 150000 B arrives whole and alone");
+	tap_is_int(good, nsz,
+		   "messages: each of 1 B .. 150000 B arrives whole and alone");
 	tap_is_int(st.writes[0], nsz, "messages: counted as %zu messages", nsz);
 	tap_is_int(recv(b[1], buf, 1, MSG_DONTWAIT), 0, "messages: then EOF");
 	close(a[0]);
