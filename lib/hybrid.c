@@ -32,7 +32,7 @@ int nsv_hybrid_answer_parse(const char *line, size_t len, uint32_t *host_port)
 	if (!line || len < 3 || line[len - 1] != '\n')
 		return -EPROTO;
 	len--;
-	if (len && line[len - 1] == '\r')
+	if (line[len - 1] == '\r')
 		len--;
 	if (len < 2 || memcmp(line, "OK", 2))
 		return -EPROTO;

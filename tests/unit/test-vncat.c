@@ -587,9 +587,10 @@ static void test_relay_stream(void)
 	struct nsv_relay_stats st;
 	struct nsv_relay_cfg c = { .bufsize = 65536, .linger_ms = -1 };
 
-	if (pipe(in) || pipe(out) || socketpair(AF_UNIX, SOCK_STREAM, 0, sp)) {
+	if (!x || !y || !gx || !gy || pipe(in) || pipe(out) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp)) {
 		tap_ok(0, "pipes and a socketpair");
-		return;
+		goto out;
 	}
 	/* A: stdin pipe in[0] and stdout pipe out[1]; B: the socket sp[0] */
 	f1 = (struct feeder){ in[1], x, up, false };
@@ -618,6 +619,7 @@ static void test_relay_stream(void)
 	close(out[0]);
 	close(sp[0]);
 	close(sp[1]);
+out:
 	free(x);
 	free(y);
 	free(gx);
@@ -637,10 +639,12 @@ static void test_relay_sendfile(void)
 	int fd, sp[2], r, fl;
 
 	fd = mkstemp(path);
-	if (fd < 0 || write(fd, x, n) != (ssize_t)n ||
+	if (!x || !got || fd < 0 || write(fd, x, n) != (ssize_t)n ||
 	    lseek(fd, 0, SEEK_SET) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp)) {
 		tap_ok(0, "a temporary file and a socketpair");
+		free(x);
+		free(got);
 		return;
 	}
 	unlink(path);
@@ -715,9 +719,10 @@ static void test_relay_messages(void)
 	char *buf = malloc(1 << 20), *p;
 	size_t i, good = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, a) ||
+	if (!buf || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, a) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, b)) {
 		tap_ok(0, "SEQPACKET socketpairs");
+		free(buf);
 		return;
 	}
 	setsockopt(a[1], SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
