@@ -333,8 +333,10 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			if (dash &&
 			    (r = parse_port(dash + 1, &o->scan_hi, false)))
 				return r;
-			if (o->scan_hi < o->scan_lo)
+			if (o->scan_hi < o->scan_lo) {
+				*dash = '-';
 				return usage_err("empty port range '%s'", b);
+			}
 			port = o->scan_lo;
 			goto have_addr;
 		}
@@ -614,8 +616,11 @@ out:
 	if (!r && typeset > 1)
 		r = usage_err("%s", "choose one of --stream, --seqpacket, "
 				    "--dgram");
+	if (!r && o->listen && o->scan)
+		r = usage_err("%s", "-l and -z do not go together");
 	if (!r && nops == 0 && !(o->listen && (o->local_port_set)))
 		r = usage_err("%s", o->listen ? "-l needs a PORT" :
+				    o->hybrid ? "missing PORT" :
 						"missing CID and PORT");
 	if (!r)
 		r = parse_operands(o, ops, nops);
