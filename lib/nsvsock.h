@@ -606,7 +606,11 @@ struct nsv_relay_stats {
  * is shut down for writing (unless @c->no_shutdown) and any other output fd
  * that is not also an input is closed. Sockets are used with MSG_DONTWAIT;
  * other fds are left as they are and, unless they are regular files, only
- * touched after poll() says they are ready.
+ * touched after poll() says they are ready. A regular file or a pipe going
+ * to a stream socket is moved with sendfile() or splice(), without our
+ * buffer (the socket is non-blocking meanwhile; its flags are restored).
+ * An input that fails ends like EOF; an output that is not a socket and
+ * fails (stdout gone) ends both directions.
  * In message mode each read is written with a single write: message
  * boundaries survive between SEQPACKET/DGRAM sockets, and a message larger
  * than the buffer is an error (-EMSGSIZE), never silently cut.

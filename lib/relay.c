@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,7 +21,10 @@ struct dir {
 	bool rsock, wsock; /* use recv/send with MSG_DONTWAIT */
 	bool rpoll, wpoll; /* blocking fd: touch only when poll says ready */
 	bool rfile; /* input is a regular file */
+	bool rfifo; /* input is a pipe */
 	bool sendfile; /* file to stream socket: sendfile(), no buffer */
+	bool splice; /* pipe to stream socket: splice(), no buffer */
+	bool splice_out; /* splice waits for room in the socket */
 	bool rready, wready;
 	bool eof, done;
 	char *buf;
@@ -40,15 +44,17 @@ static uint64_t now_us(void)
  * (a terminal, a pipe shared with the shell) keeps its flags and is polled.
  * Regular files never block.
  */
-static void classify(int fd, bool *sock, bool *needpoll, bool *file)
+static void classify(int fd, bool *sock, bool *needpoll, bool *file, bool *fifo)
 {
 	struct stat st;
 
 	*sock = false;
 	*needpoll = false;
 	*file = false;
+	*fifo = false;
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return;
+	*fifo = S_ISFIFO(st.st_mode);
 	if (S_ISSOCK(st.st_mode)) {
 		*sock = true;
 		return;
@@ -70,27 +76,38 @@ static bool stream_socket(int fd)
 }
 
 /*
- * A regular file going to a stream socket needs no buffer of ours:
- * sendfile() copies page cache straight into the socket, one copy instead
- * of read() plus send(). It needs the socket non-blocking (sendfile has no
- * MSG_DONTWAIT); the flags are restored at the end.
+ * A regular file or a pipe going to a stream socket needs no buffer of
+ * ours: sendfile() or splice() move page cache or pipe pages straight into
+ * the socket, one copy instead of read() plus send(). Both need the socket
+ * non-blocking (neither has MSG_DONTWAIT); its flags are restored at the end.
  */
-static bool sendfile_setup(struct dir *d, int *restore_fd, int *restore_fl)
+static void zerocopy_setup(struct dir *d, int *restore_fd, int *restore_fl)
 {
 	int fl;
 
-	if (!d->rfile || !d->wsock || !stream_socket(d->wfd))
-		return false;
+	if (!(d->rfile || d->rfifo) || !d->wsock || !stream_socket(d->wfd))
+		return;
 	fl = fcntl(d->wfd, F_GETFL);
 	if (fl < 0)
-		return false;
+		return;
 	if (!(fl & O_NONBLOCK)) {
 		if (fcntl(d->wfd, F_SETFL, fl | O_NONBLOCK) < 0)
-			return false;
+			return;
 		*restore_fd = d->wfd;
 		*restore_fl = fl;
 	}
-	return true;
+	if (d->rfile)
+		d->sendfile = true;
+	else
+		d->splice = true;
+}
+
+/* Bytes still in a pipe: what a failed splice() did not deliver. */
+static uint64_t pipe_left(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (uint64_t)n : 0;
 }
 
 static ssize_t do_read(struct dir *d, size_t size, bool messages)
@@ -200,12 +217,13 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	D[1].rfd = b_rfd;
 	D[1].wfd = a_wfd;
 	for (i = 0; i < 2; i++) {
-		bool dummy;
+		bool dummy, dummy2;
 
-		classify(D[i].rfd, &D[i].rsock, &D[i].rpoll, &D[i].rfile);
-		classify(D[i].wfd, &D[i].wsock, &D[i].wpoll, &dummy);
+		classify(D[i].rfd, &D[i].rsock, &D[i].rpoll, &D[i].rfile,
+			 &D[i].rfifo);
+		classify(D[i].wfd, &D[i].wsock, &D[i].wpoll, &dummy, &dummy2);
 		if (!c->messages)
-			D[i].sendfile = sendfile_setup(&D[i], &rfd[i], &rfl[i]);
+			zerocopy_setup(&D[i], &rfd[i], &rfl[i]);
 		D[i].buf = malloc(size);
 		if (!D[i].buf) {
 			r = -ENOMEM;
@@ -243,6 +261,34 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 					progress = true;
 				} else {
 					fail(D, i, -errno, true, c, st);
+					progress = true;
+				}
+				if (!d->eof)
+					continue;
+			}
+			if (d->splice && !d->eof) {
+				got = splice(d->rfd, NULL, d->wfd, NULL, size,
+					     SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+				if (got > 0) {
+					st->bytes[i] += (uint64_t)got;
+					st->writes[i]++;
+					progress = true;
+				} else if (got == 0) {
+					d->eof = true;
+					progress = true;
+				} else if (errno == EAGAIN || errno == EINTR) {
+					struct pollfd q = { d->rfd, POLLIN, 0 };
+
+					/* data in the pipe: the socket is full */
+					d->splice_out = poll(&q, 1, 0) == 1 &&
+							(q.revents & POLLIN);
+				} else if (!st->bytes[i] && (errno == EINVAL ||
+							     errno == ENOSYS)) {
+					d->splice = false; /* read + send */
+					progress = true;
+				} else {
+					fail(D, i, -errno, true, c, st);
+					st->unsent[i] = pipe_left(d->rfd);
 					progress = true;
 				}
 				if (!d->eof)
@@ -312,7 +358,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 
 			if (d->done)
 				continue;
-			if (d->sendfile && !d->eof) {
+			if ((d->sendfile || (d->splice && d->splice_out)) &&
+			    !d->eof) {
 				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
 				idx[np] = i;
 				what[np++] = 1;

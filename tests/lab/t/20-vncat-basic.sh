@@ -24,6 +24,15 @@ like "$(cat "$T/up.cerr")" "stdio -> local:2000: 67108864 bytes" "-v on the clie
 like "$(cat "$T/up.cerr")" "connected to local:2000 from \*:[0-9]+ \(stream\)" \
 	"-v on the client shows both addresses and the socket type"
 
+# From a pipe (splice) as well as from a file (sendfile).
+bg sh -c "exec vncat -l 2014 >'$T/up2' </dev/null"
+server=$BG_PID
+wait_vsock_listen 2014
+cat "$T/big" | vncat 1 2014
+ok $? "cat 64 MiB | vncat 1 2014 exits 0"
+wait "$server"
+check "64 MiB from a pipe arrive byte-identical" -- cmp "$T/big" "$T/up2"
+
 bg sh -c "exec vncat -l 2001 <'$T/big'"
 server=$BG_PID
 wait_vsock_listen 2001
