@@ -8,7 +8,9 @@
 #
 #   bench/vncat.sh [MIB]       from the build tree; boots the lab on 6.12
 # Environment: BENCH_KERNEL (6.12), BENCH_RUNS (3), LAB_MEM (2G by default
-# here, so a 512 MiB file fits in the VM's tmpfs).
+# here, so a 512 MiB file fits in the VM's tmpfs), LAB_SMP (1 by default
+# here: with two vCPUs, each a host thread, every wakeup waits for the host
+# scheduler and on a shared machine rates swung 10x from run to run).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -19,7 +21,7 @@ if [ -z "${LAB_KERNEL:-}" ]; then
 	kernel=${BENCH_KERNEL:-6.12}
 	perf=$("$here/vncat-perf.sh" "$kernel") || exit 1
 	[ -x vncat/vncat ] || { echo "vncat.sh: build first (make), run from the build tree" >&2; exit 1; }
-	export LAB_MEM=${LAB_MEM:-2G} LAB_SRCDIR=$src
+	export LAB_MEM=${LAB_MEM:-2G} LAB_SMP=${LAB_SMP:-1} LAB_SRCDIR=$src
 	exec "$src/tests/lab/lab" run -k "$kernel" -- env BENCH_PERF="$perf" \
 		BENCH_RUNS="${BENCH_RUNS:-3}" bash "$here/vncat.sh" "$mib"
 fi
@@ -89,7 +91,7 @@ for t in "${TOOLS[@]}"; do
 done
 
 echo
-echo "vsock loopback, $mib MiB, Linux $(uname -r), median of $runs runs"
+echo "vsock loopback, $mib MiB, Linux $(uname -r), $(nproc) vCPU, median of $runs runs"
 echo
 echo "| tool | MiB/s | vncat is |"
 echo "|---|---:|---:|"
