@@ -157,8 +157,10 @@ int nsv_netns_list(struct nsv_netns_info **out)
 	int r = 0;
 
 	*out = NULL;
-	/* Our own namespace first, so it leads the list. */
-	r = seen_add(&s, "/proc/self/ns/net", NULL, (int)getpid());
+	/* Our own namespace first, so it leads the list. Its pid comes from
+	 * the /proc walk below (the lowest one, often 1): ours is short-lived
+	 * and would make a poor label. */
+	r = seen_add(&s, "/proc/self/ns/net", NULL, 0);
 	if (r < 0)
 		goto fail;
 	if (s.n)
