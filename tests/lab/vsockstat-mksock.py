@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Lab helper for the vsockstat tests: create vsock sockets in precise states
+# (inside the lab VM only), print one JSON line per socket with what the
+# kernel should report for it, then "READY", and hold them until killed.
+#
+#   vsockstat-mksock.py [--netns PATH] SPEC...
+#   SPEC: listen:TYPE:PORT       a listener
+#         bound:TYPE:PORT        bound, never connected (UNCONN)
+#         pair:TYPE:PORT         listener + connected client + accepted end
+#         shut:TYPE:PORT:HOW     a pair whose client called shutdown(HOW),
+#                                HOW = rd, wr or rdwr
+#         many:TYPE:PORT:N       N listeners on PORT, PORT+1, ...
+#   TYPE: stream or seqpacket. --netns enters that namespace first (setns),
+#   so that one process can hold sockets of several namespaces.
+import ctypes
+import json
+import os
+import signal
+import socket
+import sys
+
+ANY = socket.VMADDR_CID_ANY
+TYPES = {"stream": socket.SOCK_STREAM, "seqpacket": socket.SOCK_SEQPACKET}
+HOW = {"rd": socket.SHUT_RD, "wr": socket.SHUT_WR, "rdwr": socket.SHUT_RDWR}
+held = []
+
+
+def setns(path):
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(path, os.O_RDONLY)
+    if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+        e = ctypes.get_errno()
+        raise OSError(e, "setns %s: %s" % (path, os.strerror(e)))
+    os.close(fd)
+
+
+def report(s, tname, role, state, shutdown=()):
+    held.append(s)
+    local = s.getsockname()
+    try:
+        peer = s.getpeername()
+    except OSError:
+        peer = (ANY, 0xFFFFFFFF)
+    print(json.dumps({
+        "type": tname, "role": role, "state": state,
+        "local": [local[0], local[1]], "peer": [peer[0], peer[1]],
+        "shutdown": list(shutdown), "inode": os.fstat(s.fileno()).st_ino,
+        "pid": os.getpid(), "fd": s.fileno()}), flush=True)
+
+
+def listener(t, port):
+    s = socket.socket(socket.AF_VSOCK, TYPES[t])
+    s.bind((ANY, port))
+    s.listen(64)
+    return s
+
+
+def pair(t, port):
+    ls = listener(t, port)
+    c = socket.socket(socket.AF_VSOCK, TYPES[t])
+    c.connect((socket.VMADDR_CID_LOCAL if hasattr(socket, "VMADDR_CID_LOCAL") else 1, port))
+    a, _ = ls.accept()
+    return ls, c, a
+
+
+def main(argv):
+    if argv and argv[0] == "--netns":
+        setns(argv[1])
+        argv = argv[2:]
+    for spec in argv:
+        f = spec.split(":")
+        kind, t, port = f[0], f[1], int(f[2])
+        if kind == "listen":
+            report(listener(t, port), t, "listener", "LISTEN")
+        elif kind == "many":
+            for i in range(int(f[3])):
+                held.append(listener(t, port + i))
+        elif kind == "bound":
+            s = socket.socket(socket.AF_VSOCK, TYPES[t])
+            s.bind((ANY, port))
+            report(s, t, "bound", "UNCONN")
+        elif kind == "pair":
+            ls, c, a = pair(t, port)
+            report(ls, t, "listener", "LISTEN")
+            report(c, t, "client", "ESTAB")
+            report(a, t, "accepted", "ESTAB")
+        elif kind == "shut":
+            ls, c, a = pair(t, port)
+            c.shutdown(HOW[f[3]])
+            bits = {"rd": ["rcv"], "wr": ["send"], "rdwr": ["rcv", "send"]}[f[3]]
+            report(ls, t, "listener", "LISTEN")
+            report(c, t, "client", "ESTAB", bits)
+            # What the accepted end becomes is the kernel's business: the
+            # test compares it with ss rather than guessing.
+            report(a, t, "accepted", None)
+        else:
+            sys.exit("unknown spec " + spec)
+    print("READY", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        signal.pause()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
