@@ -8,6 +8,7 @@
 #   vsockstat-check.py compare CREATED.jsonl VSOCKSTAT.json SS.txt
 #   vsockstat-check.py procs CREATED.jsonl VSOCKSTAT-p.json
 #   vsockstat-check.py filter ALL.json FILTERED.json OPTIONS...
+#   vsockstat-check.py filters ALL.json LIST (lines "FILTERED.json OPTIONS...")
 #   vsockstat-check.py netns VSOCKSTAT.json LABEL=CREATED.jsonl...
 import json
 import os
@@ -201,7 +202,7 @@ def cmd_netns(vpath, groups):
     doc = load_json(vpath)
     labels = [ns["label"] for ns in doc["netns"]]
     for g in groups:
-        label, cpath = g.split("=", 1)
+        label, cpath = g.rsplit("=", 1)
         want = sorted(ctup(c) for c in created(cpath) if c["state"])
         got = sorted(tup(s) for s in doc["sockets"] if s["netns"] == label)
         ok(label in labels, "namespace %s is listed" % label, labels)
@@ -217,6 +218,14 @@ def main(argv):
         cmd_procs(*argv[1:3])
     elif cmd == "filter":
         cmd_filter(argv[1], argv[2], argv[3:])
+    elif cmd == "filters":
+        # One process for many cases (python starts slowly under TCG):
+        # each line of the list is "FILTERED.json OPTIONS...".
+        with open(argv[2]) as f:
+            for line in f:
+                if line.strip():
+                    fld = line.split()
+                    cmd_filter(argv[1], fld[0], fld[1:])
     elif cmd == "netns":
         cmd_netns(argv[1], argv[2:])
     else:
