@@ -10,8 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 
 #include "nsvsock.h"
 
@@ -53,7 +58,7 @@ int nsv_netns_path(const char *spec, char *buf, size_t len)
 int nsv_netns_open(const char *spec)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	struct statfs sfs;
 	int fd, r;
 
 	r = nsv_netns_path(spec, path, sizeof(path));
@@ -62,8 +67,14 @@ int nsv_netns_open(const char *spec)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* A netns file is an nsfs inode; anything else is a wrong path. */
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+	/*
+	 * nsfs inodes are S_IFREG, so the file type says nothing: ask nsfs
+	 * which namespace this is (4.11+), else at least that it is nsfs.
+	 */
+	r = ioctl(fd, NS_GET_NSTYPE);
+	if (r >= 0 ? r != CLONE_NEWNET :
+		     errno != ENOTTY || fstatfs(fd, &sfs) < 0 ||
+			     (unsigned long)sfs.f_type != NSFS_MAGIC) {
 		close(fd);
 		return -EINVAL;
 	}
