@@ -188,7 +188,7 @@ static double now(void)
 int vsockstat_list(const struct opts *o)
 {
 	uint32_t states = o->f.states ? o->f.states : NSV_SS_ALL;
-	bool tty = !o->json && isatty(STDOUT_FILENO);
+	bool tty = !o->json && isatty(STDOUT_FILENO), first = true;
 	struct nsv_socktab t;
 	FILE *rec = NULL;
 	int rc = 0, r;
@@ -236,6 +236,11 @@ int vsockstat_list(const struct opts *o)
 				goto out;
 			}
 		}
+		/* Listings on a pipe are set apart by an empty line, written
+		 * with the next one so that each arrives whole. */
+		if (o->watch && !tty && !o->json && !first)
+			putchar('\n');
+		first = false;
 		if (o->watch && tty) {
 			/* Home and clear, then a title like watch(1)'s. */
 			fputs("\033[H\033[J", stdout);
@@ -247,8 +252,6 @@ int vsockstat_list(const struct opts *o)
 		}
 		if (!o->watch)
 			break;
-		if (!tty && !o->json)
-			putchar('\n');
 		sleep_s(o->watch);
 	}
 out:

@@ -5,7 +5,7 @@
 # kernel should report for it, then "READY", and hold them until killed.
 #
 #   vsockstat-mksock.py [--netns PATH] SPEC...
-#   SPEC: listen:TYPE:PORT       a listener
+#   SPEC: listen:TYPE:PORT[:CID] a listener (bound to CID, default any)
 #         bound:TYPE:PORT        bound, never connected (UNCONN)
 #         pair:TYPE:PORT         listener + connected client + accepted end
 #         shut:TYPE:PORT:HOW     a pair whose client called shutdown(HOW),
@@ -49,9 +49,9 @@ def report(s, tname, role, state, shutdown=(), peer=None):
         "pid": os.getpid(), "fd": s.fileno()}), flush=True)
 
 
-def listener(t, port):
+def listener(t, port, cid=ANY):
     s = socket.socket(socket.AF_VSOCK, TYPES[t])
-    s.bind((ANY, port))
+    s.bind((cid, port))
     s.listen(64)
     return s
 
@@ -72,7 +72,8 @@ def main(argv):
         f = spec.split(":")
         kind, t, port = f[0], f[1], int(f[2])
         if kind == "listen":
-            report(listener(t, port), t, "listener", "LISTEN")
+            cid = int(f[3]) if len(f) > 3 else ANY
+            report(listener(t, port, cid), t, "listener", "LISTEN")
         elif kind == "many":
             for i in range(int(f[3])):
                 held.append(listener(t, port + i))
