@@ -4,15 +4,18 @@
 # (inside the lab VM only), print one JSON line per socket with what the
 # kernel should report for it, then "READY", and hold them until killed.
 #
-#   vsockstat-mksock.py [--netns PATH] SPEC...
+#   vsockstat-mksock.py [--netns PATH] SPEC... [--netns PATH SPEC...]...
 #   SPEC: listen:TYPE:PORT[:CID] a listener (bound to CID, default any)
 #         bound:TYPE:PORT        bound, never connected (UNCONN)
 #         pair:TYPE:PORT         listener + connected client + accepted end
 #         shut:TYPE:PORT:HOW     a pair whose client called shutdown(HOW),
 #                                HOW = rd, wr or rdwr
-#         many:TYPE:PORT:N       N listeners on PORT, PORT+1, ...
-#   TYPE: stream or seqpacket. --netns enters that namespace first (setns),
-#   so that one process can hold sockets of several namespaces.
+#         many:TYPE:PORT:N       N listeners on PORT, PORT+1, ... (not reported)
+#         pairs:TYPE:PORT:N      one listener on PORT and N connections to it
+#                                (2N sockets; not reported)
+#   TYPE: stream or seqpacket. --netns enters that namespace (setns) for
+#   the specs that follow it, so that one process can hold sockets of
+#   several namespaces.
 import ctypes
 import json
 import os
@@ -59,15 +62,31 @@ def listener(t, port, cid=ANY):
 def pair(t, port):
     ls = listener(t, port)
     c = socket.socket(socket.AF_VSOCK, TYPES[t])
-    c.connect((socket.VMADDR_CID_LOCAL if hasattr(socket, "VMADDR_CID_LOCAL") else 1, port))
+    c.connect((1, port))  # VMADDR_CID_LOCAL: loopback
     a, _ = ls.accept()
     return ls, c, a
 
 
 def main(argv):
-    if argv and argv[0] == "--netns":
-        setns(argv[1])
-        argv = argv[2:]
+    # Each --netns enters a namespace for the specs after it: one process
+    # can hold sockets of several namespaces.
+    group = []
+    while argv:
+        if argv[0] == "--netns":
+            make(group)
+            group = []
+            setns(argv[1])
+            argv = argv[2:]
+        else:
+            group.append(argv.pop(0))
+    make(group)
+    print("READY", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        signal.pause()
+
+
+def make(argv):
     for spec in argv:
         f = spec.split(":")
         kind, t, port = f[0], f[1], int(f[2])
@@ -77,6 +96,14 @@ def main(argv):
         elif kind == "many":
             for i in range(int(f[3])):
                 held.append(listener(t, port + i))
+        elif kind == "pairs":
+            ls = listener(t, port)
+            held.append(ls)
+            for i in range(int(f[3])):
+                c = socket.socket(socket.AF_VSOCK, TYPES[t])
+                c.connect((1, port))
+                a, _ = ls.accept()
+                held.extend((c, a))
         elif kind == "bound":
             s = socket.socket(socket.AF_VSOCK, TYPES[t])
             s.bind((ANY, port))
@@ -100,10 +127,6 @@ def main(argv):
             report(a, t, "accepted", None if both else "ESTAB")
         else:
             sys.exit("unknown spec " + spec)
-    print("READY", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    while True:
-        signal.pause()
 
 
 if __name__ == "__main__":
