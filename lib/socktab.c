@@ -157,11 +157,8 @@ int nsv_socktab_add_spec(struct nsv_socktab *t, const char *spec)
 		t->nns--;
 		return r;
 	}
-	/* "1234" is a name only if /run/netns says so: nsv_netns_path knows. */
-	if (strncmp(ns->info.path, "/proc/", 6))
-		ns->info.pid = 0;
-	else
-		ns->info.pid = spec_pid(ns->info.path);
+	/* nsv_netns_path() has decided whether "1234" was a name or a pid. */
+	ns->info.pid = spec_pid(ns->info.path);
 	find_name(ino, ns->info.name, sizeof(ns->info.name));
 	return 0;
 }

@@ -222,6 +222,13 @@ int vsockstat_list(const struct opts *o)
 		states = NSV_SS_ALL;
 	}
 	for (;;) {
+		/* Namespaces come and go: -A looks for them at every listing. */
+		if (o->all_netns && !first) {
+			t.nns = 0;
+			rc = add_namespaces(&t, o);
+			if (rc)
+				goto out;
+		}
 		r = nsv_socktab_collect(&t, states, &o->f, rec);
 		if (r < 0) {
 			rc = fail(r == -EIO && rec ? o->record : NULL, r);
@@ -300,6 +307,12 @@ int vsockstat_wait(const struct opts *o)
 	for (;;) {
 		double left;
 
+		if (o->all_netns && !first) {
+			t.nns = 0;
+			rc = add_namespaces(&t, o);
+			if (rc)
+				goto out;
+		}
 		r = nsv_socktab_collect(&t, f.states, &f, NULL);
 		if (r < 0) {
 			rc = fail(NULL, r);
