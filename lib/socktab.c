@@ -421,6 +421,8 @@ static int replay_ns(struct nsv_socktab *t, const uint8_t *p, size_t mlen)
 
 	if (mlen > sizeof(msg))
 		return -EBADMSG;
+	/* libmnl walks up to the aligned end: the padding must be zeros. */
+	memset(msg, 0, sizeof(msg));
 	memcpy(msg, p, mlen);
 	if (mnl_attr_parse((struct nlmsghdr *)msg, 0, rec_attr_cb, tb) !=
 	    MNL_CB_OK)
