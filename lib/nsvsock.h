@@ -516,7 +516,9 @@ struct nsv_socktab {
 /* Longest namespace label ("net:[4026531840],pid=4194304", or a name). */
 #define NSV_NS_LABEL_LEN 256
 
+/** nsv_socktab_init - an empty table: no namespaces, no sockets */
 void nsv_socktab_init(struct nsv_socktab *t);
+/** nsv_socktab_free - release what the table holds; it is empty again */
 void nsv_socktab_free(struct nsv_socktab *t);
 
 /**
