@@ -16,7 +16,7 @@ if [ -z "${LAB_KERNEL:-}" ]; then
 	[ "${1:-}" = -k ] && k=$2
 	here=$(cd "$(dirname "$0")/.." && pwd)
 	export LAB_BUILDDIR=$PWD LAB_SRCDIR=$here LAB_MEM=${LAB_MEM:-2G}
-	exec "$here/tests/lab/lab" run -k "$k" -- bash "$here/bench/vsockstat.sh"
+	exec "$here/tests/lab/lab" run -k "$k" -- env RUNS="${RUNS:-9}" bash "$here/bench/vsockstat.sh"
 fi
 
 RUNS=${RUNS:-9}
