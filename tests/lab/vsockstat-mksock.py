@@ -22,6 +22,7 @@ import os
 import signal
 import socket
 import sys
+import time
 
 ANY = socket.VMADDR_CID_ANY
 TYPES = {"stream": socket.SOCK_STREAM, "seqpacket": socket.SOCK_SEQPACKET}
@@ -123,6 +124,15 @@ def make(argv):
             # move on as the kernel sees fit (CLOSING, or gone from the
             # tables): the test compares those with ss rather than guessing.
             both = f[3] == "rdwr"
+            if both:
+                # Let that settle before anyone looks: the accepted end
+                # reads EOF once the SHUTDOWN arrived, its RST follows.
+                a.settimeout(10)
+                try:
+                    a.recv(1)
+                except OSError:
+                    pass
+                time.sleep(0.5)
             report(c, t, "client", None if both else "ESTAB", bits, peer)
             report(a, t, "accepted", None if both else "ESTAB")
         else:
