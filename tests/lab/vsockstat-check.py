@@ -10,6 +10,8 @@
 #   vsockstat-check.py filter ALL.json FILTERED.json OPTIONS...
 #   vsockstat-check.py filters ALL.json LIST (lines "FILTERED.json OPTIONS...")
 #   vsockstat-check.py netns VSOCKSTAT.json LABEL=CREATED.jsonl...
+#   vsockstat-check.py schema [--procs] [--summary] FILE...
+# Commands chain with a ";" argument: CMD ARGS... ";" CMD ARGS...
 import json
 import os
 import sys
@@ -210,26 +212,53 @@ def cmd_netns(vpath, groups):
            "got:  %s" % got, "want: %s" % want)
 
 
-def main(argv):
-    cmd = argv[0]
+def cmd_schema(argv):
+    """The checker of vsockstat-schema.py, in this process."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vsockstat-schema.py")
+    spec = importlib.util.spec_from_file_location("vsockstat_schema", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    files = [a for a in argv if not a.startswith("--")]
+    import io
+    import contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = mod.main(argv)
+    ok(rc == 0, "%s follows schema vsockstat/1%s" % (
+        " ".join(os.path.basename(f) for f in files),
+        " (%s)" % " ".join(a for a in argv if a.startswith("--")) if len(files) < len(argv) else ""),
+       out.getvalue())
+
+
+def run(cmd, args):
     if cmd == "compare":
-        cmd_compare(*argv[1:4])
+        cmd_compare(*args[:3])
     elif cmd == "procs":
-        cmd_procs(*argv[1:3])
+        cmd_procs(*args[:2])
     elif cmd == "filter":
-        cmd_filter(argv[1], argv[2], argv[3:])
+        cmd_filter(args[0], args[1], args[2:])
     elif cmd == "filters":
-        # One process for many cases (python starts slowly under TCG):
-        # each line of the list is "FILTERED.json OPTIONS...".
-        with open(argv[2]) as f:
+        # Many cases, one process: each line is "FILTERED.json OPTIONS...".
+        with open(args[1]) as f:
             for line in f:
                 if line.strip():
                     fld = line.split()
-                    cmd_filter(argv[1], fld[0], fld[1:])
+                    cmd_filter(args[0], fld[0], fld[1:])
     elif cmd == "netns":
-        cmd_netns(argv[1], argv[2:])
+        cmd_netns(args[0], args[1:])
+    elif cmd == "schema":
+        cmd_schema(args)
     else:
         sys.exit("unknown command " + cmd)
+
+
+def main(argv):
+    # Commands may be chained with ";" (python starts slowly under TCG).
+    while argv:
+        end = argv.index(";") if ";" in argv else len(argv)
+        run(argv[0], argv[1:end])
+        argv = argv[end + 1:]
     return min(failed, 100)
 
 
