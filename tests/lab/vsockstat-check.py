@@ -215,6 +215,7 @@ def cmd_netns(vpath, groups):
 def cmd_schema(argv):
     """The checker of vsockstat-schema.py, in this process."""
     import importlib.util
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vsockstat-schema.py")
     spec = importlib.util.spec_from_file_location("vsockstat_schema", path)
     mod = importlib.util.module_from_spec(spec)
