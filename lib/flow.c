@@ -374,7 +374,9 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 		peer->tx_cnt = me->fwd_cnt;
 	}
 	credit_check(fl, pkt->sec, pkt->nsec);
-	note->credit_known = nsv_flow_credit(fl, !dir, &note->peer_credit);
+	note->credit_known = nsv_flow_credit(fl, dir, &note->credit);
+	note->peer_credit_known = nsv_flow_credit(fl, !dir,
+						  &note->peer_credit);
 }
 
 int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
@@ -393,6 +395,7 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	memset(note, 0, sizeof(*note));
 	/* Without its header a frame cannot be placed (its type is unknown). */
 	if (f->trunc == NSV_TRUNC_MON_HDR ||
+	    f->trunc == NSV_TRUNC_TRANSPORT_HDR ||
 	    (f->transport == NSV_TRANSPORT_VIRTIO && !f->has_virtio))
 		return 0;
 

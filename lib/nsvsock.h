@@ -535,7 +535,10 @@ struct nsv_flow {
 struct nsv_flow_note {
 	const struct nsv_flow *flow; /* NULL for a frame without its header */
 	int dir;		     /* 0 or 1: index into flow->dir */
-	bool credit_known;	     /* peer_credit is meaningful */
+	bool credit_known;	     /* credit is meaningful */
+	int64_t credit;		     /* what the sender of this frame may
+				      * still send, this frame counted */
+	bool peer_credit_known;	     /* peer_credit is meaningful */
 	int64_t peer_credit;	     /* what the receiver of this frame may
 				      * still send to its sender */
 	uint32_t bytes;		     /* payload bytes this frame counted */

@@ -129,7 +129,11 @@ int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
 		r = errno == ENOENT || errno == EACCES || errno == EISDIR ?
 			    -errno :
 			    -EIO;
-		copy_err(err, errlen, ebuf);
+		/* libpcap names the file in some messages, not in others */
+		if (err && strncmp(ebuf, path, strlen(path)))
+			snprintf(err, errlen, "%s: %s", path, ebuf);
+		else
+			copy_err(err, errlen, ebuf);
 		free(c);
 		return r;
 	}

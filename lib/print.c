@@ -319,7 +319,8 @@ static void put_ascii(struct nsv_printer *p, const uint8_t *d, size_t n)
 
 	for (i = 0; i < n; i++)
 		put_ch(p, d[i] == '\n' ? '\n' : printable(d[i]));
-	put_ch(p, '\n');
+	if (n && d[n - 1] != '\n')
+		put_ch(p, '\n');
 }
 
 static size_t dump_room(size_t n)
@@ -397,6 +398,10 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 	PUTS(p, ", fwd_cnt ");
 	put_u64(p, v->fwd_cnt);
 	if (note && note->credit_known) {
+		PUTS(p, ", credit ");
+		put_i64(p, note->credit);
+	}
+	if (note && note->peer_credit_known) {
 		PUTS(p, ", peer credit ");
 		put_i64(p, note->peer_credit);
 	}
@@ -453,6 +458,7 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 {
 	const uint8_t *d;
 	size_t room = LINE_MAX_TEXT + 2 * f->thdr_caplen, n = 0;
+	const char *name;
 	int r;
 
 	if (!p->have_first) {
@@ -490,6 +496,12 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 	put_port(p, f->dst_port);
 	PUTS(p, ": ");
 	if (f->trunc == NSV_TRUNC_TRANSPORT_HDR) {
+		/* the vsockmon header still names the kind of op */
+		name = nsv_mon_op_name(f->op);
+		if (name) {
+			put_str(p, name);
+			put_ch(p, ' ');
+		}
 		PUTS(p, "[|vsock]\n");
 		goto dump;
 	}
@@ -631,6 +643,8 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 		nsv_json_u64(j, "flow", note->flow->id);
 		nsv_json_u64(j, "dir", (uint64_t)note->dir);
 		if (note->credit_known)
+			nsv_json_i64(j, "credit", note->credit);
+		if (note->peer_credit_known)
 			nsv_json_i64(j, "peer_credit", note->peer_credit);
 	}
 	if (f->trunc != NSV_TRUNC_NONE)
@@ -754,15 +768,16 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 			d ? '<' : '>', dd->pkts, dd->pkts == 1 ? "" : "s",
 			dd->bytes, dd->credit_updates, dd->credit_requests);
 		if (dd->zero_credit)
-			fprintf(out, "zero credit %" PRIu64 " times for %.6f s",
-				dd->zero_credit, zero_secs(fl, d));
+			fprintf(out, "zero credit %" PRIu64 " time%s for %.6f s",
+				dd->zero_credit, dd->zero_credit == 1 ? "" : "s",
+				zero_secs(fl, d));
 		else
 			fprintf(out, "never out of credit");
 		if (dd->oversized)
 			fprintf(out,
-				", %" PRIu64 " frames longer than their "
-				"packet",
-				dd->oversized);
+				", %" PRIu64 " frame%s carried more than the "
+				"packet (a 6.1 vhost split)",
+				dd->oversized, dd->oversized == 1 ? "" : "s");
 		fputc('\n', out);
 	}
 	if (fl->type && !fl->handshake && (fl->dir[0].pkts || fl->dir[1].pkts))
