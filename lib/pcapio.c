@@ -10,8 +10,12 @@
 
 #include "nsvsock.h"
 
+#define FILE_BUF (1024 * 1024)
+
 struct nsv_pcap {
 	pcap_t *p;
+	FILE *f;    /* a file being read, closed by pcap_close() */
+	char *fbuf; /* its stdio buffer, freed after that */
 	bool live;
 	bool nano; /* libpcap hands us nanoseconds in tv_usec */
 	bool offline_filter;
@@ -122,9 +126,28 @@ int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	/*
+	 * Our own FILE with a large buffer: libpcap reads each record with
+	 * two fread() calls, and stdio's default 4 KiB buffer would make
+	 * that a read(2) per frame or two.
+	 */
 	errno = 0;
-	c->p = pcap_open_offline_with_tstamp_precision(
-		path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	c->f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (c->f) {
+		/* stdin outlives us: its buffer must too */
+		static char stdin_buf[FILE_BUF];
+
+		if (c->f == stdin)
+			setvbuf(c->f, stdin_buf, _IOFBF, FILE_BUF);
+		else if ((c->fbuf = malloc(FILE_BUF)))
+			setvbuf(c->f, c->fbuf, _IOFBF, FILE_BUF);
+		c->p = pcap_fopen_offline_with_tstamp_precision(
+			c->f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+		if (!c->p && c->f != stdin)
+			fclose(c->f);
+	} else {
+		snprintf(ebuf, sizeof(ebuf), "%s", strerror(errno));
+	}
 	if (!c->p) {
 		r = errno == ENOENT || errno == EACCES || errno == EISDIR ?
 			    -errno :
@@ -134,13 +157,15 @@ int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
 			snprintf(err, errlen, "%s: %s", path, ebuf);
 		else
 			copy_err(err, errlen, ebuf);
+		free(c->fbuf);
 		free(c);
 		return r;
 	}
 	c->nano = true;
 	r = check_dlt(c->p, path, err, errlen);
 	if (r < 0) {
-		pcap_close(c->p);
+		pcap_close(c->p); /* closes c->f too */
+		free(c->fbuf);
 		free(c);
 		return r;
 	}
@@ -246,6 +271,7 @@ void nsv_pcap_close(struct nsv_pcap *p)
 	if (!p)
 		return;
 	pcap_close(p->p);
+	free(p->fbuf);
 	free(p->prog.bf_insns);
 	free(p);
 }
