@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "nsvsock.h"
@@ -53,8 +57,8 @@ int nsv_netns_path(const char *spec, char *buf, size_t len)
 int nsv_netns_open(const char *spec)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	int fd, r;
+	struct statfs sf;
+	int fd, r, type;
 
 	r = nsv_netns_path(spec, path, sizeof(path));
 	if (r < 0)
@@ -62,8 +66,16 @@ int nsv_netns_open(const char *spec)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* A netns file is an nsfs inode; anything else is a wrong path. */
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+	/*
+	 * A netns file is an nsfs inode, which fstat() calls a regular file:
+	 * ask the file system, then the namespace its type.
+	 */
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC) {
+		close(fd);
+		return -EINVAL;
+	}
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type >= 0 && type != CLONE_NEWNET) {
 		close(fd);
 		return -EINVAL;
 	}
