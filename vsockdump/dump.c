@@ -16,15 +16,71 @@
 
 static struct nsv_pcap *volatile g_src;
 static volatile sig_atomic_t g_stop, g_stats;
+static volatile pid_t g_child;
 
 static void on_signal(int sig)
 {
+	if (g_child > 0) { /* the supervisor passes signals on */
+		kill(g_child, sig);
+		return;
+	}
 	if (sig == SIGUSR1)
 		g_stats = 1;
 	else
 		g_stop = 1;
 	if (g_src)
 		nsv_pcap_break(g_src);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/*
+ * -Z after we created (or brought up) the device: removing it needs
+ * CAP_NET_ADMIN in the process that asks, not only in the socket's opener.
+ * So the capture goes on in an unprivileged child while this process keeps
+ * root for one thing: undoing our change when the child is gone (however it
+ * ends). Returns in the child; the parent exits with the child's status.
+ */
+static void supervise(struct nsv_monitor *mon)
+{
+	int status, e;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "vsockdump: fork: %s (%s stays behind)\n",
+			strerror(errno), mon->name);
+		return;
+	}
+	if (pid == 0) {
+		/* the child keeps the capture and leaves the device alone */
+		mon->created = mon->raised = false;
+		nsv_monitor_close(mon);
+		return;
+	}
+	g_child = pid;
+	catch_signals();
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	e = nsv_monitor_close(mon);
+	if (e < 0)
+		fprintf(stderr, "vsockdump: removing %s: %s\n", mon->name,
+			strerror(-e));
+	if (WIFEXITED(status))
+		_exit(e < 0 && !WEXITSTATUS(status) ? 1 : WEXITSTATUS(status));
+	_exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 }
 
 struct run {
@@ -326,7 +382,6 @@ int vsockdump_run(const struct opts *o)
 	struct nsv_monitor mon = { 0 };
 	struct nsv_filter *filter = NULL;
 	struct nsv_bpf_prog prog = { 0 };
-	struct sigaction sa;
 	struct run r = { .o = o };
 	char err[4096 + 256] = "", *expr = NULL;
 	unsigned long left = o->count;
@@ -401,8 +456,12 @@ int vsockdump_run(const struct opts *o)
 			mon.name, mon.created ? " (created)" : "",
 			nsv_pcap_snaplen(r.src));
 
-	if (o->user && drop_privileges(o->user) < 0)
-		goto out;
+	if (o->user) {
+		if (mon.created || mon.raised)
+			supervise(&mon);
+		if (drop_privileges(o->user) < 0)
+			goto out;
+	}
 
 	if (o->wfile) {
 		e = nsv_pcap_writer_open(&r.w, o->wfile, nsv_pcap_snaplen(r.src),
@@ -427,14 +486,8 @@ int vsockdump_run(const struct opts *o)
 		goto out;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
 	g_src = r.src;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+	catch_signals();
 
 	for (;;) {
 		n = nsv_pcap_loop(r.src, left, on_frame, &r);
