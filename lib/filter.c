@@ -718,11 +718,18 @@ bool nsv_filter_match(const struct nsv_filter *f, const uint8_t *buf,
  * ahead; farther targets get an unconditional "ja" (32-bit offset) placed
  * right after the jump.
  */
+#define TRAMPOLINES 8
+
 struct gen {
 	struct nsv_bpf_insn *ins;
 	int *jt, *jf; /* target positions, -1 if none */
 	int n, cap;
 	int err;
+	/* recent "ja" trampolines, reused while still in reach */
+	struct {
+		int target, pos;
+	} tramp[TRAMPOLINES];
+	int ntramp;
 };
 
 static int g_push(struct gen *g, uint16_t code, uint32_t k, int t, int f)
@@ -768,17 +775,29 @@ static bool far(const struct gen *g, int target)
 	return g->n - target - 1 > 255;
 }
 
+/* A position that jumps on to @target and is in reach from here. */
+static int g_reach(struct gen *g, int target)
+{
+	int i, pos;
+
+	if (!far(g, target))
+		return target;
+	for (i = 0; i < g->ntramp; i++)
+		if (g->tramp[i].target == target && !far(g, g->tramp[i].pos))
+			return g->tramp[i].pos;
+	pos = g_push(g, BPF_JMP | BPF_JA, 0, target, -1);
+	i = g->ntramp < TRAMPOLINES ? g->ntramp++ : pos % TRAMPOLINES;
+	g->tramp[i].target = target;
+	g->tramp[i].pos = pos;
+	return pos;
+}
+
 static int g_cond(struct gen *g, uint16_t code, uint32_t k, int t, int f)
 {
-	for (;;) {
-		if (g->err)
-			return 0;
-		if (far(g, t))
-			t = g_push(g, BPF_JMP | BPF_JA, 0, t, -1);
-		else if (far(g, f))
-			f = g_push(g, BPF_JMP | BPF_JA, 0, f, -1);
-		else
-			break;
+	/* a trampoline for one target may put the other out of reach */
+	while (!g->err && (far(g, t) || far(g, f))) {
+		t = g_reach(g, t);
+		f = g_reach(g, f);
 	}
 	return g_push(g, BPF_JMP | code | BPF_K, k, t, f);
 }
