@@ -220,6 +220,12 @@ static int64_t ns_between(int64_t s0, uint32_t n0, int64_t s1, uint32_t n1)
 	return (s1 - s0) * 1000000000LL + ((int64_t)n1 - (int64_t)n0);
 }
 
+/*
+ * A sender at zero credit only stalled if it had more to send: an episode
+ * ends when credit comes back, and counts once the same sender's next RW
+ * shows it was waiting (a sender that just sent its last byte into a full
+ * buffer was not). One still open at the end is reported apart.
+ */
 static void blocked_end(struct nsv_flow_dir *d, int64_t sec, uint32_t nsec)
 {
 	int64_t ns;
@@ -228,8 +234,17 @@ static void blocked_end(struct nsv_flow_dir *d, int64_t sec, uint32_t nsec)
 		return;
 	d->blocked = false;
 	ns = ns_between(d->blocked_sec, d->blocked_nsec, sec, nsec);
-	if (ns > 0)
-		d->zero_credit_ns += (uint64_t)ns;
+	d->stall_pending = true;
+	d->stall_ns = ns > 0 ? (uint64_t)ns : 0;
+}
+
+static void stall_commit(struct nsv_flow_dir *d)
+{
+	if (!d->stall_pending)
+		return;
+	d->stall_pending = false;
+	d->zero_credit++;
+	d->zero_credit_ns += d->stall_ns;
 }
 
 /* Start or end zero-credit episodes after the state changed. */
@@ -245,9 +260,9 @@ static void credit_check(struct nsv_flow *fl, int64_t sec, uint32_t nsec)
 			continue;
 		if (c <= 0 && !dd->blocked) {
 			dd->blocked = true;
+			dd->stall_pending = false;
 			dd->blocked_sec = sec;
 			dd->blocked_nsec = nsec;
-			dd->zero_credit++;
 		} else if (c > 0) {
 			blocked_end(dd, sec, nsec);
 		}
@@ -326,8 +341,8 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 			fl->state = NSV_FLOW_CLOSED;
 		}
 		/* nobody waits for credit on a reset connection */
-		blocked_end(me, pkt->sec, pkt->nsec);
-		blocked_end(peer, pkt->sec, pkt->nsec);
+		me->blocked = peer->blocked = false;
+		me->stall_pending = peer->stall_pending = false;
 		return;
 	case NSV_VIRTIO_OP_SHUTDOWN:
 		event_add(fl, pkt, f, dir);
@@ -345,6 +360,11 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 			me->oversized++;
 		else if (f->payload_len < n)
 			n = (uint32_t)f->payload_len;
+		/* data while we saw no credit: our estimate was wrong */
+		if (me->blocked)
+			me->blocked = false;
+		else if (n)
+			stall_commit(me);
 		me->bytes += n;
 		me->tx_cnt += n;
 		note->bytes = n;

@@ -501,7 +501,7 @@ struct nsv_flow_dir {
 	uint64_t bytes;		 /* RW payload, fragment-quirk corrected */
 	uint64_t credit_updates; /* CREDIT_UPDATE sent */
 	uint64_t credit_requests;/* CREDIT_REQUEST sent */
-	uint64_t zero_credit;	 /* episodes where this sender had no credit */
+	uint64_t zero_credit;	 /* stalls: no credit, then more data sent */
 	uint64_t zero_credit_ns; /* their total length */
 	uint64_t oversized;	 /* frames holding more than their header's len */
 	/* credit state: what this side last advertised, what it sent */
@@ -510,9 +510,11 @@ struct nsv_flow_dir {
 	uint32_t tx_cnt;	 /* bytes sent, modulo 2^32 as in the kernel */
 	bool advertised;	 /* buf_alloc/fwd_cnt seen */
 	bool tx_known;		 /* tx_cnt is exact (handshake seen) or synced */
-	bool blocked;		 /* in a zero-credit episode now */
+	bool blocked;		 /* at zero credit now */
 	int64_t blocked_sec;
 	uint32_t blocked_nsec;
+	bool stall_pending;	 /* credit came back: a stall if data follows */
+	uint64_t stall_ns;
 };
 
 /* One connection: socket type plus both CID:PORT ends. */

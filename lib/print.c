@@ -679,16 +679,22 @@ static double flow_secs(const struct nsv_flow *fl)
 	       ((double)fl->last_nsec - (double)fl->first_nsec) / 1e9;
 }
 
-/* Zero-credit time, counting an episode still open at the last frame. */
 static double zero_secs(const struct nsv_flow *fl, int d)
 {
-	const struct nsv_flow_dir *dd = &fl->dir[d];
-	double s = (double)dd->zero_credit_ns / 1e9;
+	return (double)fl->dir[d].zero_credit_ns / 1e9;
+}
 
-	if (dd->blocked)
-		s += (double)(fl->last_sec - dd->blocked_sec) +
-		     ((double)fl->last_nsec - (double)dd->blocked_nsec) / 1e9;
-	return s;
+/* How long a sender has been at zero credit by the last frame, or -1. */
+static double open_secs(const struct nsv_flow *fl, int d)
+{
+	const struct nsv_flow_dir *dd = &fl->dir[d];
+
+	/* a side that never sent data is not waiting for credit */
+	if (!dd->blocked || !dd->bytes || fl->state == NSV_FLOW_CLOSED ||
+	    fl->state == NSV_FLOW_REFUSED)
+		return -1;
+	return (double)(fl->last_sec - dd->blocked_sec) +
+	       ((double)fl->last_nsec - (double)dd->blocked_nsec) / 1e9;
 }
 
 static void fmt_rate(char *b, size_t len, double bytes, double secs)
@@ -768,11 +774,16 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 			d ? '<' : '>', dd->pkts, dd->pkts == 1 ? "" : "s",
 			dd->bytes, dd->credit_updates, dd->credit_requests);
 		if (dd->zero_credit)
-			fprintf(out, "zero credit %" PRIu64 " time%s for %.6f s",
+			fprintf(out,
+				"stalled at zero credit %" PRIu64
+				" time%s for %.6f s",
 				dd->zero_credit, dd->zero_credit == 1 ? "" : "s",
 				zero_secs(fl, d));
 		else
-			fprintf(out, "never out of credit");
+			fprintf(out, "never stalled for credit");
+		if (open_secs(fl, d) >= 0)
+			fprintf(out, ", at zero credit for the last %.6f s",
+				open_secs(fl, d));
 		if (dd->oversized)
 			fprintf(out,
 				", %" PRIu64 " frame%s carried more than the "
@@ -829,6 +840,11 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 		nsv_json_u64(j, "credit_requests", dd->credit_requests);
 		nsv_json_u64(j, "zero_credit", dd->zero_credit);
 		nsv_json_double(j, "zero_credit_secs", zero_secs(fl, d));
+		if (open_secs(fl, d) >= 0)
+			nsv_json_double(j, "zero_credit_open_secs",
+					open_secs(fl, d));
+		else
+			nsv_json_null(j, "zero_credit_open_secs");
 		nsv_json_u64(j, "oversized_frames", dd->oversized);
 		nsv_json_obj_end(j);
 	}

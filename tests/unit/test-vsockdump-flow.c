@@ -115,36 +115,50 @@ static void test_handshake_credit(void)
 	       (long long)n.peer_credit);
 	send_(t, &n, &c, &s, NSV_VIRTIO_OP_RW, 3192);
 	tap_ok(n.credit_known && n.credit == 0 && fl->dir[0].blocked &&
-		       fl->dir[0].zero_credit == 1,
-	       "8192 bytes in flight: zero credit, episode 1 begins");
+		       fl->dir[0].zero_credit == 0,
+	       "8192 bytes in flight: zero credit (not a stall yet)");
 	s.fwd_cnt = 4096; /* the server's reader took 4 KiB */
 	send_(t, &n, &s, &c, NSV_VIRTIO_OP_CREDIT_UPDATE, 0);
-	tap_ok(!fl->dir[0].blocked && fl->dir[0].zero_credit_ns == 1000000,
-	       "CREDIT_UPDATE ends it after 1 ms (%llu ns)",
-	       (unsigned long long)fl->dir[0].zero_credit_ns);
+	tap_ok(!fl->dir[0].blocked && fl->dir[0].stall_pending &&
+		       fl->dir[0].stall_ns == 1000000 &&
+		       fl->dir[0].zero_credit == 0,
+	       "CREDIT_UPDATE ends it after 1 ms (%llu ns), pending",
+	       (unsigned long long)fl->dir[0].stall_ns);
 	tap_ok(n.peer_credit_known && n.peer_credit == 4096,
 	       "the update gives the client 4096 back (%lld)",
 	       (long long)n.peer_credit);
 	tap_ok(nsv_flow_credit(fl, 0, &cr) && cr == 4096,
 	       "nsv_flow_credit agrees");
 	send_(t, &n, &c, &s, NSV_VIRTIO_OP_RW, 4096);
+	tap_ok(fl->dir[0].zero_credit == 1 &&
+		       fl->dir[0].zero_credit_ns == 1000000,
+	       "more data after it: the sender was stalled, 1 ms");
 	send_(t, &n, &c, &s, NSV_VIRTIO_OP_CREDIT_REQUEST, 0);
 	s.fwd_cnt = 12288;
 	send_(t, &n, &s, &c, NSV_VIRTIO_OP_CREDIT_UPDATE, 0);
+	send_(t, &n, &c, &s, NSV_VIRTIO_OP_RW, 100);
 	tap_ok(fl->dir[0].zero_credit == 2 &&
 		       fl->dir[0].zero_credit_ns == 3000000,
-	       "a second episode of 2 ms: 2 episodes, 3 ms");
+	       "a second stall of 2 ms: 2 stalls, 3 ms");
 	tap_ok(fl->dir[0].credit_requests == 1 &&
 		       fl->dir[1].credit_updates == 2,
 	       "one CREDIT_REQUEST, two CREDIT_UPDATEs counted");
-	tap_ok(fl->dir[0].bytes == 12288 && fl->dir[0].pkts == 5 &&
+	tap_ok(fl->dir[0].bytes == 12388 && fl->dir[0].pkts == 6 &&
 		       fl->dir[1].pkts == 3,
 	       "bytes and frames each way");
+	/* the last bytes fill the buffer; credit returns; nothing follows */
+	send_(t, &n, &c, &s, NSV_VIRTIO_OP_RW, 8092);
+	s.fwd_cnt = 20480;
+	send_(t, &n, &s, &c, NSV_VIRTIO_OP_CREDIT_UPDATE, 0);
+	send_(t, &n, &c, &s, NSV_VIRTIO_OP_CREDIT_UPDATE, 0);
+	tap_ok(fl->dir[0].zero_credit == 2 && fl->dir[0].stall_pending,
+	       "zero credit after the last byte is no stall");
 	send_(t, &n, &c, &s, NSV_VIRTIO_OP_SHUTDOWN, 0);
 	tap_ok(fl->state == NSV_FLOW_CLOSING, "SHUTDOWN: closing");
 	send_(t, &n, &s, &c, NSV_VIRTIO_OP_RST, 0);
 	send_(t, &n, &s, &c, NSV_VIRTIO_OP_RST, 0);
 	tap_ok(fl->state == NSV_FLOW_CLOSED && fl->nevents == 4 &&
+		       fl->dir[0].zero_credit == 2 &&
 		       fl->events[3].op == NSV_VIRTIO_OP_RST &&
 		       fl->events[3].count == 2,
 	       "RST: closed; history REQUEST RESPONSE SHUTDOWN RSTx2");
