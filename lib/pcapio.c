@@ -11,6 +11,7 @@
 #include "nsvsock.h"
 
 #define FILE_BUF (1024 * 1024)
+#define SNAP_SLACK 64
 
 struct nsv_pcap {
 	pcap_t *p;
@@ -19,6 +20,7 @@ struct nsv_pcap {
 	bool live;
 	bool nano; /* libpcap hands us nanoseconds in tv_usec */
 	bool offline_filter;
+	unsigned int snaplen; /* what the user asked for */
 	struct bpf_program prog;
 	nsv_pkt_cb cb;
 	void *user;
@@ -83,7 +85,15 @@ int nsv_pcap_open_live(struct nsv_pcap **out, const struct nsv_live_opts *o,
 		r = -ENODEV;
 		goto fail;
 	}
-	pcap_set_snaplen(c->p, o->snaplen ? (int)o->snaplen : NSV_SNAPLEN_MAX);
+	/*
+	 * In immediate mode libpcap uses TPACKET_V2, whose frames it sizes
+	 * 16 bytes short for this link type: -s 60 kept 44. Ask for some
+	 * slack and cut frames to the exact length here.
+	 */
+	c->snaplen = o->snaplen ? o->snaplen : NSV_SNAPLEN_MAX;
+	pcap_set_snaplen(c->p, c->snaplen + SNAP_SLACK < NSV_SNAPLEN_MAX ?
+				       (int)(c->snaplen + SNAP_SLACK) :
+				       NSV_SNAPLEN_MAX);
 	pcap_set_promisc(c->p, 0);
 	/* 64 KiB frames overflow libpcap's default 2 MiB ring at once. */
 	pcap_set_buffer_size(c->p, o->bufsize ? (int)o->bufsize :
@@ -162,6 +172,7 @@ int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
 		return r;
 	}
 	c->nano = true;
+	c->snaplen = (unsigned int)pcap_snapshot(c->p);
 	r = check_dlt(c->p, path, err, errlen);
 	if (r < 0) {
 		pcap_close(c->p); /* closes c->f too */
@@ -212,6 +223,8 @@ static void trampoline(u_char *user, const struct pcap_pkthdr *h,
 	pkt.nsec = p->nano ? (uint32_t)h->ts.tv_usec :
 			     (uint32_t)h->ts.tv_usec * 1000;
 	pkt.caplen = h->caplen;
+	if (p->live && pkt.caplen > p->snaplen)
+		pkt.caplen = p->snaplen;
 	/* a file may claim less on the wire than it holds */
 	pkt.wirelen = h->len < h->caplen ? h->caplen : h->len;
 	pkt.data = data;
@@ -263,7 +276,7 @@ const char *nsv_pcap_error(struct nsv_pcap *p)
 
 unsigned int nsv_pcap_snaplen(struct nsv_pcap *p)
 {
-	return (unsigned int)pcap_snapshot(p->p);
+	return p->snaplen;
 }
 
 void nsv_pcap_close(struct nsv_pcap *p)

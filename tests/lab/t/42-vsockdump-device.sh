@@ -84,7 +84,7 @@ like "$(cat "$LAB_TMP/z.err")" '^2 frames captured' "-Z: counts on exit"
 
 # -N: create and capture inside a namespace (the tap is global)
 new_netns vd42
-bg vsockdump -N vd42 -c 2 -w "$LAB_TMP/ns.pcap" 2>"$LAB_TMP/ns.err"
+bg vsockdump -N vd42 -c 2 -s 60 -w "$LAB_TMP/ns.pcap" 2>"$LAB_TMP/ns.err"
 pid=$BG_PID
 wait_for 20 grep -q listening "$LAB_TMP/ns.err"
 like "$(ip -n vd42 -br link show type vsockmon)" '^vsockmon0' "-N vd42: vsockmon0 created inside vd42"
@@ -93,6 +93,9 @@ refuse
 wait "$pid"
 ok $? "-N: traffic of the initial namespace captured from vd42"
 is "$(ip -n vd42 -br link show type vsockmon)" "" "-N: and removed from vd42 at exit"
+is "$(vsockdump -r "$LAB_TMP/ns.pcap" --json 2>/dev/null | grep -o '"caplen":[0-9]*,"wirelen":[0-9]*')" \
+	'"caplen":60,"wirelen":76
+"caplen":60,"wirelen":76' "-s 60 keeps exactly 60 bytes of each frame"
 out=$(vsockdump -N nosuchns -c 1 2>&1)
 ok $(($? != 1)) "-N nosuchns exits 1"
 like "$out" 'network namespace nosuchns' "... naming it"
