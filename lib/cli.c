@@ -76,7 +76,12 @@ int nsv_help_print(FILE *f, const struct nsv_opt *opts)
 				 o->has_arg == optional_argument ? "[=%s]" :
 								   " %s",
 				 o->arg);
-		if (fprintf(f, "  %-26s %s\n", left, o->help) < 0)
+		/* a left column too wide for the table gets a line of its own */
+		if (strlen(left) > 26 &&
+		    fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help) < 0)
+			return -EIO;
+		if (strlen(left) <= 26 &&
+		    fprintf(f, "  %-26s %s\n", left, o->help) < 0)
 			return -EIO;
 	}
 	return 0;
