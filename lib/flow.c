@@ -14,11 +14,16 @@
  * connection gets a new flow, the old one stays for the summary). Memory
  * grows with connections, never with frames.
  */
+struct slot {
+	uint32_t idx;  /* index + 1 into flows; 0 is empty */
+	uint32_t hash; /* of the key: most probes end here, no flow read */
+};
+
 struct nsv_flows {
 	struct nsv_flow **flows;
 	size_t n, cap;
-	uint32_t *slots; /* index + 1 into flows; 0 is empty */
-	size_t nslots;	 /* a power of two, at most half full */
+	struct slot *slots;
+	size_t nslots; /* a power of two, at most half full */
 	struct nsv_flow *last;
 	uint64_t refused;
 };
@@ -127,15 +132,17 @@ static bool key_match(const struct key *k, const struct nsv_flow *fl)
 	       fk.port[1] == k->port[1];
 }
 
-/* The slot holding @k, or the empty slot where it would go. */
-static uint32_t *slot_find(const struct nsv_flows *t, const struct key *k)
+/* The slot holding @k (hashed to @h), or the empty slot where it goes. */
+static struct slot *slot_find(const struct nsv_flows *t, const struct key *k,
+			      uint32_t h)
 {
-	size_t mask = t->nslots - 1, i = key_hash(k) & mask;
+	size_t mask = t->nslots - 1, i = h & mask;
 
 	for (;; i = (i + 1) & mask) {
-		uint32_t *s = &t->slots[i];
+		struct slot *s = &t->slots[i];
 
-		if (!*s || key_match(k, t->flows[*s - 1]))
+		if (!s->idx ||
+		    (s->hash == h && key_match(k, t->flows[s->idx - 1])))
 			return s;
 	}
 }
@@ -143,7 +150,7 @@ static uint32_t *slot_find(const struct nsv_flows *t, const struct key *k)
 static int grow(struct nsv_flows *t)
 {
 	size_t old = t->nslots, i;
-	uint32_t *os = t->slots;
+	struct slot *os = t->slots;
 
 	t->slots = calloc(old * 2, sizeof(*t->slots));
 	if (!t->slots) {
@@ -152,26 +159,25 @@ static int grow(struct nsv_flows *t)
 	}
 	t->nslots = old * 2;
 	for (i = 0; i < old; i++) {
-		const struct nsv_flow *fl;
-		struct key k;
+		size_t j, mask = t->nslots - 1;
 
-		if (!os[i])
+		if (!os[i].idx)
 			continue;
-		fl = t->flows[os[i] - 1];
-		key_make(&k, fl->type, fl->cid[0], fl->port[0], fl->cid[1],
-			 fl->port[1]);
-		*slot_find(t, &k) = os[i];
+		/* keys are unique: the first empty slot is the one */
+		for (j = os[i].hash & mask; t->slots[j].idx; j = (j + 1) & mask)
+			;
+		t->slots[j] = os[i];
 	}
 	free(os);
 	return 0;
 }
 
 static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
-				 uint16_t type, uint64_t c0, uint32_t p0,
-				 uint64_t c1, uint32_t p1)
+				 uint32_t h, uint16_t type, uint64_t c0,
+				 uint32_t p0, uint64_t c1, uint32_t p1)
 {
 	struct nsv_flow *fl;
-	uint32_t *s;
+	struct slot *s;
 
 	if (t->n + 1 > t->nslots / 2 && grow(t))
 		return NULL;
@@ -196,8 +202,9 @@ static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
 	fl->cid[1] = c1;
 	fl->port[1] = p1;
 	t->flows[t->n++] = fl;
-	s = slot_find(t, k);
-	*s = (uint32_t)t->n;
+	s = slot_find(t, k, h);
+	s->idx = (uint32_t)t->n;
+	s->hash = h;
 	return fl;
 }
 
@@ -406,8 +413,10 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	struct nsv_flow *fl = t->last;
 	uint16_t type = f->has_virtio ? f->virtio.type : 0;
 	bool request = f->has_virtio && f->virtio.op == NSV_VIRTIO_OP_REQUEST;
+	bool hashed = false;
+	struct slot *s;
 	struct key k;
-	uint32_t *s;
+	uint32_t h = 0;
 	int dir;
 
 	if (!note)
@@ -427,23 +436,28 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	       fl->cid[0] == f->dst_cid && fl->port[0] == f->dst_port))) {
 		key_make(&k, type, f->src_cid, f->src_port, f->dst_cid,
 			 f->dst_port);
-		s = slot_find(t, &k);
-		fl = *s ? t->flows[*s - 1] : NULL;
+		h = (uint32_t)key_hash(&k);
+		hashed = true;
+		s = slot_find(t, &k, h);
+		fl = s->idx ? t->flows[s->idx - 1] : NULL;
 	}
 	/* A REQUEST always opens a new connection, even on a used key. */
 	if (!fl || request) {
 		bool response = f->has_virtio &&
 				f->virtio.op == NSV_VIRTIO_OP_RESPONSE;
 
-		key_make(&k, type, f->src_cid, f->src_port, f->dst_cid,
-			 f->dst_port);
+		if (!hashed) {
+			key_make(&k, type, f->src_cid, f->src_port,
+				 f->dst_cid, f->dst_port);
+			h = (uint32_t)key_hash(&k);
+		}
 		/* The initiator is whoever sent the REQUEST the RESPONSE
 		 * answers, else whoever we saw first. */
 		if (response)
-			fl = flow_add(t, &k, type, f->dst_cid, f->dst_port,
+			fl = flow_add(t, &k, h, type, f->dst_cid, f->dst_port,
 				      f->src_cid, f->src_port);
 		else
-			fl = flow_add(t, &k, type, f->src_cid, f->src_port,
+			fl = flow_add(t, &k, h, type, f->src_cid, f->src_port,
 				      f->dst_cid, f->dst_port);
 		if (!fl)
 			return -ENOMEM;
