@@ -121,15 +121,15 @@ static uint64_t key_hash(const struct key *k)
 	return h ^ (h >> 29);
 }
 
+/* The flow's ends in either order are the key's (which is ordered). */
 static bool key_match(const struct key *k, const struct nsv_flow *fl)
 {
-	struct key fk;
-
-	key_make(&fk, fl->type, fl->cid[0], fl->port[0], fl->cid[1],
-		 fl->port[1]);
-	return fk.type == k->type && fk.cid[0] == k->cid[0] &&
-	       fk.cid[1] == k->cid[1] && fk.port[0] == k->port[0] &&
-	       fk.port[1] == k->port[1];
+	if (fl->type != k->type)
+		return false;
+	if (fl->cid[0] == k->cid[0] && fl->port[0] == k->port[0])
+		return fl->cid[1] == k->cid[1] && fl->port[1] == k->port[1];
+	return fl->cid[0] == k->cid[1] && fl->port[0] == k->port[1] &&
+	       fl->cid[1] == k->cid[0] && fl->port[1] == k->port[0];
 }
 
 /* The slot holding @k (hashed to @h), or the empty slot where it goes. */

@@ -26,6 +26,15 @@ struct cid_cache {
 	char s[NSV_CID_STRLEN];
 };
 
+/* Flag names too: SEQPACKET traffic has them on every frame. */
+#define FLAGS_CACHE 8
+
+struct flags_cache {
+	uint64_t key; /* op, type, flags; 0 is never a key with flags */
+	int len;
+	char s[48];
+};
+
 struct nsv_printer {
 	FILE *f;
 	struct nsv_print_opts o;
@@ -39,6 +48,7 @@ struct nsv_printer {
 	size_t tcache_len;
 	char tcache[40];
 	struct cid_cache cids[CID_CACHE];
+	struct flags_cache flags[FLAGS_CACHE];
 	struct nsv_json j;
 };
 
@@ -145,16 +155,25 @@ static inline void put_i64(struct nsv_printer *p, int64_t v)
 	}
 }
 
-/* @v in exactly @w digits, zero-padded. */
+static const char digits2[] = "00010203040506070809101112131415161718192021"
+			      "22232425262728293031323334353637383940414243"
+			      "44454647484950515253545556575859606162636465"
+			      "66676869707172737475767778798081828384858687"
+			      "888990919293949596979899";
+
+/* @v in exactly @w digits, zero-padded; two digits a step. */
 static inline void put_pad(struct nsv_printer *p, uint64_t v, int w)
 {
 	char *s = p->buf + p->len;
-	int i;
+	int i = w;
 
-	for (i = w - 1; i >= 0; i--) {
-		s[i] = (char)('0' + v % 10);
-		v /= 10;
+	while (i >= 2) {
+		memcpy(s + i - 2, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+		i -= 2;
 	}
+	if (i)
+		s[0] = (char)('0' + v % 10);
 	p->len += (size_t)w;
 }
 
@@ -345,7 +364,6 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 {
 	const struct nsv_virtio_hdr *v = &f->virtio;
 	const char *name;
-	char flags[48];
 	int n;
 
 	name = nsv_virtio_type_name(v->type);
@@ -364,11 +382,20 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 		put_u64(p, v->op);
 	}
 	if (v->flags) {
-		n = nsv_virtio_flags_format(v->op, v->type, v->flags, flags,
-					    sizeof(flags));
-		if (n > 0) {
+		uint64_t key = (uint64_t)v->flags << 32 | (uint32_t)v->type << 16 |
+			       v->op;
+		struct flags_cache *c = &p->flags[(v->flags ^ v->op) %
+						  FLAGS_CACHE];
+
+		if (c->key != key) {
+			n = nsv_virtio_flags_format(v->op, v->type, v->flags,
+						    c->s, sizeof(c->s));
+			c->len = n > 0 ? n : 0;
+			c->key = key;
+		}
+		if (c->len) {
 			PUTS(p, " [");
-			put(p, flags, (size_t)n);
+			put(p, c->s, (size_t)c->len);
 			put_ch(p, ']');
 		}
 	}
