@@ -255,34 +255,37 @@ static void write_variant(const char *name, char mode)
 	if (mode == 's')
 		put32(b + 16, 100);
 	for (off = 24, k = 0; off + 16 <= n; k++) {
-		uint32_t *r = (uint32_t *)(void *)(b + off), cap = r[2];
+		size_t rs = off;
+		uint32_t r[4];
+		int i;
 
+		/* records are not aligned: copy each header out and back */
+		memcpy(r, b + rs, sizeof(r));
 		if (k == 3)
-			fourth = off;
+			fourth = rs;
+		off = rs + 16 + r[2];
 		if (mode == 'n')
 			r[1] *= 1000;
-		if (mode == 'c' && off > 24 * 10) {
+		if (mode == 'c' && k == 2)
 			r[2] = 300000;
+		for (i = 0; mode == 'b' && i < 4; i++)
+			r[i] = bswap(r[i]);
+		memcpy(b + rs, r, sizeof(r));
+		if (mode == 'c' && k == 2)
 			break;
-		}
-		if (mode == 'b') {
-			int i;
-
-			for (i = 0; i < 4; i++)
-				r[i] = bswap(r[i]);
-		}
-		off += 16 + cap;
 	}
 	if (mode == 'b') {
-		uint32_t *h = (uint32_t *)(void *)b;
+		uint32_t h[6];
 		uint8_t v[4] = { b[5], b[4], b[7], b[6] };
 
+		memcpy(h, b, sizeof(h));
 		h[0] = bswap(h[0]);
-		memcpy(b + 4, v, 4);
 		h[2] = bswap(h[2]);
 		h[3] = bswap(h[3]);
 		h[4] = bswap(h[4]);
 		h[5] = bswap(h[5]);
+		memcpy(b, h, sizeof(h));
+		memcpy(b + 4, v, 4);
 	}
 	if (mode == 'n')
 		put32(b, 0xa1b23c4d);
