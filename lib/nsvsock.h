@@ -462,7 +462,7 @@ struct nsv_pcap_writer; /* pcap files written with rotation */
 int nsv_pcap_writer_open(struct nsv_pcap_writer **out, const char *path,
 			 unsigned int snaplen, uint64_t rotate_bytes,
 			 unsigned int max_files, char *err, size_t errlen);
-/** nsv_pcap_writer_write - append one frame; 0 or -errno (nsv_pcap_writer_error) */
+/** nsv_pcap_writer_write - append one frame; 0 or -errno (-EPIPE, -ENOSPC...) */
 int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt);
 /** nsv_pcap_writer_flush - push buffered frames to the file */
 int nsv_pcap_writer_flush(struct nsv_pcap_writer *w);
@@ -698,13 +698,13 @@ int nsv_printer_new(struct nsv_printer **out, FILE *f,
  * @num: the frame's number (1, 2, ...)
  * @note: flow state from nsv_flows_update(), or NULL
  *
- * Returns 0 or -EIO.
+ * Returns 0 or the -errno of a failed write (-EPIPE, -ENOSPC, -EIO).
  */
 int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 		    const struct nsv_pkt *pkt, const struct nsv_frame *f,
 		    const struct nsv_flow_note *note);
 
-/** nsv_printer_flush - write out what is buffered; 0 or -EIO */
+/** nsv_printer_flush - write out what is buffered; 0 or -errno (-EPIPE...) */
 int nsv_printer_flush(struct nsv_printer *p);
 /** nsv_printer_free - flush and free */
 int nsv_printer_free(struct nsv_printer *p);

@@ -545,6 +545,7 @@ int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt)
 		}
 	}
 	memset(&h, 0, sizeof(h));
+	errno = 0;
 	h.ts.tv_sec = (time_t)pkt->sec;
 	h.ts.tv_usec = (suseconds_t)(pkt->nsec / 1000);
 	h.caplen = pkt->caplen;
@@ -552,8 +553,11 @@ int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt)
 	pcap_dump((u_char *)w->d, &h, pkt->data);
 	/* pcap_dump() cannot fail loudly: a full disk shows in the stream */
 	if (ferror(pcap_dump_file(w->d))) {
-		snprintf(w->err, sizeof(w->err), "%s: write error", w->path);
-		return -EIO;
+		int e = errno > 0 ? errno : EIO;
+
+		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
+			 strerror(e));
+		return -e;
 	}
 	return 0;
 }
@@ -561,8 +565,11 @@ int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt)
 int nsv_pcap_writer_flush(struct nsv_pcap_writer *w)
 {
 	if (w->d && pcap_dump_flush(w->d) < 0) {
-		snprintf(w->err, sizeof(w->err), "%s: write error", w->path);
-		return -EIO;
+		int e = errno > 0 ? errno : EIO;
+
+		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
+			 strerror(e));
+		return -e;
 	}
 	return 0;
 }

@@ -72,16 +72,23 @@ int nsv_printer_new(struct nsv_printer **out, FILE *f,
 	return 0;
 }
 
+/* What stdio saw go wrong (EPIPE and ENOSPC matter to callers). */
+static int io_error(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
 int nsv_printer_flush(struct nsv_printer *p)
 {
+	errno = 0;
 	if (p->len && fwrite(p->buf, 1, p->len, p->f) != p->len) {
 		p->len = 0;
-		return -EIO;
+		return io_error();
 	}
 	p->len = 0;
 	if (p->o.flush_each && fflush(p->f))
-		return -EIO;
-	return ferror(p->f) ? -EIO : 0;
+		return io_error();
+	return ferror(p->f) ? io_error() : 0;
 }
 
 int nsv_printer_free(struct nsv_printer *p)
@@ -101,10 +108,13 @@ static int reserve(struct nsv_printer *p, size_t n)
 {
 	char *nb;
 
+	int r;
+
 	if (p->len + n <= p->cap)
 		return 0;
-	if (nsv_printer_flush(p))
-		return -EIO;
+	r = nsv_printer_flush(p);
+	if (r < 0)
+		return r;
 	if (n <= p->cap)
 		return 0;
 	nb = realloc(p->buf, n);
@@ -621,9 +631,11 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 	const uint8_t *d;
 	char flags[48];
 	size_t n;
+	int r;
 
-	if (nsv_printer_flush(p))
-		return -EIO;
+	r = nsv_printer_flush(p);
+	if (r < 0)
+		return r;
 	nsv_json_obj_begin(j, NULL);
 	nsv_json_str(j, "record", "frame");
 	nsv_json_u64(j, "frame", num);
@@ -640,6 +652,7 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 		nsv_json_u64(j, "transport", f->transport);
 		json_name(j, "transport_name", nsv_transport_name(f->transport));
 		nsv_json_u64(j, "hdr_len", f->thdr_len);
+		nsv_json_u64(j, "reserved", f->reserved);
 	}
 	if (f->has_virtio) {
 		nsv_json_obj_begin(j, "virtio");
@@ -685,7 +698,9 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 		else
 			nsv_json_strn(j, "payload", (const char *)d, n);
 	}
-	return nsv_json_obj_end(j);
+	errno = 0;
+	r = nsv_json_obj_end(j);
+	return r == -EIO && errno > 0 ? -errno : r;
 }
 
 /* ------------------------------------------------------- flow summaries */

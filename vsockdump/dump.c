@@ -127,7 +127,7 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 			e = nsv_pcap_writer_flush(r->w);
 		if (e < 0) {
 			r->err = e;
-			r->err_what = nsv_pcap_writer_error(r->w);
+			r->err_what = "-w";
 			goto stop;
 		}
 	}
@@ -385,8 +385,11 @@ int vsockdump_run(const struct opts *o)
 	struct run r = { .o = o };
 	char err[4096 + 256] = "", *expr = NULL;
 	unsigned long left = o->count;
+	bool pipe_closed = false;
 	int rc, e;
 	long n;
+
+	signal(SIGPIPE, SIG_IGN);
 
 	rc = get_filter(o, &expr, &filter);
 	if (rc)
@@ -473,13 +476,6 @@ int vsockdump_run(const struct opts *o)
 		}
 	}
 	r.show = !o->quiet && (!o->wfile || o->print);
-	/* pcap data on stdout leaves no room for text there */
-	if (r.show && o->wfile && !strcmp(o->wfile, "-")) {
-		fprintf(stderr, "vsockdump: -w - and --print both want "
-				"standard output\n");
-		rc = 2;
-		goto out;
-	}
 	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0) {
 		fprintf(stderr, "vsockdump: out of memory\n");
@@ -512,31 +508,45 @@ int vsockdump_run(const struct opts *o)
 			o->rfile ? o->rfile : mon.name, nsv_pcap_error(r.src));
 		rc = 1;
 	}
-	if (r.err) {
+	/* A reader that went away (| head) ends us quietly, not SIGPIPE:
+	 * a device we created must still go. */
+	if (r.err == -EPIPE) {
+		pipe_closed = true;
+	} else if (r.err && r.w && !strcmp(r.err_what, "-w")) {
+		fprintf(stderr, "vsockdump: %s\n", nsv_pcap_writer_error(r.w));
+		rc = 1;
+	} else if (r.err) {
 		fprintf(stderr, "vsockdump: %s: %s\n", r.err_what,
 			strerror(-r.err));
 		rc = 1;
 	}
-	if (nsv_printer_flush(r.pr) < 0 && !rc) {
+	e = pipe_closed ? 0 : nsv_printer_flush(r.pr);
+	if (e == -EPIPE) {
+		pipe_closed = true;
+	} else if (e < 0 && !rc) {
 		fprintf(stderr, "vsockdump: standard output: %s\n",
-			strerror(EIO));
+			strerror(-e));
 		rc = 1;
 	}
 	if (r.w) {
 		snprintf(err, sizeof(err), "%s", nsv_pcap_writer_path(r.w));
 		e = nsv_pcap_writer_close(r.w);
 		r.w = NULL;
-		if (e < 0 && !rc) {
+		if (e < 0 && !rc && !pipe_closed) {
 			fprintf(stderr, "vsockdump: %s: write error\n", err);
 			rc = 1;
 		}
 	}
-	if (o->flows) {
+	if (o->flows && !pipe_closed) {
+		/* pcap data on stdout: the summary goes to stderr */
+		FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr :
+								  stdout;
+
 		if (r.show && !o->pr.json)
-			fputc('\n', stdout);
-		if (nsv_flows_print(stdout, r.flows, &o->pr) < 0)
+			fputc('\n', out);
+		if (nsv_flows_print(out, r.flows, &o->pr) < 0)
 			rc = 1;
-		fflush(stdout);
+		fflush(out);
 	}
 	if (!o->rfile)
 		print_stats(&r);
@@ -560,7 +570,7 @@ out:
 	nsv_bpf_prog_free(&prog);
 	nsv_filter_free(filter);
 	free(expr);
-	if (fflush(stdout) && !rc) {
+	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
 		fprintf(stderr, "vsockdump: standard output: %s\n",
 			strerror(errno));
 		rc = 1;

@@ -304,6 +304,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		return usage_error("-W needs -C", NULL);
 	if (o->wfile && o->rotate_bytes && !strcmp(o->wfile, "-"))
 		return usage_error("-C cannot rotate standard output", NULL);
+	if (o->wfile && !strcmp(o->wfile, "-") && o->print && !o->quiet)
+		return usage_error("-w - and --print both want standard output",
+				   NULL);
 	if (o->pr.hex && o->pr.ascii)
 		return usage_error("-X and -A do not mix", NULL);
 	if (o->filter_file && optind < argc)

@@ -100,8 +100,20 @@ out=$(vsockdump -N nosuchns -c 1 2>&1)
 ok $(($? != 1)) "-N nosuchns exits 1"
 like "$out" 'network namespace nosuchns' "... naming it"
 
+# a reader that goes away (| head): a quiet end, and the device still goes
+bg sh -c "vsockdump -U -t 2>'$LAB_TMP/h.err' | head -n 1 >'$LAB_TMP/h.out'"
+pid=$BG_PID
+wait_for 20 grep -q listening "$LAB_TMP/h.err"
+refuse
+refuse
+wait_for 20 sh -c "! kill -0 $pid"
+ok $? "| head -n 1: vsockdump ends when head has gone"
+like "$(cat "$LAB_TMP/h.out")" '^local:[0-9]+ > local:1299: STREAM REQUEST' "head got the first frame"
+is "$(grep -c vsockdump: "$LAB_TMP/h.err")" 1 "no error but the listening line"
+check "and the device it created is gone" -- nodev
+
 # SIGUSR1: counts now, capture goes on
-bg vsockdump -q 2>"$LAB_TMP/u.err"
+bg vsockdump -q --flows -n 2>"$LAB_TMP/u.err" >"$LAB_TMP/u.out"
 pid=$BG_PID
 wait_for 20 grep -q listening "$LAB_TMP/u.err"
 refuse
@@ -113,5 +125,7 @@ refuse
 kill -INT "$pid"
 wait "$pid"
 like "$(tail -n 3 "$LAB_TMP/u.err")" '^4 frames captured' "SIGINT: 4 frames in all"
+like "$(cat "$LAB_TMP/u.out")" '^2 connections, 2 refused
+flow 1 STREAM 1:[0-9]+ > 1:1299: refused' "SIGINT: --flows prints the summary"
 check "no vsockmon device left behind" -- nodev
 done_testing
