@@ -17,17 +17,18 @@
  * loads are big-endian: equality tests compare against byte-swapped
  * constants, ordered comparisons rebuild the value from byte loads.
  */
-#define OFF_SRC_CID 0
-#define OFF_DST_CID 8
-#define OFF_SRC_PORT 16
-#define OFF_DST_PORT 20
-#define OFF_TRANSPORT 26
-#define OFF_THDR_LEN 28
-#define OFF_V_LEN (NSV_MON_HDR_LEN + 24)
-#define OFF_V_TYPE (NSV_MON_HDR_LEN + 28)
-#define OFF_V_OP (NSV_MON_HDR_LEN + 30)
-#define OFF_V_FLAGS (NSV_MON_HDR_LEN + 32)
-#define VIRTIO_END (NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN)
+#define MON_LEN ((unsigned int)NSV_MON_HDR_LEN)
+#define OFF_SRC_CID 0U
+#define OFF_DST_CID 8U
+#define OFF_SRC_PORT 16U
+#define OFF_DST_PORT 20U
+#define OFF_TRANSPORT 26U
+#define OFF_THDR_LEN 28U
+#define OFF_V_LEN (MON_LEN + 24U)
+#define OFF_V_TYPE (MON_LEN + 28U)
+#define OFF_V_OP (MON_LEN + 30U)
+#define OFF_V_FLAGS (MON_LEN + 32U)
+#define VIRTIO_END (MON_LEN + (unsigned int)NSV_VIRTIO_HDR_LEN)
 
 #define MAX_INSNS 4096 /* BPF_MAXINSNS */
 #define MAX_DEPTH 128  /* nesting of ( and not */
@@ -1050,7 +1051,8 @@ static void td_node(FILE *out, const struct node *n)
 		"(len >= %u and link[%u:2] = 0x%04x and "
 		"link[%u] + link[%u] * 256 >= %u and ",
 		VIRTIO_END, OFF_TRANSPORT, bswap16(NSV_TRANSPORT_VIRTIO),
-		OFF_THDR_LEN, OFF_THDR_LEN + 1, NSV_VIRTIO_HDR_LEN);
+		OFF_THDR_LEN, OFF_THDR_LEN + 1U,
+		(unsigned int)NSV_VIRTIO_HDR_LEN);
 	switch (n->field) {
 	case F_OP:
 		fprintf(out, "link[%u:2] = 0x%04x", OFF_V_OP, bswap16(n->val));
@@ -1080,7 +1082,7 @@ int nsv_filter_print_tcpdump(FILE *out, const struct nsv_filter *f)
 {
 	if (!f || !f->root)
 		return -EINVAL;
-	fprintf(out, "len >= %u and ", NSV_MON_HDR_LEN);
+	fprintf(out, "len >= %u and ", MON_LEN);
 	td_node(out, f->root);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;

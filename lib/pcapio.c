@@ -351,7 +351,7 @@ static int map_loop(struct nsv_pcap *p)
 				snprintf(p->err, sizeof(p->err),
 					 "invalid packet capture length %u, "
 					 "bigger than maximum of %u",
-					 r[2], NSV_SNAPLEN_MAX);
+					 r[2], (unsigned int)NSV_SNAPLEN_MAX);
 			return -EIO;
 		}
 		left -= sizeof(r);

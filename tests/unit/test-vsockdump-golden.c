@@ -550,10 +550,16 @@ static char *capture_lines(const char *cmd)
 		return NULL;
 	do {
 		if (n + 4096 >= cap) {
+			char *ns;
+
 			cap = cap ? 2 * cap : 65536;
-			s = realloc(s, cap);
-			if (!s)
+			ns = realloc(s, cap);
+			if (!ns) {
+				free(s);
+				s = NULL;
 				break;
+			}
+			s = ns;
 		}
 		m = fread(s + n, 1, cap - n - 1, p);
 		n += m;
