@@ -404,7 +404,8 @@ static void run_cases(void)
 
 	snprintf(path, sizeof(path), "%s/cases", golden);
 	cases = fopen(path, "r");
-	if (!tap_ok(cases != NULL, "read %s", path))
+	tap_ok(cases != NULL, "read %s", path);
+	if (!cases)
 		return;
 	while (fgets(line, sizeof(line), cases)) {
 		char *argv[64], *name, *input, *tok, *res, *want;
