@@ -224,7 +224,7 @@ static void test_odd_transports(void)
 	/* Snaplen cut, wire length longer than the buffer. */
 	s = rw;
 	n = build(b, &s);
-	r = decode_exact(b, 78, 81, &f, &c);
+	r = decode_exact(b, 78, n, &f, &c);
 	tap_ok(r == 0 && f.trunc == NSV_TRUNC_PAYLOAD && f.payload_caplen == 2 &&
 		       f.payload_len == 5,
 	       "snaplen 78 of 81: 2 payload bytes of 5");
