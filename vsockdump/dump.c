@@ -416,6 +416,8 @@ int vsockdump_run(const struct opts *o)
 		goto out;
 	}
 
+	/* from here on a signal must not kill us before we clean up */
+	catch_signals();
 	rc = 1;
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
@@ -483,9 +485,7 @@ int vsockdump_run(const struct opts *o)
 	}
 
 	g_src = r.src;
-	catch_signals();
-
-	for (;;) {
+	for (n = 0; !g_stop;) {
 		n = nsv_pcap_loop(r.src, left, on_frame, &r);
 		if (n > 0 && left)
 			left = (unsigned long)n >= left ? 0 : left - n;
