@@ -628,6 +628,393 @@ int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
  * vsockdump: capture, pcap, flows, filters, printers (lib/capture.c, ...)
  * ======================================================================== */
 
+/* pcap LINKTYPE_VSOCK / DLT_VSOCK, and the ARPHRD of a vsockmon device. */
+#define NSV_DLT_VSOCK 271
+#define NSV_ARPHRD_VSOCKMON 826
+/* Default snapshot length: a 64 KiB payload plus both headers fits. */
+#define NSV_SNAPLEN_MAX 262144
+
+/* One captured frame as it comes out of libpcap (live or from a file). */
+struct nsv_pkt {
+	int64_t sec;
+	uint32_t nsec;
+	uint32_t caplen;
+	uint32_t wirelen;
+	const uint8_t *data;
+};
+
+/* ---- vsockmon devices (lib/capture.c) */
+
+/* A vsockmon device we capture on, and what we changed to get it. */
+struct nsv_monitor {
+	char name[16];	 /* IFNAMSIZ */
+	int ifindex;
+	bool created;	 /* we created it: delete it on close */
+	bool raised;	 /* we brought it up: bring it down on close */
+	void *nl;	 /* rtnetlink socket opened with our privileges */
+};
+
+/**
+ * nsv_monitor_open - find or create the vsockmon device to capture on
+ * @m: result; call nsv_monitor_close() whatever this returns
+ * @ifname: a device to use (checked to be a vsockmon), or NULL for the first
+ *	vsockmon device of the current network namespace
+ * @create: with @ifname NULL and no vsockmon device, create "vsockmon0" (or
+ *	the next free vsockmonN); the kernel loads the module itself
+ *
+ * The device is brought up. The rtnetlink socket stays open so that
+ * nsv_monitor_close() can undo our changes after privileges were dropped.
+ * Returns 0, -ENODEV (none and @create false, or @ifname does not exist),
+ * -EMEDIUMTYPE (@ifname is not a vsockmon device), -EOPNOTSUPP (the kernel
+ * has no vsockmon link type), -EPERM, or another -errno.
+ */
+int nsv_monitor_open(struct nsv_monitor *m, const char *ifname, bool create);
+
+/** nsv_monitor_close - undo what nsv_monitor_open() did; 0 or -errno */
+int nsv_monitor_close(struct nsv_monitor *m);
+
+/** nsv_monitor_list - names of the vsockmon devices here, ", "-separated */
+int nsv_monitor_list(char *buf, size_t len);
+
+/* ---- pcap sources and files (lib/pcapio.c) */
+
+struct nsv_pcap; /* a live capture or a file being read */
+struct nsv_bpf_prog;
+
+struct nsv_live_opts {
+	const char *ifname;
+	unsigned int snaplen;	/* 0: NSV_SNAPLEN_MAX */
+	unsigned int bufsize;	/* kernel ring in bytes; 0: 32 MiB */
+	bool immediate;		/* deliver each frame at once */
+};
+
+/**
+ * nsv_pcap_open_live - start a libpcap capture on a vsockmon device
+ * @err: receives libpcap's message on failure (PCAP_ERRBUF_SIZE is enough)
+ *
+ * Returns 0, -EMEDIUMTYPE if the device's link type is not DLT_VSOCK,
+ * -EPERM, -ENODEV, or -EIO with the reason in @err.
+ */
+int nsv_pcap_open_live(struct nsv_pcap **out, const struct nsv_live_opts *o,
+		       char *err, size_t errlen);
+
+/**
+ * nsv_pcap_open_file - read a pcap or pcapng file ("-" is stdin)
+ *
+ * Returns 0, -EMEDIUMTYPE if its link type is not DLT_VSOCK, or -errno with
+ * the reason in @err.
+ */
+int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
+		       size_t errlen);
+
+/**
+ * nsv_pcap_set_filter - filter frames with @prog
+ *
+ * Live: attached in the kernel (pcap_setfilter). Files: run in userspace on
+ * each frame (pcap_offline_filter). Returns 0 or -errno (reason in
+ * nsv_pcap_error()).
+ */
+int nsv_pcap_set_filter(struct nsv_pcap *p, const struct nsv_bpf_prog *prog);
+
+typedef void (*nsv_pkt_cb)(const struct nsv_pkt *pkt, void *user);
+
+/**
+ * nsv_pcap_loop - call @cb for each frame that passes the filter
+ * @count: stop after that many frames; 0 for no limit
+ *
+ * Returns the number of frames handed to @cb (>= 0) at the end of a file,
+ * after @count frames or after nsv_pcap_break(); -EIO on a read error (the
+ * reason in nsv_pcap_error(); frames before it were delivered).
+ */
+long nsv_pcap_loop(struct nsv_pcap *p, unsigned long count, nsv_pkt_cb cb,
+		   void *user);
+
+/** nsv_pcap_break - make nsv_pcap_loop() return; async-signal-safe */
+void nsv_pcap_break(struct nsv_pcap *p);
+
+struct nsv_pcap_stats {
+	uint64_t received; /* frames the kernel filter passed */
+	uint64_t dropped;  /* frames the ring had no room for */
+	uint64_t if_dropped;
+};
+
+/** nsv_pcap_stats - kernel counters of a live capture; -EOPNOTSUPP for files */
+int nsv_pcap_stats(struct nsv_pcap *p, struct nsv_pcap_stats *st);
+/** nsv_pcap_error - the last libpcap message */
+const char *nsv_pcap_error(struct nsv_pcap *p);
+/** nsv_pcap_snaplen - the snapshot length of the capture or file */
+unsigned int nsv_pcap_snaplen(struct nsv_pcap *p);
+void nsv_pcap_close(struct nsv_pcap *p);
+
+struct nsv_pcap_writer; /* pcap files written with rotation */
+
+/**
+ * nsv_pcap_writer_open - write LINKTYPE_VSOCK pcap to @path ("-": stdout)
+ * @rotate_bytes: with > 0, start a new file when the current one is larger:
+ *	PATH, PATH1, PATH2, ... (as tcpdump -C)
+ * @max_files: with > 0 (and @rotate_bytes), reuse PATH0..PATH<N-1>, numbers
+ *	zero-padded to the width of N-1 (as tcpdump -W)
+ *
+ * Returns 0, -EINVAL (rotation of stdout), or -errno with the reason in @err.
+ */
+int nsv_pcap_writer_open(struct nsv_pcap_writer **out, const char *path,
+			 unsigned int snaplen, uint64_t rotate_bytes,
+			 unsigned int max_files, char *err, size_t errlen);
+/** nsv_pcap_writer_write - append one frame; 0 or -errno (-EPIPE, -ENOSPC...) */
+int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt);
+/** nsv_pcap_writer_flush - push buffered frames to the file */
+int nsv_pcap_writer_flush(struct nsv_pcap_writer *w);
+/** nsv_pcap_writer_path - the file being written now */
+const char *nsv_pcap_writer_path(const struct nsv_pcap_writer *w);
+const char *nsv_pcap_writer_error(const struct nsv_pcap_writer *w);
+/** nsv_pcap_writer_close - flush and close; 0 or -EIO */
+int nsv_pcap_writer_close(struct nsv_pcap_writer *w);
+
+/* ---- connections and credit flow control (lib/flow.c) */
+
+enum nsv_flow_state {
+	NSV_FLOW_SEEN = 0,    /* traffic, but no handshake seen */
+	NSV_FLOW_REQUESTED,   /* REQUEST sent, no answer yet */
+	NSV_FLOW_ESTABLISHED, /* RESPONSE seen */
+	NSV_FLOW_CLOSING,     /* a SHUTDOWN seen */
+	NSV_FLOW_CLOSED,      /* RST after a handshake or a SHUTDOWN */
+	NSV_FLOW_REFUSED,     /* REQUEST answered by RST */
+};
+
+#define NSV_FLOW_MAX_EVENTS 12
+
+/* A state change of a connection: one REQUEST/RESPONSE/SHUTDOWN/RST. */
+struct nsv_flow_event {
+	uint16_t op;
+	uint8_t dir;	/* 0: from the initiator, 1: from the other end */
+	uint8_t flags;	/* SHUTDOWN flags */
+	uint32_t count; /* the same event repeated this often in a row */
+	int64_t sec;
+	uint32_t nsec;
+};
+
+/* What one direction of a connection did; [0] is initiator to acceptor. */
+struct nsv_flow_dir {
+	uint64_t pkts;
+	uint64_t bytes;		 /* RW payload, fragment-quirk corrected */
+	uint64_t credit_updates; /* CREDIT_UPDATE sent */
+	uint64_t credit_requests;/* CREDIT_REQUEST sent */
+	uint64_t zero_credit;	 /* stalls: no credit, then more data sent */
+	uint64_t zero_credit_ns; /* their total length */
+	uint64_t oversized;	 /* frames holding more than their header's len */
+	/* credit state: what this side last advertised, what it sent */
+	uint32_t buf_alloc;
+	uint32_t fwd_cnt;
+	uint32_t tx_cnt;	 /* bytes sent, modulo 2^32 as in the kernel */
+	bool advertised;	 /* buf_alloc/fwd_cnt seen */
+	bool tx_known;		 /* tx_cnt is exact (handshake seen) or synced */
+	bool blocked;		 /* at zero credit now */
+	int64_t blocked_sec;
+	uint32_t blocked_nsec;
+	bool stall_pending;	 /* credit came back: a stall if data follows */
+	uint64_t stall_ns;
+};
+
+/* One connection: socket type plus both CID:PORT ends. */
+struct nsv_flow {
+	uint64_t id; /* 1, 2, ... in order of first frame */
+	uint16_t type; /* virtio type; 0 for frames of other transports */
+	uint64_t cid[2];
+	uint32_t port[2]; /* [0] is the initiator when the REQUEST was seen */
+	enum nsv_flow_state state;
+	bool handshake; /* REQUEST or RESPONSE seen: credit is exact */
+	int64_t first_sec, last_sec;
+	uint32_t first_nsec, last_nsec;
+	struct nsv_flow_dir dir[2];
+	struct nsv_flow_event events[NSV_FLOW_MAX_EVENTS];
+	unsigned int nevents;	 /* stored */
+	uint64_t events_lost;	 /* seen beyond NSV_FLOW_MAX_EVENTS */
+};
+
+/* What the flow tracker says about one frame. */
+struct nsv_flow_note {
+	const struct nsv_flow *flow; /* NULL for a frame without its header */
+	int dir;		     /* 0 or 1: index into flow->dir */
+	bool credit_known;	     /* credit is meaningful */
+	int64_t credit;		     /* what the sender of this frame may
+				      * still send, this frame counted */
+	bool peer_credit_known;	     /* peer_credit is meaningful */
+	int64_t peer_credit;	     /* what the receiver of this frame may
+				      * still send to its sender */
+	uint32_t bytes;		     /* payload bytes this frame counted */
+};
+
+struct nsv_flows;
+
+/** nsv_flows_new - an empty connection table; 0 or -ENOMEM */
+int nsv_flows_new(struct nsv_flows **out);
+void nsv_flows_free(struct nsv_flows *t);
+
+/**
+ * nsv_flows_update - account one decoded frame
+ * @note: receives the flow and credit state for printing; may be NULL
+ *
+ * Payload bytes count the virtio header's len, but never more than the frame
+ * carries: a 6.1 vhost host repeats the rest of a split packet in each
+ * fragment's frame. Returns 0 or -ENOMEM.
+ */
+int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
+		     const struct nsv_frame *f, struct nsv_flow_note *note);
+
+/** nsv_flows_count - connections seen so far */
+size_t nsv_flows_count(const struct nsv_flows *t);
+/** nsv_flows_get - the @i-th connection in order of appearance, or NULL */
+const struct nsv_flow *nsv_flows_get(const struct nsv_flows *t, size_t i);
+/** nsv_flows_refused - connects answered by RST */
+uint64_t nsv_flows_refused(const struct nsv_flows *t);
+const char *nsv_flow_state_name(enum nsv_flow_state s);
+
+/**
+ * nsv_flow_credit - free credit of the sender in direction @dir
+ *
+ * peer buf_alloc - (tx_cnt - peer fwd_cnt); returns false when unknown.
+ */
+bool nsv_flow_credit(const struct nsv_flow *fl, int dir, int64_t *credit);
+
+/* ---- the filter language (lib/filter.c) */
+
+/* A classic BPF instruction, laid out as struct bpf_insn and sock_filter. */
+struct nsv_bpf_insn {
+	uint16_t code;
+	uint8_t jt;
+	uint8_t jf;
+	uint32_t k;
+};
+
+struct nsv_bpf_prog {
+	unsigned int len;
+	struct nsv_bpf_insn *insns;
+};
+
+/* Why and where an expression was refused. */
+struct nsv_filter_error {
+	size_t off; /* byte offset of the offending word in the expression */
+	size_t len; /* its length; 0 at the end of the expression */
+	char msg[160];
+};
+
+struct nsv_filter; /* a parsed expression */
+
+/**
+ * nsv_filter_parse - parse a filter expression
+ * @expr: e.g. "port 1234 and (op rw or op shutdown)"
+ * @err: filled on -EINVAL
+ *
+ * Primitives: [src|dst] cid CID, [src|dst] port PORT, op NAME|N,
+ * type stream|seqpacket|N, len CMP N (CMP one of > < >= <= = == !=),
+ * flags rcv|send|eom|eor|N; combined with and/&&, or/||, not/!, ( ).
+ * Returns 0, -EINVAL or -ENOMEM.
+ */
+int nsv_filter_parse(const char *expr, struct nsv_filter **out,
+		     struct nsv_filter_error *err);
+void nsv_filter_free(struct nsv_filter *f);
+
+/**
+ * nsv_filter_join - join words into one expression, as tcpdump does
+ *
+ * Returns a malloc'ed string ("" for no words) or NULL.
+ */
+char *nsv_filter_join(int argc, char *const *argv);
+
+/**
+ * nsv_filter_compile - compile to classic BPF over the vsockmon frame
+ * @accept: what the program returns for a matching frame (a snap length)
+ *
+ * A NULL @f gives the one-instruction program that takes every frame.
+ * Frames shorter than af_vsockmon_hdr never match; primitives on virtio
+ * fields are false for frames of other transports. A field cut off by the
+ * snap length rejects the frame, as in any cBPF program. Returns 0, -ENOMEM
+ * or -E2BIG (more than 4096 instructions).
+ */
+int nsv_filter_compile(const struct nsv_filter *f, uint32_t accept,
+		       struct nsv_bpf_prog *prog);
+void nsv_bpf_prog_free(struct nsv_bpf_prog *prog);
+
+/**
+ * nsv_filter_match - evaluate the expression on a frame without BPF
+ *
+ * Gives the same answer as the compiled program (the reference the tests
+ * compare it with).
+ */
+bool nsv_filter_match(const struct nsv_filter *f, const uint8_t *buf,
+		      size_t caplen, size_t wirelen);
+
+/**
+ * nsv_bpf_dump - print a program as tcpdump -d (@level 1), -dd (2: C
+ * initializers) or -ddd (3: decimal); 0 or -EIO
+ */
+int nsv_bpf_dump(FILE *out, const struct nsv_bpf_prog *prog, int level);
+
+/**
+ * nsv_filter_print_tcpdump - the same filter as a tcpdump expression
+ *
+ * Uses link[...] loads and len, which tcpdump accepts on DLT_VSOCK.
+ */
+int nsv_filter_print_tcpdump(FILE *out, const struct nsv_filter *f);
+
+/* ---- printing frames (lib/print.c) */
+
+enum nsv_tstamp {
+	NSV_TS_TIME = 0,   /* HH:MM:SS.frac (local time) */
+	NSV_TS_NONE,	   /* -t */
+	NSV_TS_EPOCH,	   /* -tt: seconds since 1970 */
+	NSV_TS_DELTA,	   /* -ttt: since the previous frame */
+	NSV_TS_DATE,	   /* -tttt: date and time */
+	NSV_TS_SINCE_FIRST,/* -ttttt: since the first frame */
+};
+
+struct nsv_print_opts {
+	enum nsv_tstamp tstamp;
+	bool numeric;	 /* -n: no CID names */
+	int verbose;	 /* -v: credit fields, -vv: vsockmon header, flow */
+	int hex;	 /* -X: payload in hex and ASCII, -XX: the whole frame */
+	bool ascii;	 /* -A: payload in ASCII */
+	bool json;	 /* one JSON object per frame */
+	bool nano;	 /* nanosecond time stamps */
+	bool number;	 /* -#: start each line with the frame number */
+	bool flush_each; /* -U: flush after each frame */
+};
+
+struct nsv_printer;
+
+/**
+ * nsv_printer_new - a frame printer writing to @out
+ *
+ * Text is formatted into one large buffer and written with fwrite() when it
+ * fills (or after each frame with @o->flush_each). Returns 0 or -ENOMEM.
+ */
+int nsv_printer_new(struct nsv_printer **out, FILE *f,
+		    const struct nsv_print_opts *o);
+
+/**
+ * nsv_print_frame - print one frame
+ * @num: the frame's number (1, 2, ...)
+ * @note: flow state from nsv_flows_update(), or NULL
+ *
+ * Returns 0 or the -errno of a failed write (-EPIPE, -ENOSPC, -EIO).
+ */
+int nsv_print_frame(struct nsv_printer *p, uint64_t num,
+		    const struct nsv_pkt *pkt, const struct nsv_frame *f,
+		    const struct nsv_flow_note *note);
+
+/** nsv_printer_flush - write out what is buffered; 0 or -errno (-EPIPE...) */
+int nsv_printer_flush(struct nsv_printer *p);
+/** nsv_printer_free - flush and free */
+int nsv_printer_free(struct nsv_printer *p);
+
+/**
+ * nsv_flows_print - the connection summary (--flows), text or JSON
+ *
+ * Open zero-credit episodes are counted up to the last frame seen.
+ */
+int nsv_flows_print(FILE *out, const struct nsv_flows *t,
+		    const struct nsv_print_opts *o);
+
 /* (end of the vsockdump section) */
 
 /* Little-endian loads that do not care about alignment. */
