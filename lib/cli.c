@@ -10,7 +10,7 @@
 
 int nsv_getopt_init(struct nsv_getopt *g, const struct nsv_opt *opts)
 {
-	size_t n = 0, i, s = 0;
+	size_t n = 0, i, s = 0, l = 0;
 
 	for (n = 0; opts[n].name || opts[n].val; n++)
 		;
@@ -24,9 +24,14 @@ int nsv_getopt_init(struct nsv_getopt *g, const struct nsv_opt *opts)
 	/* '+' stops at the first operand: "-e prog -x" belongs to prog. */
 	g->shortopts[s++] = '+';
 	for (i = 0; i < n; i++) {
-		g->longopts[i].name = opts[i].name;
-		g->longopts[i].has_arg = opts[i].has_arg;
-		g->longopts[i].val = opts[i].val;
+		/* A row without a long name is short-only: a NULL name
+		 * would end getopt_long()'s table early. */
+		if (opts[i].name) {
+			g->longopts[l].name = opts[i].name;
+			g->longopts[l].has_arg = opts[i].has_arg;
+			g->longopts[l].val = opts[i].val;
+			l++;
+		}
 		if (opts[i].val > 0 && opts[i].val < 256) {
 			g->shortopts[s++] = (char)opts[i].val;
 			if (opts[i].has_arg == required_argument)
@@ -71,7 +76,12 @@ int nsv_help_print(FILE *f, const struct nsv_opt *opts)
 				 o->has_arg == optional_argument ? "[=%s]" :
 								   " %s",
 				 o->arg);
-		if (fprintf(f, "  %-26s %s\n", left, o->help) < 0)
+		/* a left column too wide for the table gets a line of its own */
+		if (strlen(left) > 26 &&
+		    fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help) < 0)
+			return -EIO;
+		if (strlen(left) <= 26 &&
+		    fprintf(f, "  %-26s %s\n", left, o->help) < 0)
 			return -EIO;
 	}
 	return 0;

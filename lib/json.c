@@ -24,7 +24,19 @@ int nsv_json_escape(FILE *f, const char *s, size_t len)
 		return -EIO;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t run;
 
+		/* plain bytes go out in one write, not a putc() each */
+		for (run = i; run < len && (unsigned char)s[run] >= 0x20 &&
+			      (unsigned char)s[run] < 0x7f && s[run] != '"' &&
+			      s[run] != '\\';
+		     run++)
+			;
+		if (run > i) {
+			fwrite(s + i, 1, run - i, f);
+			i = run - 1;
+			continue;
+		}
 		switch (c) {
 		case '"':
 			fputs("\\\"", f);
@@ -157,13 +169,28 @@ int nsv_json_strn(struct nsv_json *j, const char *key, const char *v,
 	return nsv_json_escape(j->f, v, len);
 }
 
+/* Digits without printf: JSON output of big captures is mostly numbers. */
+static void put_u64(FILE *f, bool neg, uint64_t v)
+{
+	char b[24];
+	int i = (int)sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		b[--i] = '-';
+	fwrite(b + i, 1, sizeof(b) - (size_t)i, f);
+}
+
 int nsv_json_u64(struct nsv_json *j, const char *key, uint64_t v)
 {
 	int r = member(j, key);
 
 	if (r < 0)
 		return r;
-	fprintf(j->f, "%" PRIu64, v);
+	put_u64(j->f, false, v);
 	return 0;
 }
 
@@ -173,7 +200,7 @@ int nsv_json_i64(struct nsv_json *j, const char *key, int64_t v)
 
 	if (r < 0)
 		return r;
-	fprintf(j->f, "%" PRId64, v);
+	put_u64(j->f, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 	return 0;
 }
 

@@ -10,14 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 
 #include "nsvsock.h"
 
 #define NETNS_RUN_DIR "/run/netns"
-#define NSV_NSFS_MAGIC 0x6e736673 /* NSFS_MAGIC, linux/magic.h */
 
 static bool all_digits(const char *s)
 {
@@ -65,10 +68,13 @@ int nsv_netns_open(const char *spec)
 	if (fd < 0)
 		return -errno;
 	/*
-	 * A netns file is an nsfs inode (which stat() calls a regular file);
-	 * anything else is a wrong path.
+	 * nsfs inodes are S_IFREG, so the file type says nothing: ask nsfs
+	 * which namespace this is (4.11+), else at least that it is nsfs.
 	 */
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSV_NSFS_MAGIC) {
+	r = ioctl(fd, NS_GET_NSTYPE);
+	if (r >= 0 ? r != CLONE_NEWNET :
+		     errno != ENOTTY || fstatfs(fd, &sfs) < 0 ||
+			     (unsigned long)sfs.f_type != NSFS_MAGIC) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -162,8 +168,10 @@ int nsv_netns_list(struct nsv_netns_info **out)
 	int r = 0;
 
 	*out = NULL;
-	/* Our own namespace first, so it leads the list. */
-	r = seen_add(&s, "/proc/self/ns/net", NULL, (int)getpid());
+	/* Our own namespace first, so it leads the list. Its pid comes from
+	 * the /proc walk below (the lowest one, often 1): ours is short-lived
+	 * and would make a poor label. */
+	r = seen_add(&s, "/proc/self/ns/net", NULL, 0);
 	if (r < 0)
 		goto fail;
 	if (s.n)

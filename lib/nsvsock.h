@@ -626,11 +626,696 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
  * vsockstat: sock_diag dumps, record/replay, socket tables (lib/diag.c, ...)
  * ======================================================================== */
 
+/*
+ * Socket states as vsock_diag reports them: the kernel reuses the TCP state
+ * numbers (vsock itself uses ESTABLISHED, SYN_SENT, CLOSE, LISTEN, CLOSING).
+ */
+enum nsv_sk_state {
+	NSV_SS_ESTABLISHED = 1,
+	NSV_SS_SYN_SENT = 2,
+	NSV_SS_SYN_RECV = 3,
+	NSV_SS_FIN_WAIT1 = 4,
+	NSV_SS_FIN_WAIT2 = 5,
+	NSV_SS_TIME_WAIT = 6,
+	NSV_SS_CLOSE = 7,
+	NSV_SS_CLOSE_WAIT = 8,
+	NSV_SS_LAST_ACK = 9,
+	NSV_SS_LISTEN = 10,
+	NSV_SS_CLOSING = 11,
+};
+#define NSV_SS_ALL 0xfffU /* bitmap of 1 << state, states 0..11 */
+/* ss's "connected": every state but LISTEN and CLOSE (UNCONN). */
+#define NSV_SS_CONNECTED \
+	(NSV_SS_ALL & ~(1U << NSV_SS_LISTEN | 1U << NSV_SS_CLOSE | 1U))
+
+/* vdiag_shutdown bits (the socket's own sk_shutdown). */
+#define NSV_SHUT_RCV 0x1
+#define NSV_SHUT_SEND 0x2
+
+/* One socket as struct vsock_diag_msg describes it, in host order. */
+struct nsv_diag_sock {
+	uint8_t type;	  /* SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+	uint8_t state;	  /* enum nsv_sk_state */
+	uint8_t shutdown; /* NSV_SHUT_* */
+	uint32_t src_cid;
+	uint32_t src_port;
+	uint32_t dst_cid;
+	uint32_t dst_port;
+	uint32_t ino;
+	uint64_t cookie;
+};
+
+/* Called once per socket; a negative return stops the walk with that error. */
+typedef int (*nsv_diag_cb)(const struct nsv_diag_sock *s, void *data);
+
+/**
+ * nsv_diag_parse - decode netlink messages of a sock_diag reply
+ * @buf: bytes as received from (or recorded off) a NETLINK_SOCK_DIAG socket
+ * @len: how many bytes of @buf are valid
+ * @cb: called for each SOCK_DIAG_BY_FAMILY message
+ *
+ * Never reads past @len; needs no alignment of @buf. NLMSG_NOOP is skipped.
+ * Returns 0 when more messages may follow, 1 after NLMSG_DONE, the -errno
+ * of an NLMSG_ERROR (or of NLMSG_DONE carrying one), -EBADMSG for a message
+ * cut short, a length field that lies, a reply shorter than struct
+ * vsock_diag_msg, a family other than AF_VSOCK or an unknown message type,
+ * -EOVERFLOW for NLMSG_OVERRUN, or what @cb returned.
+ */
+int nsv_diag_parse(const void *buf, size_t len, nsv_diag_cb cb, void *data);
+
+/**
+ * nsv_diag_dump - list the vsock sockets of the caller's network namespace
+ * @states: bitmap of 1 << state to ask the kernel for (NSV_SS_ALL for all)
+ * @record: if not NULL, every reply is also written there, byte for byte
+ * @cb: called once per socket
+ *
+ * Returns 0, -ENOENT when vsock_diag is not loaded (and could not be
+ * autoloaded), -EIO when writing @record failed, or another -errno.
+ */
+int nsv_diag_dump(uint32_t states, FILE *record, nsv_diag_cb cb, void *data);
+
+/* ----- filters */
+
+#define NSV_FILTER_MAX 16 /* values per list (--cid 1,2,...) */
+
+/*
+ * What a socket must match: every non-empty criterion (AND); inside one
+ * list any value (OR). Zero masks and empty lists match everything.
+ */
+struct nsv_sockfilter {
+	uint32_t states; /* 1 << state */
+	uint32_t types;	 /* 1 << type */
+	uint32_t cid[NSV_FILTER_MAX];	/* local or peer CID */
+	uint32_t port[NSV_FILTER_MAX];	/* local or peer port */
+	uint32_t sport[NSV_FILTER_MAX]; /* local port */
+	uint32_t dport[NSV_FILTER_MAX]; /* peer port */
+	size_t ncid, nport, nsport, ndport;
+};
+
+/** nsv_sk_state_name - ss's name for a state ("ESTAB", "UNCONN"...), or NULL */
+const char *nsv_sk_state_name(unsigned int state);
+
+/**
+ * nsv_sk_states_parse - bitmap of states for a comma-separated list
+ *
+ * Takes ss's state names (established, syn-sent, syn-recv, fin-wait-1,
+ * fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing),
+ * the names nsv_sk_state_name() prints (ESTAB, UNCONN, LISTEN...), the
+ * groups all, connected and synchronized, in any case. Returns 0 and sets
+ * *@mask, or -EINVAL (an empty item, an unknown name).
+ */
+int nsv_sk_states_parse(const char *list, uint32_t *mask);
+
+/** nsv_sk_type_name - "stream", "dgram", "seqpacket", or NULL if unknown */
+const char *nsv_sk_type_name(unsigned int type);
+
+/** nsv_sk_types_parse - bitmap of 1 << type for "stream,seqpacket,..." */
+int nsv_sk_types_parse(const char *list, uint32_t *mask);
+
+/**
+ * nsv_sockfilter_add - append a comma-separated list to one criterion
+ * @what: 'c' CIDs (names as nsv_cid_parse), 'p' ports, 's' local ports,
+ *        'd' peer ports (ports as nsv_port_parse)
+ *
+ * Returns 0, -EINVAL for a bad value or @what, -E2BIG past NSV_FILTER_MAX.
+ */
+int nsv_sockfilter_add(struct nsv_sockfilter *f, int what, const char *list);
+
+/** nsv_sockfilter_match - whether @s passes @f */
+bool nsv_sockfilter_match(const struct nsv_sockfilter *f,
+			  const struct nsv_diag_sock *s);
+
+/* ----- processes owning sockets (/proc/ * /fd) */
+
+/* Called for each open socket fd; a negative return stops the scan. */
+typedef int (*nsv_proc_cb)(uint64_t ino, int pid, int fd, void *data);
+
+/**
+ * nsv_proc_sockets - walk /proc/ * /fd and report every socket descriptor
+ *
+ * Processes that vanish or that we may not inspect are skipped: the scan
+ * sees what ss -p would. Returns 0, -errno when /proc cannot be read, or
+ * what @cb returned.
+ */
+int nsv_proc_sockets(nsv_proc_cb cb, void *data);
+
+/**
+ * nsv_proc_comm - a process's command name (/proc/PID/comm, no newline)
+ *
+ * Returns the length, or -errno (-ESRCH when the process is gone).
+ */
+int nsv_proc_comm(int pid, char *buf, size_t len);
+
+/**
+ * nsv_proc_fd_uid - the owner of the file behind /proc/PID/fd/FD
+ *
+ * For a socket that is the user who created it (what ss shows as uid).
+ */
+int nsv_proc_fd_uid(int pid, int fd, uint32_t *uid);
+
+/* ----- socket tables over network namespaces */
+
+/* One namespace of a table. */
+struct nsv_stat_ns {
+	struct nsv_netns_info info; /* path "" is the caller's own netns */
+	char mode[16];		    /* ns_mode ("global", "local"), "" if none */
+	int err;		    /* -errno when it could not be listed */
+	bool err_enter;		    /* ... because setns() or open() failed */
+	size_t nsocks;		    /* sockets of it in the table */
+};
+
+/* A process holding a socket. */
+struct nsv_stat_proc {
+	int pid;
+	int fd;
+	char comm[16];
+};
+
+struct nsv_stat_sock {
+	struct nsv_diag_sock d;
+	unsigned int ns; /* index into the table's namespaces */
+	bool has_uid;	 /* uid and procs are filled by nsv_socktab_procs() */
+	uint32_t uid;
+	size_t proc0, nprocs; /* slice of the table's procs */
+};
+
+struct nsv_stat_user {
+	uint32_t uid;
+	char name[64]; /* "" when the uid has no name */
+};
+
+struct nsv_socktab {
+	struct nsv_stat_ns *ns;
+	size_t nns, nscap;
+	struct nsv_stat_sock *socks;
+	size_t nsocks, scap;
+	struct nsv_stat_proc *procs;
+	size_t nprocs, pcap;
+	struct nsv_stat_user *users;
+	size_t nusers, ucap;
+};
+
+/* Longest namespace label ("net:[4026531840],pid=4194304", or a name). */
+#define NSV_NS_LABEL_LEN 256
+
+/** nsv_socktab_init - an empty table: no namespaces, no sockets */
+void nsv_socktab_init(struct nsv_socktab *t);
+/** nsv_socktab_free - release what the table holds; it is empty again */
+void nsv_socktab_free(struct nsv_socktab *t);
+
+/**
+ * nsv_socktab_add_self - list the caller's own namespace
+ *
+ * Its name is looked up in /run/netns. Returns 0 or -errno.
+ */
+int nsv_socktab_add_self(struct nsv_socktab *t);
+
+/**
+ * nsv_socktab_add_spec - list a namespace named as nsv_netns_open() takes it
+ *
+ * A namespace already in the table (same inode) is not added twice. Its
+ * label is its /run/netns name if it has one, else its inode and the pid
+ * of the spec. Returns 0, or -errno from opening @spec.
+ */
+int nsv_socktab_add_spec(struct nsv_socktab *t, const char *spec);
+
+/** nsv_socktab_add_all - every namespace nsv_netns_list() finds; 0 or -errno */
+int nsv_socktab_add_all(struct nsv_socktab *t);
+
+/**
+ * nsv_socktab_ns_label - a namespace's label for tables: its name, or
+ * "net:[INODE],pid=PID" (",pid=" left out when no process is known)
+ */
+int nsv_socktab_ns_label(const struct nsv_stat_ns *ns, char *buf, size_t len);
+
+/**
+ * nsv_socktab_collect - (re)fill the table from the kernel
+ * @states: bitmap of states to ask for; @f is applied on top (may be NULL)
+ * @record: if not NULL, the replies of every namespace are written there
+ *          (see nsv_socktab_replay for the format)
+ *
+ * Enters each namespace in turn (setns: needs CAP_SYS_ADMIN for others than
+ * our own), dumps it and reads its ns_mode, then returns to the caller's
+ * namespace. A namespace that cannot be entered or listed gets ns->err and
+ * the others are still listed. Returns 0, or -errno for what stops it all:
+ * no memory, or failing to return to our own namespace.
+ */
+int nsv_socktab_collect(struct nsv_socktab *t, uint32_t states,
+			const struct nsv_sockfilter *f, FILE *record);
+
+/*
+ * A recording is the stream of netlink messages nsv_diag_dump() received,
+ * each namespace's preceded by one message of this type whose payload holds
+ * netlink attributes (NSV_REC_A_*). A file without any such message (a bare
+ * dump, as ss -D writes them) replays as one unnamed namespace.
+ */
+#define NSV_REC_NETNS 0x7e56
+enum {
+	NSV_REC_A_UNSPEC,
+	NSV_REC_A_INO,	/* u64 */
+	NSV_REC_A_PID,	/* u32 */
+	NSV_REC_A_NAME, /* NUL-terminated string */
+	NSV_REC_A_MODE, /* NUL-terminated string */
+	NSV_REC_A_ERR,	/* u32: the errno that kept the namespace unlisted */
+	NSV_REC_A_ENTER_ERR, /* u32 flag: ... when entering it */
+	NSV_REC_A_MAX,
+};
+
+/**
+ * nsv_socktab_replay - fill the table from a recording held in memory
+ * @f: filter applied to each socket (may be NULL)
+ *
+ * Replaces the table's namespaces with the recorded ones. Returns 0 or
+ * -EBADMSG for a malformed recording (*@off, if not NULL, tells where),
+ * -ENOMEM.
+ */
+int nsv_socktab_replay(struct nsv_socktab *t, const void *buf, size_t len,
+		       const struct nsv_sockfilter *f, size_t *off);
+
+/**
+ * nsv_socktab_procs - find the processes and user of every socket
+ *
+ * Scans /proc once; sockets nobody holds (or whose holders we may not see)
+ * keep nprocs 0 and has_uid false. Returns 0 or -errno.
+ */
+int nsv_socktab_procs(struct nsv_socktab *t);
+
+/** nsv_socktab_user - the name of @uid as nsv_socktab_procs() found it, or NULL */
+const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid);
+
+/* Printer flags. */
+#define NSV_STAT_NUMERIC 0x1  /* CIDs and users as numbers */
+#define NSV_STAT_NETNS 0x2    /* a netns column (and mode, if the kernel has it) */
+#define NSV_STAT_PROCS 0x4    /* user and process columns */
+#define NSV_STAT_NOHEADER 0x8 /* no title line */
+
+/** nsv_socktab_print - the table as aligned text; 0 or -EIO/-ENOMEM */
+int nsv_socktab_print(FILE *f, const struct nsv_socktab *t,
+		      unsigned int flags);
+
+/** nsv_socktab_summary - counts per netns, type and state as text */
+int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
+			unsigned int flags);
+
+/**
+ * nsv_socktab_json - the table as one JSON document (schema "vsockstat/1",
+ * man/vsockstat.8); @summary replaces "sockets" with "summary"
+ */
+int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
+		     unsigned int flags, bool summary);
+
 /* (end of the vsockstat section) */
 
 /* ========================================================================
  * vsockdump: capture, pcap, flows, filters, printers (lib/capture.c, ...)
  * ======================================================================== */
+
+/* pcap LINKTYPE_VSOCK / DLT_VSOCK, and the ARPHRD of a vsockmon device. */
+#define NSV_DLT_VSOCK 271
+#define NSV_ARPHRD_VSOCKMON 826
+/* Default snapshot length: a 64 KiB payload plus both headers fits. */
+#define NSV_SNAPLEN_MAX 262144
+
+/* One captured frame as it comes out of libpcap (live or from a file). */
+struct nsv_pkt {
+	int64_t sec;
+	uint32_t nsec;
+	uint32_t caplen;
+	uint32_t wirelen;
+	const uint8_t *data;
+};
+
+/* ---- vsockmon devices (lib/capture.c) */
+
+/* A vsockmon device we capture on, and what we changed to get it. */
+struct nsv_monitor {
+	char name[16];	 /* IFNAMSIZ */
+	int ifindex;
+	bool created;	 /* we created it: delete it on close */
+	bool raised;	 /* we brought it up: bring it down on close */
+	void *nl;	 /* rtnetlink socket opened with our privileges */
+};
+
+/**
+ * nsv_monitor_open - find or create the vsockmon device to capture on
+ * @m: result; call nsv_monitor_close() whatever this returns
+ * @ifname: a device to use (checked to be a vsockmon), or NULL for the first
+ *	vsockmon device of the current network namespace
+ * @create: with @ifname NULL and no vsockmon device, create "vsockmon0" (or
+ *	the next free vsockmonN); the kernel loads the module itself
+ *
+ * The device is brought up. The rtnetlink socket stays open so that
+ * nsv_monitor_close() can undo our changes after privileges were dropped.
+ * Returns 0, -ENODEV (none and @create false, or @ifname does not exist),
+ * -EMEDIUMTYPE (@ifname is not a vsockmon device), -EOPNOTSUPP (the kernel
+ * has no vsockmon link type), -EPERM, or another -errno.
+ */
+int nsv_monitor_open(struct nsv_monitor *m, const char *ifname, bool create);
+
+/** nsv_monitor_close - undo what nsv_monitor_open() did; 0 or -errno */
+int nsv_monitor_close(struct nsv_monitor *m);
+
+/** nsv_monitor_list - names of the vsockmon devices here, ", "-separated */
+int nsv_monitor_list(char *buf, size_t len);
+
+/* ---- pcap sources and files (lib/pcapio.c) */
+
+struct nsv_pcap; /* a live capture or a file being read */
+struct nsv_bpf_prog;
+
+struct nsv_live_opts {
+	const char *ifname;
+	unsigned int snaplen;	/* 0: NSV_SNAPLEN_MAX */
+	unsigned int bufsize;	/* kernel ring in bytes; 0: 32 MiB */
+	bool immediate;		/* deliver each frame at once */
+};
+
+/**
+ * nsv_pcap_open_live - start a libpcap capture on a vsockmon device
+ * @err: receives libpcap's message on failure (PCAP_ERRBUF_SIZE is enough)
+ *
+ * Returns 0, -EMEDIUMTYPE if the device's link type is not DLT_VSOCK,
+ * -EPERM, -ENODEV, or -EIO with the reason in @err.
+ */
+int nsv_pcap_open_live(struct nsv_pcap **out, const struct nsv_live_opts *o,
+		       char *err, size_t errlen);
+
+/**
+ * nsv_pcap_open_file - read a pcap or pcapng file ("-" is stdin)
+ *
+ * Returns 0, -EMEDIUMTYPE if its link type is not DLT_VSOCK, or -errno with
+ * the reason in @err.
+ */
+int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
+		       size_t errlen);
+
+/**
+ * nsv_pcap_set_filter - filter frames with @prog
+ *
+ * Live: attached in the kernel (pcap_setfilter). Files: run in userspace on
+ * each frame (pcap_offline_filter). Returns 0 or -errno (reason in
+ * nsv_pcap_error()).
+ */
+int nsv_pcap_set_filter(struct nsv_pcap *p, const struct nsv_bpf_prog *prog);
+
+typedef void (*nsv_pkt_cb)(const struct nsv_pkt *pkt, void *user);
+
+/**
+ * nsv_pcap_loop - call @cb for each frame that passes the filter
+ * @count: stop after that many frames; 0 for no limit
+ *
+ * Returns the number of frames handed to @cb (>= 0) at the end of a file,
+ * after @count frames or after nsv_pcap_break(); -EIO on a read error (the
+ * reason in nsv_pcap_error(); frames before it were delivered).
+ */
+long nsv_pcap_loop(struct nsv_pcap *p, unsigned long count, nsv_pkt_cb cb,
+		   void *user);
+
+/** nsv_pcap_break - make nsv_pcap_loop() return; async-signal-safe */
+void nsv_pcap_break(struct nsv_pcap *p);
+
+struct nsv_pcap_stats {
+	uint64_t received; /* frames the kernel filter passed */
+	uint64_t dropped;  /* frames the ring had no room for */
+	uint64_t if_dropped;
+};
+
+/** nsv_pcap_stats - kernel counters of a live capture; -EOPNOTSUPP for files */
+int nsv_pcap_stats(struct nsv_pcap *p, struct nsv_pcap_stats *st);
+/** nsv_pcap_error - the last libpcap message */
+const char *nsv_pcap_error(struct nsv_pcap *p);
+/** nsv_pcap_snaplen - the snapshot length of the capture or file */
+unsigned int nsv_pcap_snaplen(struct nsv_pcap *p);
+void nsv_pcap_close(struct nsv_pcap *p);
+
+struct nsv_pcap_writer; /* pcap files written with rotation */
+
+/**
+ * nsv_pcap_writer_open - write LINKTYPE_VSOCK pcap to @path ("-": stdout)
+ * @rotate_bytes: with > 0, start a new file when the current one is larger:
+ *	PATH, PATH1, PATH2, ... (as tcpdump -C)
+ * @max_files: with > 0 (and @rotate_bytes), reuse PATH0..PATH<N-1>, numbers
+ *	zero-padded to the width of N-1 (as tcpdump -W)
+ *
+ * Returns 0, -EINVAL (rotation of stdout), or -errno with the reason in @err.
+ */
+int nsv_pcap_writer_open(struct nsv_pcap_writer **out, const char *path,
+			 unsigned int snaplen, uint64_t rotate_bytes,
+			 unsigned int max_files, char *err, size_t errlen);
+/** nsv_pcap_writer_write - append one frame; 0 or -errno (-EPIPE, -ENOSPC...) */
+int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt);
+/** nsv_pcap_writer_flush - push buffered frames to the file */
+int nsv_pcap_writer_flush(struct nsv_pcap_writer *w);
+/** nsv_pcap_writer_path - the file being written now */
+const char *nsv_pcap_writer_path(const struct nsv_pcap_writer *w);
+const char *nsv_pcap_writer_error(const struct nsv_pcap_writer *w);
+/** nsv_pcap_writer_close - flush and close; 0 or -EIO */
+int nsv_pcap_writer_close(struct nsv_pcap_writer *w);
+
+/* ---- connections and credit flow control (lib/flow.c) */
+
+enum nsv_flow_state {
+	NSV_FLOW_SEEN = 0,    /* traffic, but no handshake seen */
+	NSV_FLOW_REQUESTED,   /* REQUEST sent, no answer yet */
+	NSV_FLOW_ESTABLISHED, /* RESPONSE seen */
+	NSV_FLOW_CLOSING,     /* a SHUTDOWN seen */
+	NSV_FLOW_CLOSED,      /* RST after a handshake or a SHUTDOWN */
+	NSV_FLOW_REFUSED,     /* REQUEST answered by RST */
+};
+
+#define NSV_FLOW_MAX_EVENTS 12
+
+/* A state change of a connection: one REQUEST/RESPONSE/SHUTDOWN/RST. */
+struct nsv_flow_event {
+	uint16_t op;
+	uint8_t dir;	/* 0: from the initiator, 1: from the other end */
+	uint8_t flags;	/* SHUTDOWN flags */
+	uint32_t count; /* the same event repeated this often in a row */
+	int64_t sec;
+	uint32_t nsec;
+};
+
+/* What one direction of a connection did; [0] is initiator to acceptor. */
+struct nsv_flow_dir {
+	uint64_t pkts;
+	uint64_t bytes;		 /* RW payload, fragment-quirk corrected */
+	uint64_t credit_updates; /* CREDIT_UPDATE sent */
+	uint64_t credit_requests;/* CREDIT_REQUEST sent */
+	uint64_t zero_credit;	 /* stalls: no credit, then more data sent */
+	uint64_t zero_credit_ns; /* their total length */
+	uint64_t oversized;	 /* frames holding more than their header's len */
+	/* credit state: what this side last advertised, what it sent */
+	uint32_t buf_alloc;
+	uint32_t fwd_cnt;
+	uint32_t tx_cnt;	 /* bytes sent, modulo 2^32 as in the kernel */
+	bool advertised;	 /* buf_alloc/fwd_cnt seen */
+	bool tx_known;		 /* tx_cnt is exact (handshake seen) or synced */
+	bool blocked;		 /* at zero credit now */
+	int64_t blocked_sec;
+	uint32_t blocked_nsec;
+	bool stall_pending;	 /* credit came back: a stall if data follows */
+	uint64_t stall_ns;
+};
+
+/* One connection: socket type plus both CID:PORT ends. */
+struct nsv_flow {
+	uint64_t id; /* 1, 2, ... in order of first frame */
+	uint16_t type; /* virtio type; 0 for frames of other transports */
+	uint64_t cid[2];
+	uint32_t port[2]; /* [0] is the initiator when the REQUEST was seen */
+	enum nsv_flow_state state;
+	bool handshake; /* REQUEST or RESPONSE seen: credit is exact */
+	int64_t first_sec, last_sec;
+	uint32_t first_nsec, last_nsec;
+	struct nsv_flow_dir dir[2];
+	struct nsv_flow_event events[NSV_FLOW_MAX_EVENTS];
+	unsigned int nevents;	 /* stored */
+	uint64_t events_lost;	 /* seen beyond NSV_FLOW_MAX_EVENTS */
+};
+
+/* What the flow tracker says about one frame. */
+struct nsv_flow_note {
+	const struct nsv_flow *flow; /* NULL for a frame without its header */
+	int dir;		     /* 0 or 1: index into flow->dir */
+	bool credit_known;	     /* credit is meaningful */
+	int64_t credit;		     /* what the sender of this frame may
+				      * still send, this frame counted */
+	bool peer_credit_known;	     /* peer_credit is meaningful */
+	int64_t peer_credit;	     /* what the receiver of this frame may
+				      * still send to its sender */
+	uint32_t bytes;		     /* payload bytes this frame counted */
+};
+
+struct nsv_flows;
+
+/** nsv_flows_new - an empty connection table; 0 or -ENOMEM */
+int nsv_flows_new(struct nsv_flows **out);
+void nsv_flows_free(struct nsv_flows *t);
+
+/**
+ * nsv_flows_update - account one decoded frame
+ * @note: receives the flow and credit state for printing; may be NULL
+ *
+ * Payload bytes count the virtio header's len, but never more than the frame
+ * carries: a 6.1 vhost host repeats the rest of a split packet in each
+ * fragment's frame. Returns 0 or -ENOMEM.
+ */
+int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
+		     const struct nsv_frame *f, struct nsv_flow_note *note);
+
+/** nsv_flows_count - connections seen so far */
+size_t nsv_flows_count(const struct nsv_flows *t);
+/** nsv_flows_get - the @i-th connection in order of appearance, or NULL */
+const struct nsv_flow *nsv_flows_get(const struct nsv_flows *t, size_t i);
+/** nsv_flows_refused - connects answered by RST */
+uint64_t nsv_flows_refused(const struct nsv_flows *t);
+const char *nsv_flow_state_name(enum nsv_flow_state s);
+
+/**
+ * nsv_flow_credit - free credit of the sender in direction @dir
+ *
+ * peer buf_alloc - (tx_cnt - peer fwd_cnt); returns false when unknown.
+ */
+bool nsv_flow_credit(const struct nsv_flow *fl, int dir, int64_t *credit);
+
+/* ---- the filter language (lib/filter.c) */
+
+/* A classic BPF instruction, laid out as struct bpf_insn and sock_filter. */
+struct nsv_bpf_insn {
+	uint16_t code;
+	uint8_t jt;
+	uint8_t jf;
+	uint32_t k;
+};
+
+struct nsv_bpf_prog {
+	unsigned int len;
+	struct nsv_bpf_insn *insns;
+};
+
+/* Why and where an expression was refused. */
+struct nsv_filter_error {
+	size_t off; /* byte offset of the offending word in the expression */
+	size_t len; /* its length; 0 at the end of the expression */
+	char msg[160];
+};
+
+struct nsv_filter; /* a parsed expression */
+
+/**
+ * nsv_filter_parse - parse a filter expression
+ * @expr: e.g. "port 1234 and (op rw or op shutdown)"
+ * @err: filled on -EINVAL
+ *
+ * Primitives: [src|dst] cid CID, [src|dst] port PORT, op NAME|N,
+ * type stream|seqpacket|N, len CMP N (CMP one of > < >= <= = == !=),
+ * flags rcv|send|eom|eor|N; combined with and/&&, or/||, not/!, ( ).
+ * Returns 0, -EINVAL or -ENOMEM.
+ */
+int nsv_filter_parse(const char *expr, struct nsv_filter **out,
+		     struct nsv_filter_error *err);
+void nsv_filter_free(struct nsv_filter *f);
+
+/**
+ * nsv_filter_join - join words into one expression, as tcpdump does
+ *
+ * Returns a malloc'ed string ("" for no words) or NULL.
+ */
+char *nsv_filter_join(int argc, char *const *argv);
+
+/**
+ * nsv_filter_compile - compile to classic BPF over the vsockmon frame
+ * @accept: what the program returns for a matching frame (a snap length)
+ *
+ * A NULL @f gives the one-instruction program that takes every frame.
+ * Frames shorter than af_vsockmon_hdr never match; primitives on virtio
+ * fields are false for frames of other transports. A field cut off by the
+ * snap length rejects the frame, as in any cBPF program. Returns 0, -ENOMEM
+ * or -E2BIG (more than 4096 instructions).
+ */
+int nsv_filter_compile(const struct nsv_filter *f, uint32_t accept,
+		       struct nsv_bpf_prog *prog);
+void nsv_bpf_prog_free(struct nsv_bpf_prog *prog);
+
+/**
+ * nsv_filter_match - evaluate the expression on a frame without BPF
+ *
+ * Gives the same answer as the compiled program (the reference the tests
+ * compare it with).
+ */
+bool nsv_filter_match(const struct nsv_filter *f, const uint8_t *buf,
+		      size_t caplen, size_t wirelen);
+
+/**
+ * nsv_bpf_dump - print a program as tcpdump -d (@level 1), -dd (2: C
+ * initializers) or -ddd (3: decimal); 0 or -EIO
+ */
+int nsv_bpf_dump(FILE *out, const struct nsv_bpf_prog *prog, int level);
+
+/**
+ * nsv_filter_print_tcpdump - the same filter as a tcpdump expression
+ *
+ * Uses link[...] loads and len, which tcpdump accepts on DLT_VSOCK.
+ */
+int nsv_filter_print_tcpdump(FILE *out, const struct nsv_filter *f);
+
+/* ---- printing frames (lib/print.c) */
+
+enum nsv_tstamp {
+	NSV_TS_TIME = 0,   /* HH:MM:SS.frac (local time) */
+	NSV_TS_NONE,	   /* -t */
+	NSV_TS_EPOCH,	   /* -tt: seconds since 1970 */
+	NSV_TS_DELTA,	   /* -ttt: since the previous frame */
+	NSV_TS_DATE,	   /* -tttt: date and time */
+	NSV_TS_SINCE_FIRST,/* -ttttt: since the first frame */
+};
+
+struct nsv_print_opts {
+	enum nsv_tstamp tstamp;
+	bool numeric;	 /* -n: no CID names */
+	int verbose;	 /* -v: credit fields, -vv: vsockmon header, flow */
+	int hex;	 /* -X: payload in hex and ASCII, -XX: the whole frame */
+	bool ascii;	 /* -A: payload in ASCII */
+	bool json;	 /* one JSON object per frame */
+	bool nano;	 /* nanosecond time stamps */
+	bool number;	 /* -#: start each line with the frame number */
+	bool flush_each; /* -U: flush after each frame */
+};
+
+struct nsv_printer;
+
+/**
+ * nsv_printer_new - a frame printer writing to @out
+ *
+ * Text is formatted into one large buffer and written with fwrite() when it
+ * fills (or after each frame with @o->flush_each). Returns 0 or -ENOMEM.
+ */
+int nsv_printer_new(struct nsv_printer **out, FILE *f,
+		    const struct nsv_print_opts *o);
+
+/**
+ * nsv_print_frame - print one frame
+ * @num: the frame's number (1, 2, ...)
+ * @note: flow state from nsv_flows_update(), or NULL
+ *
+ * Returns 0 or the -errno of a failed write (-EPIPE, -ENOSPC, -EIO).
+ */
+int nsv_print_frame(struct nsv_printer *p, uint64_t num,
+		    const struct nsv_pkt *pkt, const struct nsv_frame *f,
+		    const struct nsv_flow_note *note);
+
+/** nsv_printer_flush - write out what is buffered; 0 or -errno (-EPIPE...) */
+int nsv_printer_flush(struct nsv_printer *p);
+/** nsv_printer_free - flush and free */
+int nsv_printer_free(struct nsv_printer *p);
+
+/**
+ * nsv_flows_print - the connection summary (--flows), text or JSON
+ *
+ * Open zero-credit episodes are counted up to the last frame seen.
+ */
+int nsv_flows_print(FILE *out, const struct nsv_flows *t,
+		    const struct nsv_print_opts *o);
 
 /* (end of the vsockdump section) */
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "nsvsock.h"
 #include "tap.h"
@@ -137,6 +138,16 @@ static void test_netns_path(void)
 		   "opening a missing netns is -ENOENT");
 	tap_is_int(nsv_netns_open("/etc/hostname"), -EINVAL,
 		   "a regular file is not a netns");
+	{
+		/* nsfs inodes claim to be regular files: ours must open. */
+		int fd = nsv_netns_open("/proc/self/ns/net");
+
+		tap_ok(fd >= 0, "our own netns opens by path (got %d)", fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	tap_is_int(nsv_netns_open("/proc/self/ns/uts"), -EINVAL,
+		   "another kind of namespace is not a netns");
 }
 
 int main(void)

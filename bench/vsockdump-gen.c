@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A synthetic vsockmon capture for benchmarks: many connections, all ops. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nsvsock.h"
+
+/*
+ * Usage: vsockdump-gen FRAMES OUT.pcap [SEED]
+ *
+ * Writes a LINKTYPE_VSOCK pcap of FRAMES frames from 64 interleaved
+ * connections between CIDs 2, 3 and 1 (loopback): each a handshake, data
+ * both ways of mixed sizes with the credit fields a real peer would send,
+ * CREDIT_UPDATE/CREDIT_REQUEST, SHUTDOWN and RST; some STREAM, some
+ * SEQPACKET (with EOM/EOR), and now and then a connect refused by RST.
+ * The same seed gives the same file.
+ */
+
+#define NCONN 64
+#define BUF_ALLOC 262144U
+
+struct conn {
+	uint32_t cid[2], port[2];
+	uint16_t type;
+	int phase; /* 0 request, 1 response, 2 data, 3 shutdown, 4 rst */
+	bool refuse;
+	uint32_t tx[2], fwd[2];
+	uint64_t left; /* data frames before closing */
+};
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
+
+static uint8_t frame[76 + 65536];
+static uint64_t usec = 1700000000ULL * 1000000;
+
+static void emit(FILE *f, struct conn *c, int d, uint16_t op, uint32_t len,
+		 uint32_t flags)
+{
+	uint8_t *v = frame + 32;
+	uint32_t rec[4];
+
+	memset(frame, 0, 76);
+	put64(frame + 0, c->cid[d]);
+	put64(frame + 8, c->cid[!d]);
+	put32(frame + 16, c->port[d]);
+	put32(frame + 20, c->port[!d]);
+	put16(frame + 24, mon_op[op]);
+	put16(frame + 26, NSV_TRANSPORT_VIRTIO);
+	put16(frame + 28, NSV_VIRTIO_HDR_LEN);
+	put64(v + 0, c->cid[d]);
+	put64(v + 8, c->cid[!d]);
+	put32(v + 16, c->port[d]);
+	put32(v + 20, c->port[!d]);
+	put32(v + 24, len);
+	put16(v + 28, c->type);
+	put16(v + 30, op);
+	put32(v + 32, flags);
+	put32(v + 36, op == NSV_VIRTIO_OP_RST ? 0 : BUF_ALLOC);
+	put32(v + 40, c->fwd[d]);
+	if (len)
+		memset(frame + 76, 'a' + (int)(rnd() % 26), len);
+	usec += 1 + rnd() % 40;
+	rec[0] = (uint32_t)(usec / 1000000);
+	rec[1] = (uint32_t)(usec % 1000000);
+	rec[2] = rec[3] = 76 + len;
+	fwrite(rec, sizeof(rec), 1, f);
+	fwrite(frame, 76 + len, 1, f);
+}
+
+/* Mostly small messages, some pages, a few 64 KiB packets. */
+static uint32_t size(void)
+{
+	uint32_t r = rnd() % 100;
+
+	if (r < 60)
+		return 1 + rnd() % 200;
+	if (r < 85)
+		return 201 + rnd() % 1300;
+	if (r < 97)
+		return 1501 + rnd() % 2596;
+	return 4097 + rnd() % 61440;
+}
+
+static void conn_new(struct conn *c, uint32_t n)
+{
+	static const uint32_t cids[][2] = { { 3, 2 }, { 2, 3 }, { 1, 1 } };
+	int w = (int)(rnd() % 3);
+
+	memset(c, 0, sizeof(*c));
+	c->cid[0] = cids[w][0];
+	c->cid[1] = cids[w][1];
+	c->port[0] = 49152 + n % 16384;
+	c->port[1] = 1000 + rnd() % 8;
+	c->type = rnd() % 4 ? NSV_VIRTIO_TYPE_STREAM :
+			      NSV_VIRTIO_TYPE_SEQPACKET;
+	c->refuse = rnd() % 50 == 0;
+	c->left = 5 + rnd() % 200;
+}
+
+static void step(FILE *f, struct conn *c, uint32_t *serial)
+{
+	uint32_t len, flags = 0;
+	int d;
+
+	switch (c->phase) {
+	case 0:
+		emit(f, c, 0, NSV_VIRTIO_OP_REQUEST, 0, 0);
+		c->phase = c->refuse ? 4 : 1;
+		return;
+	case 1:
+		emit(f, c, 1, NSV_VIRTIO_OP_RESPONSE, 0, 0);
+		c->phase = 2;
+		return;
+	case 2:
+		d = rnd() % 3 == 0;
+		if (rnd() % 8 == 0) { /* the receiver frees space */
+			c->fwd[!d] = c->tx[d];
+			emit(f, c, !d, NSV_VIRTIO_OP_CREDIT_UPDATE, 0, 0);
+		} else if (rnd() % 64 == 0) {
+			emit(f, c, d, NSV_VIRTIO_OP_CREDIT_REQUEST, 0, 0);
+		} else {
+			len = size();
+			if (c->type == NSV_VIRTIO_TYPE_SEQPACKET)
+				flags = NSV_VIRTIO_SEQ_EOM |
+					(rnd() % 4 ? 0 : NSV_VIRTIO_SEQ_EOR);
+			emit(f, c, d, NSV_VIRTIO_OP_RW, len, flags);
+			c->tx[d] += len;
+		}
+		if (--c->left == 0)
+			c->phase = 3;
+		return;
+	case 3:
+		emit(f, c, 0, NSV_VIRTIO_OP_SHUTDOWN, 0,
+		     NSV_VIRTIO_SHUTDOWN_RCV | NSV_VIRTIO_SHUTDOWN_SEND);
+		c->phase = 4;
+		return;
+	default:
+		emit(f, c, 1, NSV_VIRTIO_OP_RST, 0, 0);
+		conn_new(c, (*serial)++);
+		return;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct conn conns[NCONN];
+	uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144,
+			    NSV_DLT_VSOCK };
+	unsigned long long n, i;
+	uint32_t serial = 0;
+	FILE *f;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: vsockdump-gen FRAMES OUT.pcap [SEED]\n");
+		return 2;
+	}
+	n = strtoull(argv[1], NULL, 10);
+	if (argc > 3)
+		rng ^= strtoull(argv[3], NULL, 10) * 0x9e3779b97f4a7c15ULL;
+	f = strcmp(argv[2], "-") ? fopen(argv[2], "wb") : stdout;
+	if (!f) {
+		fprintf(stderr, "vsockdump-gen: %s: %s\n", argv[2],
+			strerror(errno));
+		return 1;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	fwrite(hdr, sizeof(hdr), 1, f);
+	for (i = 0; i < NCONN; i++)
+		conn_new(&conns[i], serial++);
+	for (i = 0; i < n; i++)
+		step(f, &conns[rnd() % NCONN], &serial);
+	if (fclose(f)) {
+		fprintf(stderr, "vsockdump-gen: %s: %s\n", argv[2],
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Benchmark: vsockstat against ss --vsock in the lab VM.
+#   bench/vsockstat.sh [-k KERNEL]     (from the build tree; boots the lab)
+# 1. 10,000 sockets in one namespace (listeners and established pairs):
+#    wall time of vsockstat and of ss --vsock -a listing them, and the ratio;
+#    the same with JSON (-j; ss has none) and with processes (-p).
+# 2. 100 namespaces x 100 sockets: vsockstat -A against one
+#    ss -N NS --vsock -a per namespace.
+# Each time is the median of RUNS runs (default 9), vsockstat and ss taking
+# turns, output to /dev/null.
+# Prints a Markdown table (also written to lab-build/bench-vsockstat.md).
+set -u
+if [ -z "${LAB_KERNEL:-}" ]; then
+	k=6.12
+	[ "${1:-}" = -k ] && k=$2
+	here=$(cd "$(dirname "$0")/.." && pwd)
+	export LAB_BUILDDIR=$PWD LAB_SRCDIR=$here LAB_MEM=${LAB_MEM:-2G}
+	exec "$here/tests/lab/lab" run -k "$k" -- env RUNS="${RUNS:-9}" bash "$here/bench/vsockstat.sh"
+fi
+
+RUNS=${RUNS:-9}
+py=/usr/bin/python3
+mk="$NSV_SRCDIR/tests/lab/vsockstat-mksock.py"
+out="$NSV_BUILDDIR/lab-build/bench-vsockstat.md"
+mkdir -p "${out%/*}"
+modprobe vsock_loopback && modprobe vsock_diag || exit 1
+ulimit -n 65536
+tmp=$(mktemp -d)
+
+# pair A... -- B...: run A and B in turn RUNS times (interleaved, so that
+# load from elsewhere hits both alike); prints "medianA medianB" (seconds).
+pair() {
+	local a=() i t0 t1 ta=() tb=()
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	for ((i = 0; i < RUNS; i++)); do
+		t0=$(date +%s%N)
+		"${a[@]}" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		ta+=($(((t1 - t0) / 1000)))
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		tb+=($(((t1 - t0) / 1000)))
+	done
+	echo "$(med "${ta[@]}") $(med "${tb[@]}")"
+}
+med() {
+	printf '%s\n' "$@" | sort -n | awk -v n=$# \
+		'{ v[NR] = $1 } END { printf "%.3f", v[int((n + 1) / 2)] / 1e6 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+ready() { # FILE PID
+	local i
+	for i in $(seq 3000); do
+		grep -q READY "$1" && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.2
+	done
+	echo "bench: the helper did not finish: $(tail -n 3 "$1")" >&2
+	exit 1
+}
+
+# 1. 10,000 sockets: 5,999 listeners, one more with 2,000 connections.
+$py "$mk" many:stream:10000:5999 pairs:stream:9999:2000 >"$tmp/m" 2>&1 &
+helper=$!
+ready "$tmp/m" $helper
+nv=$(vsockstat -H | wc -l)
+ns=$(ss --vsock -a -H | wc -l)
+echo "sockets: vsockstat $nv, ss $ns"
+read -r t_vs t_ss < <(pair vsockstat -- ss --vsock -a)
+read -r t_vsn t_ssn < <(pair vsockstat -n -- ss --vsock -a -n)
+read -r t_vp t_sp < <(pair vsockstat -p -- ss --vsock -a -p)
+read -r t_vj _ < <(pair vsockstat -j -- true)
+kill $helper
+wait $helper 2>/dev/null
+
+# 2. 100 namespaces x 100 listeners, held by one process.
+args=()
+for i in $(seq 100); do
+	ip netns add "bn$i"
+	args+=(--netns "/run/netns/bn$i" "many:stream:$((20000 + i * 100)):100")
+done
+$py "$mk" "${args[@]}" >"$tmp/m2" 2>&1 &
+helper=$!
+ready "$tmp/m2" $helper
+na=$(vsockstat -A -H | wc -l)
+echo "sockets under -A: $na"
+ss_each() {
+	local n
+	for n in /run/netns/bn*; do ss -N "${n##*/}" --vsock -a -H; done
+}
+read -r t_va t_sa < <(pair vsockstat -A -- ss_each)
+kill $helper
+wait $helper 2>/dev/null
+for i in $(seq 100); do ip netns del "bn$i"; done
+rm -rf "$tmp"
+
+{
+	echo "Linux $(uname -r), QEMU TCG lab VM, median of $RUNS interleaved runs (wall time, s)"
+	echo
+	echo "| listing | vsockstat | ss --vsock | ratio |"
+	echo "|---|---|---|---|"
+	echo "| $nv sockets, 1 netns (vsockstat / ss -a) | $t_vs | $t_ss | $(ratio "$t_vs" "$t_ss") |"
+	echo "| same, numeric (-n / ss -a -n) | $t_vsn | $t_ssn | $(ratio "$t_vsn" "$t_ssn") |"
+	echo "| same, with processes (-p / ss -a -p) | $t_vp | $t_sp | $(ratio "$t_vp" "$t_sp") |"
+	echo "| same, JSON (-j; ss has none) | $t_vj | - | - |"
+	echo "| 100 netns x 100 sockets (-A / ss -N per netns) | $t_va | $t_sa | $(ratio "$t_va" "$t_sa") |"
+} | tee "$out"

@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vsockdump: open the source, filter, print, write, follow flows, clean up. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vsockdump.h"
+
+static struct nsv_pcap *volatile g_src;
+static volatile sig_atomic_t g_stop, g_stats;
+static volatile pid_t g_child;
+
+static void on_signal(int sig)
+{
+	if (g_child > 0) { /* the supervisor passes signals on */
+		kill(g_child, sig);
+		return;
+	}
+	if (sig == SIGUSR1)
+		g_stats = 1;
+	else
+		g_stop = 1;
+	if (g_src)
+		nsv_pcap_break(g_src);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/*
+ * -Z after we created (or brought up) the device: removing it needs
+ * CAP_NET_ADMIN in the process that asks, not only in the socket's opener.
+ * So the capture goes on in an unprivileged child while this process keeps
+ * root for one thing: undoing our change when the child is gone (however it
+ * ends). Returns in the child; the parent exits with the child's status.
+ */
+static void supervise(struct nsv_monitor *mon)
+{
+	int status, e;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "vsockdump: fork: %s (%s stays behind)\n",
+			strerror(errno), mon->name);
+		return;
+	}
+	if (pid == 0) {
+		/* the child keeps the capture and leaves the device alone */
+		mon->created = mon->raised = false;
+		nsv_monitor_close(mon);
+		return;
+	}
+	g_child = pid;
+	catch_signals();
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	e = nsv_monitor_close(mon);
+	if (e < 0)
+		fprintf(stderr, "vsockdump: removing %s: %s\n", mon->name,
+			strerror(-e));
+	if (WIFEXITED(status))
+		_exit(e < 0 && !WEXITSTATUS(status) ? 1 : WEXITSTATUS(status));
+	_exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+}
+
+struct run {
+	const struct opts *o;
+	struct nsv_pcap *src;
+	struct nsv_pcap_writer *w;
+	struct nsv_printer *pr;
+	struct nsv_flows *flows;
+	bool show;
+	uint64_t num;
+	int err; /* -errno that stopped the loop */
+	const char *err_what;
+};
+
+static void on_frame(const struct nsv_pkt *pkt, void *user)
+{
+	struct run *r = user;
+	struct nsv_flow_note note;
+	struct nsv_frame f;
+	int e;
+
+	if (r->err)
+		return;
+	r->num++;
+	/* -EBADMSG still fills @f for printing the header as it is */
+	nsv_frame_decode(pkt->data, pkt->caplen, pkt->wirelen, &f);
+	e = nsv_flows_update(r->flows, pkt, &f, &note);
+	if (e < 0) {
+		r->err = e;
+		r->err_what = "flow table";
+		goto stop;
+	}
+	if (r->show) {
+		e = nsv_print_frame(r->pr, r->num, pkt, &f, &note);
+		if (e < 0) {
+			r->err = e;
+			r->err_what = "standard output";
+			goto stop;
+		}
+	}
+	if (r->w) {
+		e = nsv_pcap_writer_write(r->w, pkt);
+		if (!e && r->o->pr.flush_each)
+			e = nsv_pcap_writer_flush(r->w);
+		if (e < 0) {
+			r->err = e;
+			r->err_what = "-w";
+			goto stop;
+		}
+	}
+	return;
+stop:
+	nsv_pcap_break(r->src);
+}
+
+void vsockdump_filter_error(const char *expr,
+			    const struct nsv_filter_error *err)
+{
+	size_t i;
+
+	fprintf(stderr, "vsockdump: bad filter: %s\n  %s\n  ", err->msg,
+		expr);
+	for (i = 0; i < err->off; i++)
+		fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
+	fputc('^', stderr);
+	for (i = 1; i < err->len; i++)
+		fputc('~', stderr);
+	fputs("\nTry 'vsockdump --help' for the expression language.\n",
+	      stderr);
+}
+
+static char *read_filter_file(const char *path)
+{
+	char *s = NULL, *p;
+	size_t cap = 0, n = 0;
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? 2 * cap : 8192;
+			p = realloc(s, cap);
+			if (!p) {
+				free(s);
+				s = NULL;
+				break;
+			}
+			s = p;
+		}
+		size_t m = fread(s + n, 1, 4096, f);
+
+		n += m;
+		if (m < 4096)
+			break;
+	}
+	if (s) {
+		s[n] = '\0';
+		/* tcpdump -F: '#' starts a comment to the end of the line */
+		for (p = s; *p; p++) {
+			if (*p == '#')
+				while (*p && *p != '\n')
+					*p++ = ' ';
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+			if (!*p)
+				break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	return s;
+}
+
+/* The expression from the command line or -F; 0, 1 (failure) or 2. */
+static int get_filter(const struct opts *o, char **exprp,
+		      struct nsv_filter **fp)
+{
+	struct nsv_filter_error err = { 0 };
+	char *expr = NULL;
+	const char *s;
+	int r;
+
+	*fp = NULL;
+	*exprp = NULL;
+	if (o->filter_file) {
+		expr = read_filter_file(o->filter_file);
+		if (!expr) {
+			fprintf(stderr, "vsockdump: %s: %s\n", o->filter_file,
+				strerror(errno ? errno : ENOMEM));
+			return 1;
+		}
+	} else if (o->expr) {
+		expr = strdup(o->expr);
+		if (!expr)
+			return 1;
+	} else {
+		return 0;
+	}
+	for (s = expr; *s == ' '; s++)
+		;
+	if (!*s) { /* an empty -F file: no filter */
+		free(expr);
+		return 0;
+	}
+	r = nsv_filter_parse(expr, fp, &err);
+	if (r == -EINVAL) {
+		vsockdump_filter_error(expr, &err);
+		free(expr);
+		return 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vsockdump: filter: %s\n", strerror(-r));
+		free(expr);
+		return 1;
+	}
+	*exprp = expr;
+	return 0;
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		fprintf(stderr, "vsockdump: -Z %s: %s\n", user,
+			errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+	    setuid(pw->pw_uid)) {
+		fprintf(stderr, "vsockdump: -Z %s: cannot become that user: %s\n",
+			user, strerror(errno));
+		return -1;
+	}
+	/* make sure there is no way back */
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		fprintf(stderr, "vsockdump: -Z %s: could regain root\n", user);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_stats(struct run *r)
+{
+	struct nsv_pcap_stats st;
+
+	fprintf(stderr, "%llu frame%s captured\n", (unsigned long long)r->num,
+		r->num == 1 ? "" : "s");
+	if (nsv_pcap_stats(r->src, &st) == 0)
+		fprintf(stderr,
+			"%llu frames received by filter\n"
+			"%llu frames dropped by kernel\n",
+			(unsigned long long)st.received,
+			(unsigned long long)st.dropped);
+}
+
+/*
+ * The kernel loads vsockmon by its rtnl-link alias itself, unless its
+ * module helper cannot run (a container, a chroot): then try once here.
+ */
+static int load_vsockmon(void)
+{
+	char *argv[] = { "modprobe", "-q", "vsockmon", NULL };
+	int status;
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ))
+		return -1;
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return 0;
+}
+
+static int open_live(const struct opts *o, struct nsv_monitor *mon,
+		     struct nsv_pcap **src)
+{
+	struct nsv_live_opts lo = {
+		.snaplen = o->snaplen,
+		.bufsize = o->bufsize,
+		.immediate = true,
+	};
+	char err[512] = "", list[256];
+	int r;
+
+	r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+	if (r == -EOPNOTSUPP && load_vsockmon() == 0) {
+		nsv_monitor_close(mon);
+		r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+	}
+	if (r == -ENODEV && !o->ifname) {
+		fprintf(stderr,
+			"vsockdump: no vsockmon device in this network "
+			"namespace (create one: ip link add vsockmon0 type "
+			"vsockmon; or leave out --no-create)\n");
+		return r;
+	}
+	if (r == -EMEDIUMTYPE) {
+		if (nsv_monitor_list(list, sizeof(list)) <= 0)
+			snprintf(list, sizeof(list), "none");
+		fprintf(stderr,
+			"vsockdump: %s is not a vsockmon device (vsockmon "
+			"devices here: %s)\n",
+			o->ifname, list);
+		return r;
+	}
+	if (r == -EOPNOTSUPP) {
+		fprintf(stderr,
+			"vsockdump: cannot create %s: this kernel has no "
+			"vsockmon link type (modprobe vsockmon; it needs "
+			"CONFIG_VSOCKMON)\n",
+			mon->name);
+		return r;
+	}
+	if (r == -EPERM) {
+		fprintf(stderr,
+			"vsockdump: %s %s: %s (needs CAP_NET_ADMIN; or name "
+			"an existing, up device with -i)\n",
+			mon->created || o->ifname ? "bringing up" : "creating",
+			mon->name, strerror(-r));
+		return r;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vsockdump: %s: %s\n",
+			mon->name[0] ? mon->name : "vsockmon", strerror(-r));
+		return r;
+	}
+	lo.ifname = mon->name;
+	r = nsv_pcap_open_live(src, &lo, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "vsockdump: %s%s\n", err,
+			r == -EPERM ? " (needs CAP_NET_RAW)" : "");
+		return r;
+	}
+	return 0;
+}
+
+static int list_devices(void)
+{
+	char list[4096];
+	int r = nsv_monitor_list(list, sizeof(list));
+	char *p, *save = NULL;
+
+	if (r < 0) {
+		fprintf(stderr, "vsockdump: listing devices: %s\n",
+			strerror(-r));
+		return 1;
+	}
+	for (p = strtok_r(list, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+		printf("%s\n", p);
+	return 0;
+}
+
+int vsockdump_run(const struct opts *o)
+{
+	struct nsv_monitor mon = { 0 };
+	struct nsv_filter *filter = NULL;
+	struct nsv_bpf_prog prog = { 0 };
+	struct run r = { .o = o };
+	char err[4096 + 256] = "", *expr = NULL;
+	unsigned long left = o->count;
+	bool pipe_closed = false;
+	int rc, e;
+	long n;
+
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = get_filter(o, &expr, &filter);
+	if (rc)
+		return rc;
+	if (o->tcpdump_filter) {
+		if (!filter) {
+			fprintf(stderr, "vsockdump: --tcpdump-filter: no filter "
+					"expression given\n");
+			return 2;
+		}
+		rc = nsv_filter_print_tcpdump(stdout, filter) ? 1 : 0;
+		goto out;
+	}
+	e = nsv_filter_compile(filter, NSV_SNAPLEN_MAX, &prog);
+	if (e < 0) {
+		fprintf(stderr, "vsockdump: compiling the filter: %s\n",
+			e == -E2BIG ? "more than 4096 BPF instructions" :
+				      strerror(-e));
+		rc = 1;
+		goto out;
+	}
+	if (o->dump_bpf) {
+		rc = nsv_bpf_dump(stdout, &prog, o->dump_bpf) ? 1 : 0;
+		goto out;
+	}
+
+	/* from here on a signal must not kill us before we clean up */
+	catch_signals();
+	rc = 1;
+	if (o->netns) {
+		e = nsv_netns_enter_spec(o->netns);
+		if (e < 0) {
+			fprintf(stderr, "vsockdump: network namespace %s: %s\n",
+				o->netns, strerror(-e));
+			goto out;
+		}
+	}
+	if (o->list) {
+		rc = list_devices();
+		goto out;
+	}
+
+	if (o->rfile) {
+		e = nsv_pcap_open_file(&r.src, o->rfile, err, sizeof(err));
+		if (e < 0) {
+			fprintf(stderr, "vsockdump: %s\n", err);
+			goto out;
+		}
+	} else if (open_live(o, &mon, &r.src) < 0) {
+		goto out;
+	}
+	if (filter) {
+		e = nsv_pcap_set_filter(r.src, &prog);
+		if (e < 0) {
+			fprintf(stderr, "vsockdump: setting the filter: %s\n",
+				nsv_pcap_error(r.src));
+			goto out;
+		}
+	}
+	if (o->rfile)
+		fprintf(stderr,
+			"reading from file %s, link-type VSOCK (271), "
+			"snapshot length %u\n",
+			o->rfile, nsv_pcap_snaplen(r.src));
+	else
+		fprintf(stderr,
+			"vsockdump: listening on %s%s, link-type VSOCK (271), "
+			"snapshot length %u bytes\n",
+			mon.name, mon.created ? " (created)" : "",
+			nsv_pcap_snaplen(r.src));
+
+	if (o->user) {
+		if (mon.created || mon.raised)
+			supervise(&mon);
+		if (drop_privileges(o->user) < 0)
+			goto out;
+	}
+
+	if (o->wfile) {
+		e = nsv_pcap_writer_open(&r.w, o->wfile, nsv_pcap_snaplen(r.src),
+					 o->rotate_bytes, o->max_files, err,
+					 sizeof(err));
+		if (e < 0) {
+			fprintf(stderr, "vsockdump: %s\n", err);
+			goto out;
+		}
+	}
+	r.show = !o->quiet && (!o->wfile || o->print);
+	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
+	    nsv_flows_new(&r.flows) < 0) {
+		fprintf(stderr, "vsockdump: out of memory\n");
+		goto out;
+	}
+
+	g_src = r.src;
+	for (n = 0; !g_stop;) {
+		n = nsv_pcap_loop(r.src, left, on_frame, &r);
+		if (n > 0 && left)
+			left = (unsigned long)n >= left ? 0 : left - n;
+		if (n < 0 || r.err || g_stop || (o->count && !left))
+			break;
+		if (g_stats) { /* SIGUSR1: counters, then go on */
+			g_stats = 0;
+			nsv_printer_flush(r.pr);
+			print_stats(&r);
+			continue;
+		}
+		break; /* end of file */
+	}
+	g_src = NULL;
+
+	rc = 0;
+	if (n < 0) {
+		nsv_printer_flush(r.pr);
+		fprintf(stderr, "vsockdump: %s: %s\n",
+			o->rfile ? o->rfile : mon.name, nsv_pcap_error(r.src));
+		rc = 1;
+	}
+	/* A reader that went away (| head) ends us quietly, not SIGPIPE:
+	 * a device we created must still go. */
+	if (r.err == -EPIPE) {
+		pipe_closed = true;
+	} else if (r.err && r.w && !strcmp(r.err_what, "-w")) {
+		fprintf(stderr, "vsockdump: %s\n", nsv_pcap_writer_error(r.w));
+		rc = 1;
+	} else if (r.err) {
+		fprintf(stderr, "vsockdump: %s: %s\n", r.err_what,
+			strerror(-r.err));
+		rc = 1;
+	}
+	e = pipe_closed ? 0 : nsv_printer_flush(r.pr);
+	if (e == -EPIPE) {
+		pipe_closed = true;
+	} else if (e < 0 && !rc) {
+		fprintf(stderr, "vsockdump: standard output: %s\n",
+			strerror(-e));
+		rc = 1;
+	}
+	if (r.w) {
+		snprintf(err, sizeof(err), "%s", nsv_pcap_writer_path(r.w));
+		e = nsv_pcap_writer_close(r.w);
+		r.w = NULL;
+		if (e < 0 && !rc && !pipe_closed) {
+			fprintf(stderr, "vsockdump: %s: write error\n", err);
+			rc = 1;
+		}
+	}
+	if (o->flows && !pipe_closed) {
+		/* pcap data on stdout: the summary goes to stderr */
+		FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr :
+								  stdout;
+
+		if (r.show && !o->pr.json)
+			fputc('\n', out);
+		if (nsv_flows_print(out, r.flows, &o->pr) < 0)
+			rc = 1;
+		fflush(out);
+	}
+	if (!o->rfile)
+		print_stats(&r);
+out:
+	if (r.w)
+		nsv_pcap_writer_close(r.w);
+	nsv_printer_free(r.pr);
+	nsv_flows_free(r.flows);
+	nsv_pcap_close(r.src);
+	if (mon.nl) {
+		bool created = mon.created;
+
+		e = nsv_monitor_close(&mon);
+		if (e < 0) {
+			fprintf(stderr, "vsockdump: %s %s: %s\n",
+				created ? "deleting" : "bringing down",
+				mon.name, strerror(-e));
+			rc = rc ? rc : 1;
+		}
+	}
+	nsv_bpf_prog_free(&prog);
+	nsv_filter_free(filter);
+	free(expr);
+	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
+		fprintf(stderr, "vsockdump: standard output: %s\n",
+			strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}

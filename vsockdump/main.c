@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vsockdump: tcpdump for vsock. Options in, library calls out. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vsockdump.h"
+
+enum {
+	OPT_NO_CREATE = 256,
+	OPT_PRINT,
+	OPT_JSON,
+	OPT_FLOWS,
+	OPT_TCPDUMP_FILTER,
+	OPT_NANO,
+};
+
+static const struct nsv_opt options[] = {
+	{ "interface", 'i', required_argument, "IFACE",
+	  "capture on IFACE (default: find or create)" },
+	{ "no-create", OPT_NO_CREATE, no_argument, NULL,
+	  "fail instead of creating vsockmon0" },
+	{ "netns", 'N', required_argument, "NAME|PATH|PID",
+	  "capture inside this network namespace" },
+	{ "list-interfaces", 'D', no_argument, NULL,
+	  "list the vsockmon devices here" },
+	{ "count", 'c', required_argument, "N", "stop after N frames" },
+	{ "snapshot-length", 's', required_argument, "LEN",
+	  "bytes kept per frame (0: 262144)" },
+	{ "buffer-size", 'B', required_argument, "KiB",
+	  "capture ring size (default 32768)" },
+	{ "packet-buffered", 'U', no_argument, NULL,
+	  "write out each frame as it comes" },
+	{ NULL, 'l', no_argument, NULL, "same as -U" },
+	{ "relinquish-privileges", 'Z', required_argument, "USER",
+	  "become USER once capturing" },
+	{ "write", 'w', required_argument, "FILE",
+	  "write a pcap file (-: stdout)" },
+	{ "file-size", 'C', required_argument, "MB",
+	  "new file past MB (10^6; k/m/g suffix)" },
+	{ "file-count", 'W', required_argument, "N",
+	  "with -C: reuse N files in turn" },
+	{ "read", 'r', required_argument, "FILE",
+	  "read pcap/pcapng (-: stdin)" },
+	{ "print", OPT_PRINT, no_argument, NULL,
+	  "print frames too with -w" },
+	{ "quiet", 'q', no_argument, NULL,
+	  "print no frames (e.g. with --flows)" },
+	{ "numeric", 'n', no_argument, NULL,
+	  "CIDs as numbers, not host/local" },
+	{ NULL, 't', no_argument, NULL,
+	  "no time; -tt epoch -ttt delta -tttt date" },
+	{ "nano", OPT_NANO, no_argument, NULL, "time stamps in nanoseconds" },
+	{ "number", '#', no_argument, NULL, "number the frames" },
+	{ "verbose", 'v', no_argument, NULL,
+	  "credit fields (-vv: flow, vsockmon hdr)" },
+	{ NULL, 'X', no_argument, NULL,
+	  "payload in hex+ASCII (-XX: whole frame)" },
+	{ NULL, 'A', no_argument, NULL, "payload in ASCII" },
+	{ "json", OPT_JSON, no_argument, NULL,
+	  "one JSON object per frame (NDJSON)" },
+	{ "flows", OPT_FLOWS, no_argument, NULL,
+	  "connection summary at the end" },
+	{ NULL, 'd', no_argument, NULL,
+	  "print the filter's BPF (-dd C, -ddd)" },
+	{ "tcpdump-filter", OPT_TCPDUMP_FILTER, no_argument, NULL,
+	  "print the filter for tcpdump" },
+	{ NULL, 'F', required_argument, "FILE",
+	  "read the expression from FILE" },
+	{ "help", 'h', no_argument, NULL, "show this help" },
+	{ "version", 'V', no_argument, NULL, "show the version" },
+	{ 0 }
+};
+
+static void help(void)
+{
+	fputs("Usage: vsockdump [OPTION...] [EXPRESSION]\n"
+	      "Capture, decode and follow AF_VSOCK traffic seen by a vsockmon "
+	      "device,\nor read it from pcap files (LINKTYPE_VSOCK).\n\n",
+	      stdout);
+	nsv_help_print(stdout, options);
+	fputs("\nExpression (as with tcpdump; and/or bind equally, left to "
+	      "right):\n"
+	      "  [src|dst] cid CID     CID: number, host, local, hypervisor\n"
+	      "  [src|dst] port PORT\n"
+	      "  op NAME|N             request response rst shutdown rw\n"
+	      "                        credit_update credit_request\n"
+	      "  type stream|seqpacket|N\n"
+	      "  len CMP N             payload length; CMP: > < >= <= = !=\n"
+	      "  flags rcv|send|eom|eor|MASK\n"
+	      "  not EXPR, EXPR and EXPR, EXPR or EXPR, ( EXPR )\n"
+	      "\nExamples:\n"
+	      "  vsockdump                          capture (creates "
+	      "vsockmon0 if needed)\n"
+	      "  vsockdump -n port 1234 and op rw   data on port 1234\n"
+	      "  vsockdump -w cap.pcap -C 100 -W 5  a ring of five 100 MB "
+	      "files\n"
+	      "  vsockdump -r cap.pcap -v --flows   decode a file, credit, "
+	      "connections\n"
+	      "  vsockdump -r cap.pcap --json       NDJSON, one object a "
+	      "frame\n"
+	      "  vsockdump -d 'cid 3 and not op credit_update'   show the "
+	      "BPF\n"
+	      "  tcpdump -i vsockmon0 \"$(vsockdump --tcpdump-filter port "
+	      "1234)\"\n"
+	      "\nExit status: 0 ok, 1 failure, 2 usage error.\n"
+	      "See vsockdump(8).\n",
+	      stdout);
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+	if (arg)
+		fprintf(stderr, "vsockdump: %s: '%s'\n", msg, arg);
+	else
+		fprintf(stderr, "vsockdump: %s\n", msg);
+	fputs("Try 'vsockdump --help' for more information.\n", stderr);
+	return 2;
+}
+
+static int num(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (!s[0] || s[0] == '-')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	if (errno || *end || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* tcpdump -C: millions of bytes, or KiB/MiB/GiB with a suffix. */
+static int file_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	uint64_t unit = 1000000;
+	char *end;
+
+	if (!s[0] || s[0] == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		unit = 1024;
+	else if (*end == 'm' || *end == 'M')
+		unit = 1024 * 1024;
+	else if (*end == 'g' || *end == 'G')
+		unit = 1024ULL * 1024 * 1024;
+	else if (*end)
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	if (!v || v > UINT64_MAX / unit)
+		return -EINVAL;
+	*bytes = v * unit;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	struct nsv_getopt g;
+	unsigned long v;
+	int c, r = 0;
+
+	if (nsv_getopt_init(&g, options) < 0) {
+		fputs("vsockdump: out of memory\n", stderr);
+		return 1;
+	}
+	/* Skip the leading '+': options may follow the expression, as with
+	 * tcpdump (no filter word starts with '-'). */
+	while ((c = getopt_long(argc, argv, g.shortopts + 1, g.longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case OPT_NO_CREATE:
+			o->no_create = true;
+			break;
+		case 'N':
+			o->netns = optarg;
+			break;
+		case 'D':
+			o->list = true;
+			break;
+		case 'c':
+			if (num(optarg, (unsigned long)-1, &v) || !v)
+				r = usage_error("-c needs a count > 0", optarg);
+			o->count = v;
+			break;
+		case 's':
+			if (num(optarg, NSV_SNAPLEN_MAX, &v))
+				r = usage_error("-s needs a length 0..262144",
+						optarg);
+			o->snaplen = v ? (unsigned int)v : NSV_SNAPLEN_MAX;
+			break;
+		case 'B':
+			if (num(optarg, 4 * 1024 * 1024, &v) || v < 64)
+				r = usage_error("-B needs KiB 64..4194304",
+						optarg);
+			o->bufsize = (unsigned int)v * 1024;
+			break;
+		case 'U':
+		case 'l':
+			o->pr.flush_each = true;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case 'w':
+			o->wfile = optarg;
+			break;
+		case 'C':
+			if (file_size(optarg, &o->rotate_bytes))
+				r = usage_error("-C needs a size in MB, e.g. "
+						"100 or 64m",
+						optarg);
+			break;
+		case 'W':
+			if (num(optarg, 1000000, &v) || !v)
+				r = usage_error("-W needs a count 1..1000000",
+						optarg);
+			o->max_files = (unsigned int)v;
+			break;
+		case 'r':
+			o->rfile = optarg;
+			break;
+		case OPT_PRINT:
+			o->print = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'n':
+			o->pr.numeric = true;
+			break;
+		case 't':
+			if (o->pr.tstamp < NSV_TS_SINCE_FIRST)
+				o->pr.tstamp++;
+			break;
+		case OPT_NANO:
+			o->pr.nano = true;
+			break;
+		case '#':
+			o->pr.number = true;
+			break;
+		case 'v':
+			o->pr.verbose++;
+			break;
+		case 'X':
+			o->pr.hex++;
+			break;
+		case 'A':
+			o->pr.ascii = true;
+			break;
+		case OPT_JSON:
+			o->pr.json = true;
+			break;
+		case OPT_FLOWS:
+			o->flows = true;
+			break;
+		case 'd':
+			o->dump_bpf++;
+			break;
+		case OPT_TCPDUMP_FILTER:
+			o->tcpdump_filter = true;
+			break;
+		case 'F':
+			o->filter_file = optarg;
+			break;
+		case 'h':
+			help();
+			nsv_getopt_free(&g);
+			exit(0);
+		case 'V':
+			printf("vsockdump %s\n", PACKAGE_VERSION);
+			nsv_getopt_free(&g);
+			exit(0);
+		default:
+			r = usage_error("bad option", NULL);
+		}
+		if (r)
+			break;
+	}
+	nsv_getopt_free(&g);
+	if (r)
+		return r;
+
+	if (o->rfile && (o->ifname || o->no_create))
+		return usage_error("-r reads a file: -i and --no-create are "
+				   "for live captures",
+				   NULL);
+	if (o->rfile && o->list)
+		return usage_error("-D and -r do not mix", NULL);
+	if (o->rotate_bytes && !o->wfile)
+		return usage_error("-C needs -w", NULL);
+	if (o->max_files && !o->rotate_bytes)
+		return usage_error("-W needs -C", NULL);
+	if (o->wfile && o->rotate_bytes && !strcmp(o->wfile, "-"))
+		return usage_error("-C cannot rotate standard output", NULL);
+	if (o->wfile && !strcmp(o->wfile, "-") && o->print && !o->quiet)
+		return usage_error("-w - and --print both want standard output",
+				   NULL);
+	if (o->pr.hex && o->pr.ascii)
+		return usage_error("-X and -A do not mix", NULL);
+	if (o->filter_file && optind < argc)
+		return usage_error("-F and an expression on the command line "
+				   "do not mix",
+				   NULL);
+	if (optind < argc) {
+		o->expr = nsv_filter_join(argc - optind, argv + optind);
+		if (!o->expr) {
+			fputs("vsockdump: out of memory\n", stderr);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int r;
+
+	r = parse(argc, argv, &o);
+	if (r)
+		return r;
+	r = vsockdump_run(&o);
+	free(o.expr);
+	return r;
+}

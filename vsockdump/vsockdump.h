@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vsockdump: the options main.c parses and dump.c acts on. */
+#ifndef VSOCKDUMP_H
+#define VSOCKDUMP_H
+
+#include "nsvsock.h"
+
+struct opts {
+	const char *ifname;	/* -i; NULL: find or create a vsockmon */
+	bool no_create;		/* --no-create */
+	const char *netns;	/* -N */
+	bool list;		/* -D */
+	unsigned long count;	/* -c; 0: no limit */
+	unsigned int snaplen;	/* -s */
+	unsigned int bufsize;	/* -B, in bytes */
+	const char *user;	/* -Z */
+	const char *wfile;	/* -w */
+	uint64_t rotate_bytes;	/* -C */
+	unsigned int max_files; /* -W */
+	const char *rfile;	/* -r */
+	bool print;		/* --print: frames too with -w */
+	bool quiet;		/* -q: no frame lines */
+	bool flows;		/* --flows */
+	int dump_bpf;		/* -d, -dd, -ddd */
+	bool tcpdump_filter;	/* --tcpdump-filter */
+	const char *filter_file;/* -F */
+	char *expr;		/* the filter expression, or NULL */
+	struct nsv_print_opts pr;
+};
+
+/* Run a capture or a file read as the options say; returns the exit code. */
+int vsockdump_run(const struct opts *o);
+
+/* Print a filter error with a caret under the offending word. */
+void vsockdump_filter_error(const char *expr,
+			    const struct nsv_filter_error *err);
+
+#endif

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vsockstat: ss for vsock, in one, several or all network namespaces, as text or JSON. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vsockstat.h"
+
+enum {
+	O_STATE = 256,
+	O_TYPE,
+	O_CID,
+	O_PORT,
+	O_SPORT,
+	O_DPORT,
+	O_WAIT,
+	O_TIMEOUT,
+	O_WATCH,
+	O_RECORD,
+	O_REPLAY,
+};
+
+static const struct nsv_opt options[] = {
+	{ "all", 'a', no_argument, NULL, "sockets in every state (the default; listeners too)" },
+	{ "listening", 'l', no_argument, NULL, "listening sockets only" },
+	{ "connected", 't', no_argument, NULL, "connected sockets only (all but LISTEN and UNCONN)" },
+	{ "state", O_STATE, required_argument, "LIST", "only these states: established,syn-sent,listen,closing,unconn,connected,..." },
+	{ "type", O_TYPE, required_argument, "LIST", "only these types: stream,seqpacket,dgram" },
+	{ "cid", O_CID, required_argument, "LIST", "local or peer CID is one of LIST (numbers, host, local, hypervisor, any)" },
+	{ "port", O_PORT, required_argument, "LIST", "local or peer port is one of LIST" },
+	{ "sport", O_SPORT, required_argument, "LIST", "local port is one of LIST" },
+	{ "dport", O_DPORT, required_argument, "LIST", "peer port is one of LIST" },
+	{ "numeric", 'n', no_argument, NULL, "CIDs and users as numbers, no names" },
+	{ "processes", 'p', no_argument, NULL, "show the owning processes (name, pid, fd) and user" },
+	{ "no-header", 'H', no_argument, NULL, "no title line" },
+	{ "netns", 'N', required_argument, "NAME|PATH|PID", "list this network namespace (repeatable)" },
+	{ "all-netns", 'A', no_argument, NULL, "list every network namespace (/run/netns and /proc/*/ns/net)" },
+	{ "json", 'j', no_argument, NULL, "one JSON document (schema vsockstat/1, see vsockstat(8))" },
+	{ "summary", 's', no_argument, NULL, "counts per namespace, type and state" },
+	{ "wait-listen", O_WAIT, required_argument, "PORT", "exit 0 once something listens on PORT (with --cid: on that CID)" },
+	{ "timeout", O_TIMEOUT, required_argument, "SECS", "with --wait-listen: give up after SECS, exit 1" },
+	{ "watch", O_WATCH, required_argument, "SECS", "list again every SECS seconds" },
+	{ "record", O_RECORD, required_argument, "FILE", "also write the raw sock_diag replies to FILE" },
+	{ "replay", O_REPLAY, required_argument, "FILE", "list from a recording instead of the kernel" },
+	{ "help", 'h', no_argument, NULL, "this help" },
+	{ "version", 'V', no_argument, NULL, "print the version" },
+	{ 0 },
+};
+
+static const char examples[] =
+	"Examples:\n"
+	"  vsockstat                        every socket, listeners included\n"
+	"  vsockstat -l -p                  listeners and the processes holding them\n"
+	"  vsockstat -t --cid host          connections to or from the host (CID 2)\n"
+	"  vsockstat --state established,closing --type seqpacket\n"
+	"  vsockstat -A -s                  counts in every network namespace\n"
+	"  vsockstat -N blue -N /proc/1234/ns/net -j | jq '.sockets[]'\n"
+	"  vsockstat --wait-listen 1024 --timeout 30 && socat - VSOCK-CONNECT:1:1024\n"
+	"  vsockstat --watch 1 --sport 1024\n"
+	"  vsockstat --record dump.diag; vsockstat --replay dump.diag -n\n";
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: " PROG " [OPTIONS]\n"
+		   "List AF_VSOCK sockets through sock_diag (module vsock_diag).\n\n");
+	nsv_help_print(f, options);
+	fprintf(f, "\n%s", examples);
+}
+
+static int bad(const char *opt, const char *arg, const char *why)
+{
+	if (arg)
+		fprintf(stderr, PROG ": %s '%s': %s (see " PROG " --help)\n",
+			opt, arg, why);
+	else
+		fprintf(stderr, PROG ": %s %s (see " PROG " --help)\n", opt,
+			why);
+	return 2;
+}
+
+static int parse_secs(const char *s, bool zero_ok, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 ||
+	    (!zero_ok && v == 0) || v > 1e9)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	struct nsv_getopt g;
+	uint32_t mask;
+	int c, r, rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = -1;
+	if (nsv_getopt_init(&g, options) < 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 1;
+	}
+	while (!rc && (c = getopt_long(argc, argv, g.shortopts, g.longopts,
+				       NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o->f.states |= NSV_SS_ALL;
+			break;
+		case 'l':
+			o->f.states |= 1U << NSV_SS_LISTEN;
+			break;
+		case 't':
+			o->f.states |= NSV_SS_CONNECTED;
+			break;
+		case O_STATE:
+			if (nsv_sk_states_parse(optarg, &mask) < 0)
+				rc = bad("--state", optarg, "unknown state name");
+			o->f.states |= mask;
+			break;
+		case O_TYPE:
+			if (nsv_sk_types_parse(optarg, &mask) < 0)
+				rc = bad("--type", optarg,
+					 "types are stream, seqpacket, dgram");
+			o->f.types |= mask;
+			break;
+		case O_CID:
+		case O_PORT:
+		case O_SPORT:
+		case O_DPORT: {
+			static const char *const names[] = { "--cid", "--port",
+							     "--sport", "--dport" };
+			const char *name = names[c - O_CID];
+
+			r = nsv_sockfilter_add(&o->f, "cpsd"[c - O_CID], optarg);
+			if (r == -E2BIG)
+				rc = bad(name, optarg, "too many values");
+			else if (r < 0)
+				rc = bad(name, optarg,
+					 c == O_CID ? "not a CID" : "not a port");
+			break;
+		}
+		case 'n':
+			o->flags |= NSV_STAT_NUMERIC;
+			break;
+		case 'p':
+			o->flags |= NSV_STAT_PROCS;
+			break;
+		case 'H':
+			o->flags |= NSV_STAT_NOHEADER;
+			break;
+		case 'N':
+			if (o->nnetns == MAX_NETNS)
+				rc = bad("--netns", optarg, "too many namespaces");
+			else
+				o->netns[o->nnetns++] = optarg;
+			break;
+		case 'A':
+			o->all_netns = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 's':
+			o->summary = true;
+			break;
+		case O_WAIT:
+			o->wait = true;
+			if (nsv_port_parse(optarg, &o->wait_port) < 0 ||
+			    o->wait_port == NSV_PORT_ANY)
+				rc = bad("--wait-listen", optarg, "not a port");
+			break;
+		case O_TIMEOUT:
+			if (parse_secs(optarg, true, &o->timeout) < 0)
+				rc = bad("--timeout", optarg,
+					 "not a number of seconds");
+			break;
+		case O_WATCH:
+			if (parse_secs(optarg, false, &o->watch) < 0)
+				rc = bad("--watch", optarg,
+					 "not a positive number of seconds");
+			break;
+		case O_RECORD:
+			o->record = optarg;
+			break;
+		case O_REPLAY:
+			o->replay = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = -1;
+			break;
+		case 'V':
+			printf(PROG " " PACKAGE_VERSION "\n");
+			rc = -1;
+			break;
+		default:
+			fprintf(stderr, "Try '" PROG " --help'.\n");
+			rc = 2;
+		}
+	}
+	nsv_getopt_free(&g);
+	if (rc)
+		return rc;
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument '%s' (see " PROG
+				" --help)\n", argv[optind]);
+		return 2;
+	}
+	/* Combinations that cannot mean anything. */
+	if (o->timeout >= 0 && !o->wait)
+		return bad("--timeout", NULL, "only goes with --wait-listen");
+	if (o->wait && (o->watch || o->record || o->replay || o->json ||
+			o->summary))
+		return bad("--wait-listen", NULL,
+			   "goes with -N, -A, --cid, --type and --timeout only");
+	if (o->replay && (o->nnetns || o->all_netns || o->record || o->watch ||
+			  (o->flags & NSV_STAT_PROCS)))
+		return bad("--replay", NULL,
+			   "lists what was recorded: no -N, -A, -p, --record or --watch");
+	if (o->record && o->watch)
+		return bad("--record", NULL, "records one listing, not --watch");
+	if (o->all_netns && o->nnetns)
+		return bad("--all-netns", NULL, "already lists every namespace; drop -N");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc;
+
+	rc = parse(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	return o.wait ? vsockstat_wait(&o) : vsockstat_list(&o);
+}

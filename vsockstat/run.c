@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vsockstat's modes: list once or every SECS, replay a recording, wait for a listener. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vsockstat.h"
+
+/* One line a failure; the caller turns it into exit status 1. */
+static int fail(const char *what, int err)
+{
+	if (what)
+		fprintf(stderr, PROG ": %s: %s\n", what, strerror(-err));
+	else
+		fprintf(stderr, PROG ": %s\n", strerror(-err));
+	return 1;
+}
+
+static int add_namespaces(struct nsv_socktab *t, const struct opts *o)
+{
+	size_t i;
+	int r;
+
+	if (o->all_netns) {
+		r = nsv_socktab_add_all(t);
+		if (r < 0)
+			return fail("listing network namespaces", r);
+		return 0;
+	}
+	if (!o->nnetns) {
+		r = nsv_socktab_add_self(t);
+		return r < 0 ? fail("/proc/self/ns/net", r) : 0;
+	}
+	for (i = 0; i < o->nnetns; i++) {
+		char what[512];
+
+		r = nsv_socktab_add_spec(t, o->netns[i]);
+		if (r < 0) {
+			snprintf(what, sizeof(what), "netns %s", o->netns[i]);
+			return fail(what, r);
+		}
+	}
+	return 0;
+}
+
+/* vsock_diag is missing: the one error that makes every listing empty. */
+static bool diag_missing(const struct nsv_socktab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nns; i++)
+		if (t->ns[i].err == -ENOENT && !t->ns[i].err_enter) {
+			fprintf(stderr, PROG
+				": sock_diag cannot list AF_VSOCK sockets: load the vsock_diag module (modprobe vsock_diag)\n");
+			return true;
+		}
+	return false;
+}
+
+/* One line per namespace that could not be listed; 1 if there was any. */
+static int ns_errors(const struct nsv_socktab *t)
+{
+	char label[NSV_NS_LABEL_LEN], what[NSV_NS_LABEL_LEN + 64];
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < t->nns; i++) {
+		if (!t->ns[i].err)
+			continue;
+		nsv_socktab_ns_label(&t->ns[i], label, sizeof(label));
+		snprintf(what, sizeof(what), "netns %s", label);
+		fail(what, t->ns[i].err);
+		rc = 1;
+	}
+	return rc;
+}
+
+static int read_file(const char *path, uint8_t **buf, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	uint8_t *b = NULL, *nb;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t m;
+
+		if (!b || n == cap) {
+			if (b)
+				cap *= 2;
+			if (cap > (256u << 20)) {
+				free(b);
+				fclose(f);
+				return -EFBIG;
+			}
+			nb = realloc(b, cap);
+			if (!nb) {
+				free(b);
+				fclose(f);
+				return -ENOMEM;
+			}
+			b = nb;
+		}
+		m = fread(b + n, 1, cap - n, f);
+		n += m;
+		if (m == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(b);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static int replay(struct nsv_socktab *t, const struct opts *o)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, off = 0;
+	int r;
+
+	r = read_file(o->replay, &buf, &len);
+	if (r < 0)
+		return fail(o->replay, r);
+	r = nsv_socktab_replay(t, buf, len, &o->f, &off);
+	free(buf);
+	if (r == -EBADMSG) {
+		fprintf(stderr, PROG ": %s: not a sock_diag recording (malformed at byte %zu)\n",
+			o->replay, off);
+		return 1;
+	}
+	return r < 0 ? fail(o->replay, r) : 0;
+}
+
+static int print(const struct nsv_socktab *t, const struct opts *o)
+{
+	unsigned int flags = o->flags;
+	int r;
+
+	if (t->nns > 1)
+		flags |= NSV_STAT_NETNS;
+	if (o->json) {
+		struct nsv_json j;
+
+		nsv_json_init(&j, stdout, false);
+		r = nsv_socktab_json(&j, t, flags, o->summary);
+	} else if (o->summary) {
+		r = nsv_socktab_summary(stdout, t, flags);
+	} else {
+		r = nsv_socktab_print(stdout, t, flags);
+	}
+	if (r == 0 && fflush(stdout) != 0)
+		r = -errno;
+	return r < 0 ? fail("stdout", r) : 0;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int vsockstat_list(const struct opts *o)
+{
+	uint32_t states = o->f.states ? o->f.states : NSV_SS_ALL;
+	bool tty = !o->json && isatty(STDOUT_FILENO), first = true;
+	struct nsv_socktab t;
+	FILE *rec = NULL;
+	int rc = 0, r;
+
+	nsv_socktab_init(&t);
+	/* A listing of 10,000 sockets is ~700 KB: fewer, larger writes. */
+	if (!tty)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (o->replay) {
+		rc = replay(&t, o);
+		if (rc)
+			goto out;
+		if (diag_missing(&t)) {
+			rc = 1;
+			goto out;
+		}
+		r = ns_errors(&t);
+		rc = print(&t, o) || r;
+		goto out;
+	}
+	rc = add_namespaces(&t, o);
+	if (rc)
+		goto out;
+	if (o->record) {
+		rec = fopen(o->record, "wbe");
+		if (!rec) {
+			rc = fail(o->record, -errno);
+			goto out;
+		}
+		/* The recording holds everything; the filter runs on top. */
+		states = NSV_SS_ALL;
+	}
+	for (;;) {
+		/* Namespaces come and go: -A looks for them at every listing. */
+		if (o->all_netns && !first) {
+			t.nns = 0;
+			rc = add_namespaces(&t, o);
+			if (rc)
+				goto out;
+		}
+		r = nsv_socktab_collect(&t, states, &o->f, rec);
+		if (r < 0) {
+			rc = fail(r == -EIO && rec ? o->record : NULL, r);
+			goto out;
+		}
+		if (diag_missing(&t)) {
+			rc = 1;
+			goto out;
+		}
+		rc |= ns_errors(&t);
+		if (o->flags & NSV_STAT_PROCS) {
+			r = nsv_socktab_procs(&t);
+			if (r < 0) {
+				rc = fail("/proc", r);
+				goto out;
+			}
+		}
+		/* Listings on a pipe are set apart by an empty line, written
+		 * with the next one so that each arrives whole. */
+		if (o->watch && !tty && !o->json && !first)
+			putchar('\n');
+		first = false;
+		if (o->watch && tty) {
+			/* Home and clear, then a title like watch(1)'s. */
+			fputs("\033[H\033[J", stdout);
+			printf("Every %gs: vsockstat\n\n", o->watch);
+		}
+		if (print(&t, o)) {
+			rc = 1;
+			goto out;
+		}
+		if (!o->watch)
+			break;
+		sleep_s(o->watch);
+	}
+out:
+	if (rec && fclose(rec) != 0 && !rc)
+		rc = fail(o->record, -errno);
+	nsv_socktab_free(&t);
+	return rc;
+}
+
+/* A listener on the port, on one of the CIDs asked for or on any CID. */
+static bool listening(const struct nsv_socktab *t, const struct opts *o)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->nsocks; i++) {
+		const struct nsv_diag_sock *s = &t->socks[i].d;
+
+		if (s->state != NSV_SS_LISTEN || s->src_port != o->wait_port)
+			continue;
+		if (!o->f.ncid || s->src_cid == NSV_CID_ANY)
+			return true;
+		for (k = 0; k < o->f.ncid; k++)
+			if (o->f.cid[k] == s->src_cid)
+				return true;
+	}
+	return false;
+}
+
+int vsockstat_wait(const struct opts *o)
+{
+	struct nsv_sockfilter f = { .types = o->f.types };
+	double deadline = o->timeout >= 0 ? now() + o->timeout : 0;
+	struct nsv_socktab t;
+	bool first = true;
+	int rc, r;
+
+	nsv_socktab_init(&t);
+	rc = add_namespaces(&t, o);
+	if (rc)
+		goto out;
+	f.states = 1U << NSV_SS_LISTEN;
+	f.sport[f.nsport++] = o->wait_port;
+	for (;;) {
+		double left;
+
+		if (o->all_netns && !first) {
+			t.nns = 0;
+			rc = add_namespaces(&t, o);
+			if (rc)
+				goto out;
+		}
+		r = nsv_socktab_collect(&t, f.states, &f, NULL);
+		if (r < 0) {
+			rc = fail(NULL, r);
+			goto out;
+		}
+		if (diag_missing(&t)) {
+			rc = 1;
+			goto out;
+		}
+		/* The namespaces that can be listed are still watched. */
+		if (first)
+			ns_errors(&t);
+		first = false;
+		if (listening(&t, o))
+			break;
+		left = deadline - now();
+		if (o->timeout >= 0 && left <= 0) {
+			fprintf(stderr, PROG ": no listener on port %u after %g s\n",
+				o->wait_port, o->timeout);
+			rc = 1;
+			goto out;
+		}
+		/* sock_diag has no notification for vsock: poll, 20 times a second. */
+		sleep_s(o->timeout >= 0 && left < 0.05 ? left : 0.05);
+	}
+	rc = 0;
+out:
+	nsv_socktab_free(&t);
+	return rc;
+}
