@@ -1,18 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# vsockdump: capture a transfer (kernel filter, pcap written), then read the
+# vsockdump: capture a vncat transfer (kernel filter, pcap written), then read the
 # file back: frames with credit, the connection summary, JSON, the filter.
 pcap=$NSV_DEMO_TMP/vsockdump.pcap
-say "vsockdump: capture port 5000 while socat sends 256 KiB over loopback"
+say "vsockdump: capture port 5000 while vncat sends 256 KiB over loopback"
 head -c 256K /dev/urandom >"$NSV_DEMO_TMP/data"
 printf '$ %s\n' "vsockdump -n --print -w $pcap port 5000 &"
 vsockdump -n --print -w "$pcap" port 5000 >"$NSV_DEMO_TMP/live.txt" 2>"$NSV_DEMO_TMP/live.err" &
 dump=$!
 until grep -q listening "$NSV_DEMO_TMP/live.err"; do sleep 0.1; done
 cat "$NSV_DEMO_TMP/live.err"
-socat -u VSOCK-LISTEN:5000 OPEN:/dev/null &
-until ss --vsock -lnH 2>/dev/null | grep -q ':5000 '; do sleep 0.1; done
-run socat -u OPEN:"$NSV_DEMO_TMP/data" VSOCK-CONNECT:1:5000
+vncat -l 5000 >/dev/null &
+vsockstat --wait-listen 5000 --timeout 10
+run vncat local 5000 <"$NSV_DEMO_TMP/data"
 wait $!
 sleep 0.5
 run kill -INT "$dump"
