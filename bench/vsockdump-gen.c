@@ -42,24 +42,6 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng >> 16);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
 
 static uint8_t frame[76 + 65536];
@@ -72,23 +54,23 @@ static void emit(FILE *f, struct conn *c, int d, uint16_t op, uint32_t len,
 	uint32_t rec[4];
 
 	memset(frame, 0, 76);
-	put64(frame + 0, c->cid[d]);
-	put64(frame + 8, c->cid[!d]);
-	put32(frame + 16, c->port[d]);
-	put32(frame + 20, c->port[!d]);
-	put16(frame + 24, mon_op[op]);
-	put16(frame + 26, NSV_TRANSPORT_VIRTIO);
-	put16(frame + 28, NSV_VIRTIO_HDR_LEN);
-	put64(v + 0, c->cid[d]);
-	put64(v + 8, c->cid[!d]);
-	put32(v + 16, c->port[d]);
-	put32(v + 20, c->port[!d]);
-	put32(v + 24, len);
-	put16(v + 28, c->type);
-	put16(v + 30, op);
-	put32(v + 32, flags);
-	put32(v + 36, op == NSV_VIRTIO_OP_RST ? 0 : BUF_ALLOC);
-	put32(v + 40, c->fwd[d]);
+	nsv_put_le64(frame + 0, c->cid[d]);
+	nsv_put_le64(frame + 8, c->cid[!d]);
+	nsv_put_le32(frame + 16, c->port[d]);
+	nsv_put_le32(frame + 20, c->port[!d]);
+	nsv_put_le16(frame + 24, mon_op[op]);
+	nsv_put_le16(frame + 26, NSV_TRANSPORT_VIRTIO);
+	nsv_put_le16(frame + 28, NSV_VIRTIO_HDR_LEN);
+	nsv_put_le64(v + 0, c->cid[d]);
+	nsv_put_le64(v + 8, c->cid[!d]);
+	nsv_put_le32(v + 16, c->port[d]);
+	nsv_put_le32(v + 20, c->port[!d]);
+	nsv_put_le32(v + 24, len);
+	nsv_put_le16(v + 28, c->type);
+	nsv_put_le16(v + 30, op);
+	nsv_put_le32(v + 32, flags);
+	nsv_put_le32(v + 36, op == NSV_VIRTIO_OP_RST ? 0 : BUF_ALLOC);
+	nsv_put_le32(v + 40, c->fwd[d]);
 	if (len)
 		memset(frame + 76, 'a' + (int)(rnd() % 26), len);
 	usec += 1 + rnd() % 40;

@@ -1336,4 +1336,23 @@ static inline uint64_t nsv_le64(const uint8_t *p)
 	return (uint64_t)nsv_le32(p) | (uint64_t)nsv_le32(p + 4) << 32;
 }
 
+/* Little-endian stores, the inverse of the loads above. */
+static inline void nsv_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void nsv_put_le32(uint8_t *p, uint32_t v)
+{
+	nsv_put_le16(p, (uint16_t)v);
+	nsv_put_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+static inline void nsv_put_le64(uint8_t *p, uint64_t v)
+{
+	nsv_put_le32(p, (uint32_t)v);
+	nsv_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 #endif /* NSVSOCK_H */

@@ -237,37 +237,36 @@ int nsv_sock_accept(int lfd, struct nsv_addr *peer)
 	return fd;
 }
 
-int nsv_sock_names(int fd, struct nsv_addr *local, struct nsv_addr *peer)
+/* getsockname() or getpeername() of a vsock socket into @a. */
+static int vsock_name(int fd, int (*get)(int, struct sockaddr *, socklen_t *),
+		      int type, struct nsv_addr *a)
 {
 	struct sockaddr_vm sa;
+	socklen_t sl = sizeof(sa);
+
+	memset(&sa, 0, sizeof(sa));
+	if (get(fd, (struct sockaddr *)&sa, &sl) < 0)
+		return -errno;
+	if (sa.svm_family != AF_VSOCK)
+		return -EAFNOSUPPORT;
+	a->cid = sa.svm_cid;
+	a->port = sa.svm_port;
+	a->type = (enum nsv_socktype)type;
+	return 0;
+}
+
+int nsv_sock_names(int fd, struct nsv_addr *local, struct nsv_addr *peer)
+{
 	socklen_t sl;
-	int type;
+	int type, r;
 
 	sl = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) < 0)
 		return -errno;
-	if (local) {
-		sl = sizeof(sa);
-		memset(&sa, 0, sizeof(sa));
-		if (getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-			return -errno;
-		if (sa.svm_family != AF_VSOCK)
-			return -EAFNOSUPPORT;
-		local->cid = sa.svm_cid;
-		local->port = sa.svm_port;
-		local->type = (enum nsv_socktype)type;
-	}
-	if (peer) {
-		sl = sizeof(sa);
-		memset(&sa, 0, sizeof(sa));
-		if (getpeername(fd, (struct sockaddr *)&sa, &sl) < 0)
-			return -errno;
-		if (sa.svm_family != AF_VSOCK)
-			return -EAFNOSUPPORT;
-		peer->cid = sa.svm_cid;
-		peer->port = sa.svm_port;
-		peer->type = (enum nsv_socktype)type;
-	}
+	if (local && (r = vsock_name(fd, getsockname, type, local)) < 0)
+		return r;
+	if (peer && (r = vsock_name(fd, getpeername, type, peer)) < 0)
+		return r;
 	return 0;
 }
 

@@ -8,24 +8,6 @@
 #include "nsvsock.h"
 #include "tap.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v);
-	put32(p + 4, v >> 32);
-}
-
 struct spec {
 	uint64_t src_cid, dst_cid;
 	uint32_t src_port, dst_port;
@@ -41,26 +23,26 @@ static size_t build(uint8_t *b, const struct spec *s)
 	size_t n = NSV_MON_HDR_LEN, plen = s->payload ? strlen(s->payload) : 0;
 
 	memset(b, 0, 256);
-	put64(b + 0, s->src_cid);
-	put64(b + 8, s->dst_cid);
-	put32(b + 16, s->src_port);
-	put32(b + 20, s->dst_port);
-	put16(b + 24, s->mon_op);
-	put16(b + 26, s->transport);
-	put16(b + 28, s->thdr_len);
+	nsv_put_le64(b + 0, s->src_cid);
+	nsv_put_le64(b + 8, s->dst_cid);
+	nsv_put_le32(b + 16, s->src_port);
+	nsv_put_le32(b + 20, s->dst_port);
+	nsv_put_le16(b + 24, s->mon_op);
+	nsv_put_le16(b + 26, s->transport);
+	nsv_put_le16(b + 28, s->thdr_len);
 	if (s->transport == NSV_TRANSPORT_VIRTIO && s->thdr_len >= 44) {
 		uint8_t *v = b + n;
 
-		put64(v + 0, s->src_cid);
-		put64(v + 8, s->dst_cid);
-		put32(v + 16, s->src_port);
-		put32(v + 20, s->dst_port);
-		put32(v + 24, s->vlen);
-		put16(v + 28, s->type);
-		put16(v + 30, s->op);
-		put32(v + 32, s->flags);
-		put32(v + 36, s->buf_alloc);
-		put32(v + 40, s->fwd_cnt);
+		nsv_put_le64(v + 0, s->src_cid);
+		nsv_put_le64(v + 8, s->dst_cid);
+		nsv_put_le32(v + 16, s->src_port);
+		nsv_put_le32(v + 20, s->dst_port);
+		nsv_put_le32(v + 24, s->vlen);
+		nsv_put_le16(v + 28, s->type);
+		nsv_put_le16(v + 30, s->op);
+		nsv_put_le32(v + 32, s->flags);
+		nsv_put_le32(v + 36, s->buf_alloc);
+		nsv_put_le32(v + 40, s->fwd_cnt);
 	} else {
 		memset(b + n, 0xab, s->thdr_len);
 	}
@@ -202,7 +184,7 @@ static void test_odd_transports(void)
 	/* A garbage transport length far past the frame. */
 	s = rw;
 	n = build(b, &s);
-	put16(b + 28, 0xffff);
+	nsv_put_le16(b + 28, 0xffff);
 	r = decode_exact(b, n, n, &f, &c);
 	tap_ok(r == 0 && f.trunc == NSV_TRUNC_TRANSPORT_HDR &&
 		       f.thdr_caplen == n - 32 && f.payload == NULL &&

@@ -10,24 +10,6 @@
 #include "nsvsock.h"
 #include "tap.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 struct fr {
 	uint64_t scid, dcid;
 	uint32_t sport, dport;
@@ -38,20 +20,20 @@ struct fr {
 static size_t mk(uint8_t *b, const struct fr *s)
 {
 	memset(b, 0, 76);
-	put64(b, s->scid);
-	put64(b + 8, s->dcid);
-	put32(b + 16, s->sport);
-	put32(b + 20, s->dport);
-	put16(b + 26, s->transport);
-	put16(b + 28, s->thdr_len);
-	put64(b + 32, s->scid);
-	put64(b + 40, s->dcid);
-	put32(b + 48, s->sport);
-	put32(b + 52, s->dport);
-	put32(b + 56, s->len);
-	put16(b + 60, s->type);
-	put16(b + 62, s->op);
-	put32(b + 64, s->flags);
+	nsv_put_le64(b, s->scid);
+	nsv_put_le64(b + 8, s->dcid);
+	nsv_put_le32(b + 16, s->sport);
+	nsv_put_le32(b + 20, s->dport);
+	nsv_put_le16(b + 26, s->transport);
+	nsv_put_le16(b + 28, s->thdr_len);
+	nsv_put_le64(b + 32, s->scid);
+	nsv_put_le64(b + 40, s->dcid);
+	nsv_put_le32(b + 48, s->sport);
+	nsv_put_le32(b + 52, s->dport);
+	nsv_put_le32(b + 56, s->len);
+	nsv_put_le16(b + 60, s->type);
+	nsv_put_le16(b + 62, s->op);
+	nsv_put_le32(b + 64, s->flags);
 	return 76;
 }
 
@@ -276,12 +258,12 @@ static void test_far_jumps(void)
 	       "a 300-port filter compiles to %u valid instructions", prog.len);
 	len = mk(b, &(struct fr){ 2, 3, 1, 10299, 2, 44, 1, 5, 11, 0 });
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 1;
-	put32(b + 20, 10000);
+	nsv_put_le32(b + 20, 10000);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 1;
-	put32(b + 20, 10300);
+	nsv_put_le32(b + 20, 10300);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 0;
-	put32(b + 20, 10150);
-	put32(b + 56, 10);
+	nsv_put_le32(b + 20, 10150);
+	nsv_put_le32(b + 56, 10);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 0;
 	tap_ok(ok, "... and its far jumps land: first, last, none, len");
 	nsv_bpf_prog_free(&prog);

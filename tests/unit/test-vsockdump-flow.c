@@ -8,24 +8,6 @@
 #include "nsvsock.h"
 #include "tap.h"
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* One side of a conversation: who sends, what it says about its buffer. */
 struct side {
 	uint32_t cid, port;
@@ -47,23 +29,23 @@ static struct nsv_frame *mk(const struct side *a, const struct side *b,
 	static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
 
 	memset(frame, 0, 76);
-	put16(frame + 24, op < 8 ? mon_op[op] : 0);
-	put64(frame, a->cid);
-	put64(frame + 8, b->cid);
-	put32(frame + 16, a->port);
-	put32(frame + 20, b->port);
-	put16(frame + 26, NSV_TRANSPORT_VIRTIO);
-	put16(frame + 28, NSV_VIRTIO_HDR_LEN);
-	put64(v, a->cid);
-	put64(v + 8, b->cid);
-	put32(v + 16, a->port);
-	put32(v + 20, b->port);
-	put32(v + 24, len);
-	put16(v + 28, type);
-	put16(v + 30, op);
-	put32(v + 32, flags);
-	put32(v + 36, a->buf_alloc);
-	put32(v + 40, a->fwd_cnt);
+	nsv_put_le16(frame + 24, op < 8 ? mon_op[op] : 0);
+	nsv_put_le64(frame, a->cid);
+	nsv_put_le64(frame + 8, b->cid);
+	nsv_put_le32(frame + 16, a->port);
+	nsv_put_le32(frame + 20, b->port);
+	nsv_put_le16(frame + 26, NSV_TRANSPORT_VIRTIO);
+	nsv_put_le16(frame + 28, NSV_VIRTIO_HDR_LEN);
+	nsv_put_le64(v, a->cid);
+	nsv_put_le64(v + 8, b->cid);
+	nsv_put_le32(v + 16, a->port);
+	nsv_put_le32(v + 20, b->port);
+	nsv_put_le32(v + 24, len);
+	nsv_put_le16(v + 28, type);
+	nsv_put_le16(v + 30, op);
+	nsv_put_le32(v + 32, flags);
+	nsv_put_le32(v + 36, a->buf_alloc);
+	nsv_put_le32(v + 40, a->fwd_cnt);
 	memset(frame + 76, 'p', carried);
 	now_ns += 1000000; /* 1 ms a frame */
 	pkt.sec = now_ns / 1000000000;

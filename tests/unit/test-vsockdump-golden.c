@@ -27,24 +27,6 @@ static bool regen;
 
 /* ------------------------------------------------------- written inputs */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static FILE *pcap_new(const char *name, uint32_t dlt)
 {
 	uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144, dlt };
@@ -83,24 +65,24 @@ static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
 static size_t mk(uint8_t *b, const struct fr *s)
 {
 	memset(b, 0, 76);
-	put64(b, s->scid);
-	put64(b + 8, s->dcid);
-	put32(b + 16, s->sport);
-	put32(b + 20, s->dport);
-	put16(b + 24, s->op < 8 ? mon_op[s->op] : 0);
-	put16(b + 26, s->transport);
-	put16(b + 28, s->thdr_len);
+	nsv_put_le64(b, s->scid);
+	nsv_put_le64(b + 8, s->dcid);
+	nsv_put_le32(b + 16, s->sport);
+	nsv_put_le32(b + 20, s->dport);
+	nsv_put_le16(b + 24, s->op < 8 ? mon_op[s->op] : 0);
+	nsv_put_le16(b + 26, s->transport);
+	nsv_put_le16(b + 28, s->thdr_len);
 	if (s->thdr_len >= 44) {
-		put64(b + 32, s->scid);
-		put64(b + 40, s->dcid);
-		put32(b + 48, s->sport);
-		put32(b + 52, s->dport);
-		put32(b + 56, s->len);
-		put16(b + 60, s->type);
-		put16(b + 62, s->op);
-		put32(b + 64, s->flags);
-		put32(b + 68, s->buf_alloc);
-		put32(b + 72, s->fwd_cnt);
+		nsv_put_le64(b + 32, s->scid);
+		nsv_put_le64(b + 40, s->dcid);
+		nsv_put_le32(b + 48, s->sport);
+		nsv_put_le32(b + 52, s->dport);
+		nsv_put_le32(b + 56, s->len);
+		nsv_put_le16(b + 60, s->type);
+		nsv_put_le16(b + 62, s->op);
+		nsv_put_le32(b + 64, s->flags);
+		nsv_put_le32(b + 68, s->buf_alloc);
+		nsv_put_le32(b + 72, s->fwd_cnt);
 		return 76;
 	}
 	memset(b + 32, 0xa5, s->thdr_len);
@@ -144,7 +126,7 @@ static void write_malformed(void)
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 10: the two headers disagree on the destination */
 	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 6, 0, 0, 1, 2 });
-	put32(b + 52, 4001);
+	nsv_put_le32(b + 52, 4001);
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 11: a 64-bit CID (the header has room for one) */
 	n = mk(b, &(struct fr){ 0x100000005ULL, 2, 1, 2, 2, 44, 1, 1, 0, 0, 0, 0 });
@@ -253,7 +235,7 @@ static void write_variant(const char *name, char mode)
 	if (!b)
 		return;
 	if (mode == 's')
-		put32(b + 16, 100);
+		nsv_put_le32(b + 16, 100);
 	for (off = 24, k = 0; off + 16 <= n; k++) {
 		size_t rs = off;
 		uint32_t r[4];
@@ -288,7 +270,7 @@ static void write_variant(const char *name, char mode)
 		memcpy(b + 4, v, 4);
 	}
 	if (mode == 'n')
-		put32(b, 0xa1b23c4d);
+		nsv_put_le32(b, 0xa1b23c4d);
 	if (mode == 'h') /* 7 bytes into the fourth record's header */
 		n = fourth + 7;
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
