@@ -73,7 +73,9 @@ static int set_bufsize(int fd, uint64_t size)
 	return 0;
 }
 
-int nsv_sock_open(const struct nsv_sock_cfg *c)
+/* A socket with the buffer size set, bound when asked or when the
+ * configuration names a local address. */
+static int sock_new(const struct nsv_sock_cfg *c, bool always_bind)
 {
 	struct sockaddr_vm sa;
 	int fd, r;
@@ -84,7 +86,8 @@ int nsv_sock_open(const struct nsv_sock_cfg *c)
 	r = set_bufsize(fd, c->bufsize);
 	if (r < 0)
 		goto fail;
-	if (c->local_cid != NSV_CID_ANY || c->local_port != NSV_PORT_ANY) {
+	if (always_bind || c->local_cid != NSV_CID_ANY ||
+	    c->local_port != NSV_PORT_ANY) {
 		fill_sa(&sa, c->local_cid, c->local_port, false);
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 			r = -errno;
@@ -95,6 +98,11 @@ int nsv_sock_open(const struct nsv_sock_cfg *c)
 fail:
 	close(fd);
 	return r;
+}
+
+int nsv_sock_open(const struct nsv_sock_cfg *c)
+{
+	return sock_new(c, false);
 }
 
 static uint64_t now_ms(void)
@@ -195,28 +203,16 @@ int nsv_sock_connect(const struct nsv_sock_cfg *c, uint32_t cid, uint32_t port,
 
 int nsv_sock_listen(const struct nsv_sock_cfg *c, int backlog)
 {
-	struct sockaddr_vm sa;
-	int fd, r;
+	int fd = sock_new(c, true), r;
 
-	fd = socket(AF_VSOCK, sock_type(c) | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	r = set_bufsize(fd, c->bufsize);
-	if (r < 0)
-		goto fail;
-	fill_sa(&sa, c->local_cid, c->local_port, false);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		goto fail;
-	}
+		return fd;
 	if (listen(fd, backlog) < 0) {
 		r = -errno;
-		goto fail;
+		close(fd);
+		return r;
 	}
 	return fd;
-fail:
-	close(fd);
-	return r;
 }
 
 int nsv_sock_accept(int lfd, struct nsv_addr *peer)
