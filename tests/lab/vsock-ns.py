@@ -13,7 +13,7 @@ errno names (ECONNRESET, EADDRINUSE, ...).
   vsock-ns.py ephemeral NS1 NS2 EXPECT   NS2 binds the port NS1 got from bind(ANY)
   vsock-ns.py stress --cycles N --client NS --server NS [--refused NS]
                      [--port P] [--size BYTES]
-  vsock-ns.py stream --client NS --server NS --port P [--no-read]
+  vsock-ns.py stream CLIENT>SERVER:PORT[:noread]...
 """
 import ctypes
 import errno
@@ -230,23 +230,33 @@ def cmd_stress(cycles, client, server, refused, port, size):
     return 0
 
 
-def cmd_stream(client, server, port, read):
-    """Open a connection and send until killed; the listener end reads
-    (or, with --no-read, lets the data pile up in flight)."""
-    ls = listener(server, port)
-    enter(client)
-    c = vsock()
-    c.connect((CID_LOCAL, port))
-    a, _ = ls.accept()
-    print("STREAMING", flush=True)
-    block = b"\0" * 65536
-    if read:
-        if os.fork() == 0:
+def cmd_stream(specs):
+    """Each CLIENT>SERVER:PORT[:noread] in a child process of its own: a
+    connection that sends until killed, its accepted end reading (or, with
+    noread, letting the data pile up in flight)."""
+    for spec in specs:
+        route, port, *rest = spec.split(":")
+        client, server = route.split(">")
+        if os.fork():
+            continue
+        ls = listener(server, int(port))
+        enter(client)
+        c = vsock()
+        c.connect((CID_LOCAL, int(port)))
+        a, _ = ls.accept()
+        print("STREAMING %s" % spec, flush=True)
+        if "noread" not in rest and os.fork() == 0:
             while a.recv(65536):
                 pass
             os._exit(0)
+        block = b"\0" * 65536
+        while True:
+            c.sendall(block)
     while True:
-        c.sendall(block)
+        try:
+            os.wait()
+        except ChildProcessError:
+            return 0
 
 
 def main(argv):
@@ -257,12 +267,6 @@ def main(argv):
             del argv[i:i + 2]
             return conv(val)
         return default
-
-    def flag(name):
-        if name in argv:
-            argv.remove(name)
-            return True
-        return False
 
     if not argv:
         sys.exit(__doc__)
@@ -281,9 +285,7 @@ def main(argv):
                           opt("--server"), opt("--refused"),
                           opt("--port", 8000, int), opt("--size", 4096, int))
     if cmd == "stream":
-        read = not flag("--no-read")
-        return cmd_stream(opt("--client"), opt("--server"),
-                          opt("--port", 9000, int), read)
+        return cmd_stream(argv)
     sys.exit(__doc__)
 
 

@@ -83,7 +83,7 @@ like "$flows" 'STREAM 1:[0-9]+ > 1:4102: refused' \
 	"... and the refused connect as refused (REQUEST, then our RST)"
 
 # --- held while in use, then unloaded clean
-bg "${NSV_PY[@]}" stream --no-read --client init --server init --port 4200 >"$LAB_TMP/held"
+bg "${NSV_PY[@]}" stream init\>init:4200:noread >"$LAB_TMP/held"
 held=$BG_PID
 wait_for 20 grep -q STREAMING "$LAB_TMP/held"
 refs=$(cat /sys/module/nsvsock/refcnt)

@@ -59,9 +59,6 @@ suite() {
 	done
 }
 
-result() { # FILE ID
-	awk -v id="$2" '$1 == id { print $2 }' "$1"
-}
 
 lsmod | grep -q '^nsvsock ' && nsv_unload
 need_modules vsock_loopback || done_testing
@@ -80,11 +77,15 @@ t0=$SECONDS
 suite "$LAB_TMP/local.res" vtl
 diag "vsock_test on nsvsock in a local namespace: $((SECONDS - t0)) s"
 
+declare -A res
+for run in loopback nsvsock local; do
+	while read -r id r; do res[$run.$id]=$r; done <"$LAB_TMP/$run.res"
+done
 diag "$(printf '%-3s %-46s %-8s %-8s %s' ID case loopback nsvsock 'nsvsock (local)')"
 for id in "${!names[@]}"; do
-	lo=$(result "$LAB_TMP/loopback.res" "$id")
-	ns=$(result "$LAB_TMP/nsvsock.res" "$id")
-	lc=$(result "$LAB_TMP/local.res" "$id")
+	lo=${res[loopback.$id]:-}
+	ns=${res[nsvsock.$id]:-}
+	lc=${res[local.$id]:-}
 	diag "$(printf '%-3s %-46s %-8s %-8s %s' "$id" "${names[$id]}" "${lo:--}" "${ns:--}" "${lc:--}")"
 	if [ "$lo" != ok ]; then
 		skip "vsock_test $id ${names[$id]}: fails on vsock_loopback (${lo:-not run}), nothing to compare"
