@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vncat throughput over nsvsock against vsock_loopback, in one lab VM (never
-# on the host): MIB MiB from a tmpfs file to /dev/null, taking turns run
-# after run: vsock_loopback, nsvsock in the initial namespace (no local
-# namespace exists, so no packet is checked), and nsvsock with both ends in
-# a local namespace (every packet checked). A rate is bytes over the wall
-# time from the sender's start to the receiver's exit; each gets the median
-# of RUNS runs. Not a test.
+# on the host): MIB MiB from a tmpfs file to /dev/null, taking turns round
+# after round (each round starting with the next setup): vsock_loopback,
+# nsvsock in the initial namespace (no local namespace exists, so no packet
+# is checked), and nsvsock with both ends in a local namespace (every
+# packet checked). A rate is bytes over the wall time from the sender's
+# start to the receiver's exit; each gets the median of RUNS runs. Not a
+# test.
 #
 #   bench/nsvsock.sh [MIB]       from the build tree, after make lab-kmod
 # Environment: BENCH_KERNEL (6.12), BENCH_RUNS (5), LAB_MEM (2G here),
@@ -80,15 +81,25 @@ one() {
 
 SETUPS=(loopback nsvsock nsvsock-local)
 declare -A ALL RATE
+# run SETUP: one measurement with that setup, the module it needs loaded.
+run() {
+	case $1 in
+	loopback) use loopback && ALL[$1]+="$(one) " ;;
+	nsvsock) use nsvsock && ALL[$1]+="$(one) " ;;
+	nsvsock-local)
+		use nsvsock && mklocal || { echo "# cannot make a local namespace" >&2; exit 1; }
+		ALL[$1]+="$(one benchl) "
+		ip netns del benchl
+		ip netns del benchp
+		;;
+	esac
+}
+# Each round starts with another setup, so that none is always first after
+# a module load or always follows a given one.
 for ((r = 0; r < runs; r++)); do
-	use loopback
-	ALL[loopback]+="$(one) "
-	use nsvsock
-	ALL[nsvsock]+="$(one) "
-	mklocal || { echo "# cannot make a local namespace" >&2; exit 1; }
-	ALL[nsvsock-local]+="$(one benchl) "
-	ip netns del benchl
-	ip netns del benchp
+	for ((i = 0; i < ${#SETUPS[@]}; i++)); do
+		run "${SETUPS[(r + i) % ${#SETUPS[@]}]}"
+	done
 done
 use none
 for t in "${SETUPS[@]}"; do
