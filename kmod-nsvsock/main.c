@@ -31,5 +31,5 @@ module_exit(nsv_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("nsvsock");
-MODULE_DESCRIPTION("vsock loopback transport with Linux 7.0's per-network-namespace modes (net.nsvsock.ns_mode, child_ns_mode)");
+MODULE_DESCRIPTION("vsock loopback with Linux 7.0's per-netns modes, for 6.x");
 MODULE_VERSION(NSV_VERSION);

@@ -27,10 +27,11 @@ static const char *const nsv_mode_names[] = {
 	[NSV_MODE_LOCAL] = "local",
 };
 
+/* What a proc handler is given: const since Linux 6.11. */
 #ifdef NSV_HAVE_CONST_CTL_TABLE
-typedef const struct ctl_table nsv_ctl_table;
+#define NSV_CTL_TABLE const struct ctl_table
 #else
-typedef struct ctl_table nsv_ctl_table;
+#define NSV_CTL_TABLE struct ctl_table
 #endif
 
 static enum nsv_mode nsv_child_mode_of(const struct nsv_net *nn)
@@ -72,7 +73,7 @@ static int nsv_mode_string(int write, void *buffer, size_t *lenp, loff_t *ppos,
 	return -EINVAL;
 }
 
-static int nsv_sysctl_ns_mode(nsv_ctl_table *table, int write, void *buffer,
+static int nsv_sysctl_ns_mode(NSV_CTL_TABLE *table, int write, void *buffer,
 			      size_t *lenp, loff_t *ppos)
 {
 	const struct nsv_net *nn = table->data;
@@ -83,7 +84,7 @@ static int nsv_sysctl_ns_mode(nsv_ctl_table *table, int write, void *buffer,
 	return nsv_mode_string(write, buffer, lenp, ppos, nn->mode, NULL);
 }
 
-static int nsv_sysctl_child_ns_mode(nsv_ctl_table *table, int write,
+static int nsv_sysctl_child_ns_mode(NSV_CTL_TABLE *table, int write,
 				    void *buffer, size_t *lenp, loff_t *ppos)
 {
 	struct nsv_net *nn = table->data;
@@ -125,19 +126,19 @@ static const struct ctl_table nsv_sysctl_template[] = {
 
 static int nsv_sysctl_register(struct net *net, struct nsv_net *nn)
 {
+	size_t n = ARRAY_SIZE(nsv_sysctl_template) - 1;
 	struct ctl_table *table;
-	int i;
+	size_t i;
 
 	table = kmemdup(nsv_sysctl_template, sizeof(nsv_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
 	/* Per-netns data, so the net sysctl core keeps the files writable. */
-	for (i = 0; i < ARRAY_SIZE(nsv_sysctl_template) - 1; i++)
+	for (i = 0; i < n; i++)
 		table[i].data = nn;
 #ifdef NSV_HAVE_REGISTER_NET_SYSCTL_SZ
-	nn->sysctl_hdr = register_net_sysctl_sz(
-		net, "net/nsvsock", table, ARRAY_SIZE(nsv_sysctl_template) - 1);
+	nn->sysctl_hdr = register_net_sysctl_sz(net, "net/nsvsock", table, n);
 #else
 	nn->sysctl_hdr = register_net_sysctl(net, "net/nsvsock", table);
 #endif

@@ -13,7 +13,7 @@ skip_in_tree "nsvsock.ko: load, data, capture, unload"
 [ -f "$NSV_KO" ] || { ok 1 "$NSV_KO was built (make lab-kmod)"; done_testing; }
 is "$(modinfo -F license "$NSV_KO")" GPL "modinfo: license GPL (vsock's symbols are GPL-only)"
 is "$(modinfo -F author "$NSV_KO")" nsvsock "modinfo: author nsvsock"
-like "$(modinfo -F description "$NSV_KO")" 'per-network-namespace' "modinfo: a description"
+like "$(modinfo -F description "$NSV_KO")" 'per-netns modes' "modinfo: a description"
 vermagic=$(modinfo -F vermagic "$NSV_KO")
 is "${vermagic%% *}" "$LAB_KERNEL" "modinfo: built for $LAB_KERNEL"
 like "$(modinfo -F depends "$NSV_KO")" 'vmw_vsock_virtio_transport_common' \
