@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash disable=SC2034
 # Sourced after tap.sh by the lab scripts of kmod-nsvsock (tests/lab/kmod/):
 # the module built for this kernel (make lab-kmod), loading and unloading it,
 # its counters, and the sysctls of the per-netns modes: the module's on 6.x,

@@ -24,40 +24,40 @@ py=("${NSV_PY[@]}")
 wr() { "${py[@]}" write "$@"; }
 
 # --- the sysctls: who gets which mode, write-once, no way out of local
-is "$(cat $d/ns_mode) $(cat $d/child_ns_mode)" "global global" \
+is "$(cat "$d"/ns_mode) $(cat "$d"/child_ns_mode)" "global global" \
 	"[$impl] the initial namespace is global, its children too"
 for n in g1 g2 gp lp; do
 	new_netns $n || { ok 1 "ip netns add $n"; done_testing; }
 done
-is "$(ip netns exec g1 cat $d/ns_mode)" global "a namespace made from the initial one is global"
-mapfile -t r < <(wr gp $d/ns_mode local gp $d/child_ns_mode bogus \
-	gp $d/child_ns_mode globalx gp $d/child_ns_mode global \
-	gp $d/child_ns_mode global gp $d/child_ns_mode local \
-	lp $d/child_ns_mode local lp $d/child_ns_mode global)
+is "$(ip netns exec g1 cat "$d"/ns_mode)" global "a namespace made from the initial one is global"
+mapfile -t r < <(wr gp "$d"/ns_mode local gp "$d"/child_ns_mode bogus \
+	gp "$d"/child_ns_mode globalx gp "$d"/child_ns_mode global \
+	gp "$d"/child_ns_mode global gp "$d"/child_ns_mode local \
+	lp "$d"/child_ns_mode local lp "$d"/child_ns_mode global)
 is "${r[0]:-}" EACCES "ns_mode is read-only (EACCES)"
 is "${r[1]:-}" EINVAL "child_ns_mode refuses 'bogus' (EINVAL)"
 is "${r[2]:-}" EINVAL "child_ns_mode refuses 'globalx' (EINVAL)"
 is "${r[3]:-}" ok "child_ns_mode takes 'global'"
 is "${r[4]:-}" ok "... and the same value again"
 is "${r[5]:-}" EBUSY "... but no other value: write-once (EBUSY)"
-is "$(ip netns exec gp cat $d/child_ns_mode)" global "... and still reads 'global'"
+is "$(ip netns exec gp cat "$d"/child_ns_mode)" global "... and still reads 'global'"
 is "${r[6]:-}" ok "another global namespace sets child_ns_mode 'local'"
 is "${r[7]:-}" EBUSY "... and cannot take it back (EBUSY)"
 mk_child lp l1 && mk_child lp l2 && mk_child gp gpc && mk_child g1 g1c &&
 	mk_child l1 l1c
 ok $? "children made inside lp (l1, l2), gp (gpc), g1 (g1c) and l1 (l1c)"
-is "$(ip netns exec l1 cat $d/ns_mode) $(ip netns exec l2 cat $d/ns_mode)" \
+is "$(ip netns exec l1 cat "$d"/ns_mode) $(ip netns exec l2 cat "$d"/ns_mode)" \
 	"local local" "lp's children are local"
-is "$(ip netns exec gpc cat $d/ns_mode) $(ip netns exec g1c cat $d/ns_mode)" \
+is "$(ip netns exec gpc cat "$d"/ns_mode) $(ip netns exec g1c cat "$d"/ns_mode)" \
 	"global global" "gp's and g1's children are global"
-is "$(ip netns exec l1 cat $d/child_ns_mode)" local \
+is "$(ip netns exec l1 cat "$d"/child_ns_mode)" local \
 	"a local namespace's child_ns_mode reads 'local' until written"
-mapfile -t r < <(wr l1 $d/child_ns_mode global l1 $d/child_ns_mode local \
-	l1 $d/child_ns_mode global)
+mapfile -t r < <(wr l1 "$d"/child_ns_mode global l1 "$d"/child_ns_mode local \
+	l1 "$d"/child_ns_mode global)
 is "${r[0]:-}" EPERM "a local namespace cannot make global children (EPERM)"
 is "${r[1]:-}" ok "... it may lock 'local'"
 is "${r[2]:-}" EPERM "... and 'global' stays EPERM"
-is "$(ip netns exec l1c cat $d/ns_mode)" local "a local namespace's child is local"
+is "$(ip netns exec l1c cat "$d"/ns_mode)" local "a local namespace's child is local"
 
 # --- who reaches whom
 reach=(init\>g1 g1\>init g1\>g2 g1c\>g1 l1\>l1 l2\>l2 l1c\>l1c)
