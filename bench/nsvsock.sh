@@ -7,7 +7,8 @@
 # is checked), and nsvsock with both ends in a local namespace (every
 # packet checked). A rate is bytes over the wall time from the sender's
 # start to the receiver's exit; each gets the median and the best of RUNS
-# runs (on a shared host noise only ever slows a run down). Not a test.
+# rounds, and the ratio to vsock_loopback is the median of the rounds'
+# ratios. Not a test.
 #
 #   bench/nsvsock.sh [MIB]       from the build tree, after make lab-kmod
 # Environment: BENCH_KERNEL (6.12), BENCH_RUNS (5), LAB_MEM (2G here),
@@ -80,15 +81,15 @@ one() {
 }
 
 SETUPS=(loopback nsvsock nsvsock-local)
-declare -A ALL RATE BEST
-# run SETUP: one measurement with that setup, the module it needs loaded.
+declare -A RUN
+# run SETUP ROUND: one measurement with that setup, its module loaded.
 run() {
 	case $1 in
-	loopback) use loopback && ALL[$1]+="$(one) " ;;
-	nsvsock) use nsvsock && ALL[$1]+="$(one) " ;;
+	loopback) use loopback && RUN[$1.$2]=$(one) ;;
+	nsvsock) use nsvsock && RUN[$1.$2]=$(one) ;;
 	nsvsock-local)
 		use nsvsock && mklocal || { echo "# cannot make a local namespace" >&2; exit 1; }
-		ALL[$1]+="$(one benchl) "
+		RUN[$1.$2]=$(one benchl)
 		ip netns del benchl
 		ip netns del benchp
 		;;
@@ -98,31 +99,31 @@ run() {
 # a module load or always follows a given one.
 for ((r = 0; r < runs; r++)); do
 	for ((i = 0; i < ${#SETUPS[@]}; i++)); do
-		run "${SETUPS[(r + i) % ${#SETUPS[@]}]}"
+		run "${SETUPS[(r + i) % ${#SETUPS[@]}]}" "$r"
 	done
 done
 use none
-for t in "${SETUPS[@]}"; do
-	# shellcheck disable=SC2086
-	RATE[$t]=$(printf '%s\n' ${ALL[$t]} | sort -g | sed -n "$(((runs + 1) / 2))p")
-	# shellcheck disable=SC2086
-	BEST[$t]=$(printf '%s\n' ${ALL[$t]} | sort -g | tail -n 1)
-	printf '# %-14s runs: %s MiB/s\n' "$t" "$(printf '%.0f ' ${ALL[$t]})" >&2
-done
 
+median() { sort -g | sed -n "$(((runs + 1) / 2))p"; }
+# The ratio is taken round by round (paired runs, minutes apart at most:
+# a busy host slows both alike), then its median.
 echo
-echo "vncat over vsock loopback, $mib MiB, Linux $(uname -r), $(nproc) vCPU, $runs runs"
+echo "vncat over vsock loopback, $mib MiB, Linux $(uname -r), $(nproc) vCPU, $runs rounds"
 echo
-echo "| transport | median MiB/s | of vsock_loopback | best MiB/s | of vsock_loopback |"
-echo "|---|---:|---:|---:|---:|"
+echo "| transport | median MiB/s | best MiB/s | of vsock_loopback (median of rounds) |"
+echo "|---|---:|---:|---:|"
 for t in "${SETUPS[@]}"; do
 	case $t in
 	loopback) label="vsock_loopback" ;;
 	nsvsock) label="nsvsock, initial namespace" ;;
 	nsvsock-local) label="nsvsock, both ends in a local namespace" ;;
 	esac
-	printf '| %s | %.0f | %.2f | %.0f | %.2f |\n' "$label" "${RATE[$t]}" \
-		"$(echo "${RATE[$t]} / ${RATE[loopback]}" | bc -l)" "${BEST[$t]}" \
-		"$(echo "${BEST[$t]} / ${BEST[loopback]}" | bc -l)"
+	rates=$(for ((r = 0; r < runs; r++)); do echo "${RUN[$t.$r]}"; done)
+	ratio=$(for ((r = 0; r < runs; r++)); do
+		echo "${RUN[$t.$r]} / ${RUN[loopback.$r]}" | bc -l
+	done | median)
+	printf '# %-14s runs: %s MiB/s\n' "$t" "$(printf '%.0f ' $rates)" >&2
+	printf '| %s | %.0f | %.0f | %.2f |\n' "$label" "$(median <<<"$rates")" \
+		"$(sort -g <<<"$rates" | tail -n 1)" "$ratio"
 done
 rm -f "$file"
