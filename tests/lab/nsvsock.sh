@@ -32,9 +32,14 @@ modes_dir() {
 }
 
 # nsv_load: insmod nsvsock, unloading vsock_loopback first if it holds the
-# LOCAL slot. A failure is a test failure.
+# LOCAL slot, and nsvsock itself if an earlier script left it loaded (its
+# state, child_ns_mode included, starts afresh). A failure is a test
+# failure.
 nsv_load() {
-	lsmod | grep -q '^nsvsock ' && return 0
+	if lsmod | grep -q '^nsvsock '; then
+		nsv_unload || ok 1 "rmmod nsvsock left loaded before: $(cat /sys/module/nsvsock/refcnt) users" ||
+			return 1
+	fi
 	if lsmod | grep -q '^vsock_loopback '; then
 		rmmod vsock_loopback 2>"$LAB_TMP/rmmod.err" ||
 			ok 1 "rmmod vsock_loopback: $(cat "$LAB_TMP/rmmod.err")" || return 1
@@ -45,9 +50,10 @@ nsv_load() {
 		ok 1 "insmod nsvsock: $(cat "$LAB_TMP/insmod.err")" || return 1
 }
 
-# nsv_unload: rmmod nsvsock; closed sockets may take a moment to go.
+# nsv_unload: rmmod nsvsock; closed sockets can linger for vsock's close
+# timeout (8 s) when unread data was left behind.
 nsv_unload() {
-	wait_for 10 rmmod nsvsock
+	wait_for 30 rmmod nsvsock
 }
 
 # nsv_counter NAME [NETNS]: a line of /proc/net/nsvsock.

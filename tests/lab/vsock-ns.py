@@ -19,8 +19,10 @@ import ctypes
 import errno
 import hashlib
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 
 CLONE_NEWNET = 0x40000000
@@ -230,28 +232,43 @@ def cmd_stress(cycles, client, server, refused, port, size):
     return 0
 
 
+def drain(s):
+    while s.recv(65536):
+        pass
+
+
 def cmd_stream(specs):
     """Each CLIENT>SERVER:PORT[:noread] in a child process of its own: a
-    connection that sends until killed, its accepted end reading (or, with
-    noread, letting the data pile up in flight)."""
+    connection that sends until killed, its accepted end read by a thread
+    (or, with noread, letting the data pile up in flight). SIGTERM to this
+    process kills the children at once, sockets open."""
+    children = []
     for spec in specs:
         route, port, *rest = spec.split(":")
         client, server = route.split(">")
-        if os.fork():
+        pid = os.fork()
+        if pid:
+            children.append(pid)
             continue
         ls = listener(server, int(port))
         enter(client)
         c = vsock()
         c.connect((CID_LOCAL, int(port)))
         a, _ = ls.accept()
+        if "noread" not in rest:
+            threading.Thread(target=drain, args=(a,), daemon=True).start()
         print("STREAMING %s" % spec, flush=True)
-        if "noread" not in rest and os.fork() == 0:
-            while a.recv(65536):
-                pass
-            os._exit(0)
         block = b"\0" * 65536
         while True:
             c.sendall(block)
+
+    def die(signum, frame):
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, die)
+    signal.signal(signal.SIGINT, die)
     while True:
         try:
             os.wait()

@@ -87,8 +87,9 @@ like "$flows" 'STREAM 1:[0-9]+ > 1:4102: refused' \
 	"... and the refused connect as refused (REQUEST, then our RST)"
 
 # --- held while in use, then unloaded clean
-bg "${NSV_PY[@]}" stream init\>init:4200:noread >"$LAB_TMP/held"
-held=$BG_PID
+"${NSV_PY[@]}" stream init\>init:4200:noread >"$LAB_TMP/held" &
+held=$!
+LAB_PIDS+=("$held")
 wait_for 20 grep -q STREAMING "$LAB_TMP/held"
 refs=$(cat /sys/module/nsvsock/refcnt)
 [ "$refs" -ge 2 ]
@@ -97,9 +98,10 @@ rmmod nsvsock 2>"$LAB_TMP/rmmod.err"
 [ $? -ne 0 ] && grep -qi 'in use' "$LAB_TMP/rmmod.err"
 ok $? "rmmod refuses while they live ($(cat "$LAB_TMP/rmmod.err"))"
 is "$(nsv_counter module_sockets)" 2 "/proc/net/nsvsock counts the two sockets"
-kill -- -"$held"
+kill "$held"
 wait "$held" 2>/dev/null
-wait_for 10 sh -c '[ "$(cat /sys/module/nsvsock/refcnt)" = 0 ]'
+# Unread data keeps a closed connection for vsock's close timeout (8 s).
+wait_for 30 sh -c '[ "$(cat /sys/module/nsvsock/refcnt)" = 0 ]'
 ok $? "closed, they let go of the module"
 is "$(nsv_counter module_sockets) $(nsv_counter module_skbs)" "0 0" \
 	"no socket and no packet left in the module"

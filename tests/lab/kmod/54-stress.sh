@@ -58,7 +58,7 @@ is "$fails $(cat "$LAB_TMP"/stress.* | grep -c '^STRESS-DONE')" "0 4" \
 	"$STRESS_CYCLES cycles (4 x $per) of connect, 4 KiB, sha256 back, close: all right ($((SECONDS - t0)) s)"
 is "$(cat "$LAB_TMP"/stress.* | awk '/^STRESS-DONE/ { n += $3 } END { print n }')" \
 	$((4 * ((per + 49) / 50))) "... and every refused connect among them got ECONNRESET"
-wait_for 20 settled
+wait_for 30 settled
 ok $? "then no socket and no packet left in the module"
 now=$(vsock_objs)
 # Slack: one slab's worth per CPU can stay cached after the shrink.
@@ -69,8 +69,9 @@ ok $? "AF_VSOCK objects in use back to where they were ($base before, $now after
 mk_child lp t1 && new_netns t2
 ok $? "a local (t1) and a global (t2) namespace to tear down"
 flows=(t1\>t1:8100:noread t1\>t1:8101 t2\>init:8102 init\>t2:8103:noread g1\>t2:8104)
-bg "${NSV_PY[@]}" stream "${flows[@]}" >"$LAB_TMP/flows"
-streams=$BG_PID
+"${NSV_PY[@]}" stream "${flows[@]}" >"$LAB_TMP/flows" &
+streams=$!
+LAB_PIDS+=("$streams")
 wait_for 30 sh -c "[ \$(grep -c STREAMING $LAB_TMP/flows) = ${#flows[@]} ]"
 ok $? "${#flows[@]} connections streaming into, out of and inside t1 and t2" ||
 	diag "$(cat "$LAB_TMP/flows")"
@@ -79,7 +80,7 @@ n=$(nsv_counter module_sockets)
 ip netns del t1 && ip netns del t2
 ok $? "ip netns del t1 t2 while $n sockets are connected"
 LAB_NETNS=(g1 g2 lp l1 l2)
-kill -KILL -- -"$streams"
+kill "$streams"
 wait "$streams" 2>/dev/null
 wait_for 30 settled
 ok $? "the killed connections leave no socket and no packet in the module"
@@ -95,13 +96,13 @@ for i in 1 2 3; do
 	wait_vsock_listen 8200 || break
 	head -c 1M /dev/zero | socat -u - VSOCK-CONNECT:1:8200 || break
 	wait "$BG_PID"
-	wait_for 10 settled || break
+	wait_for 30 settled || break
 	nsv_unload || break
 	nsv_load || break
 	loops=$((loops + 1))
 done
 is "$loops" 3 "3 rounds of traffic, unload and reload"
-wait_for 10 settled
+wait_for 30 settled
 check "and a last unload" -- nsv_unload
 now=$(vsock_objs)
 [ "$now" -le $((base + 24)) ]
