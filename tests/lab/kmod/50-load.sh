@@ -105,12 +105,12 @@ wait_for 30 sh -c '[ "$(cat /sys/module/nsvsock/refcnt)" = 0 ]'
 ok $? "closed, they let go of the module"
 is "$(nsv_counter module_sockets) $(nsv_counter module_skbs)" "0 0" \
 	"no socket and no packet left in the module"
-for n in pre loc; do ip netns del $n; done
-LAB_NETNS=()
 check "rmmod nsvsock" -- nsv_unload
 ! test -e /proc/sys/net/nsvsock
 ok $? "its sysctls are gone"
 check "and it loads again" -- insmod "$NSV_KO"
 is "$(cat /proc/sys/net/nsvsock/child_ns_mode)" global "with fresh state: child_ns_mode global again"
+is "$(ip netns exec loc cat /proc/sys/net/nsvsock/ns_mode)" global \
+	"loc, local before the reload, existed before this load: global now"
 check "rmmod again" -- nsv_unload
 done_testing
