@@ -21,11 +21,13 @@ import hashlib
 import os
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
 
 CLONE_NEWNET = 0x40000000
+SO_VM_SOCKETS_CONNECT_TIMEOUT = 6  # struct timeval; vsock's default is 2 s
 CID_LOCAL = 1
 TYPES = {"stream": socket.SOCK_STREAM, "seqpacket": socket.SOCK_SEQPACKET}
 libc = ctypes.CDLL(None, use_errno=True)
@@ -44,6 +46,16 @@ def enter(ns):
 
 def ename(e):
     return errno.errorcode.get(e.errno, str(e.errno)) if e.errno else str(e)
+
+
+def connect_timeout(s, secs):
+    """SO_VM_SOCKETS_CONNECT_TIMEOUT takes a struct timeval, which Python's
+    setsockopt cannot pass for AF_VSOCK: through libc."""
+    tv = struct.pack("ll", secs, 0)
+    if libc.setsockopt(s.fileno(), socket.AF_VSOCK,
+                       SO_VM_SOCKETS_CONNECT_TIMEOUT, tv, len(tv)) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
 
 
 def tap(good, what):
@@ -189,10 +201,11 @@ def cmd_stress(cycles, client, server, refused, port, size):
     namespace and the listener in another (or the same); with --refused,
     every 50th cycle a client in that namespace must be reset."""
     ls = listener(server, port)
-    ls.settimeout(10)
+    ls.settimeout(30)
     data = os.urandom(size)
     digest = hashlib.sha256(data).digest()
     resets = 0
+    slowest = 0.0
     t0 = time.monotonic()
     for i in range(cycles):
         if refused and i % 50 == 0:
@@ -204,10 +217,20 @@ def cmd_stress(cycles, client, server, refused, port, size):
             resets += 1
         enter(client)
         c = vsock()
-        c.settimeout(10)
-        c.connect((CID_LOCAL, port))
+        # A busy host can delay an answer past vsock's 2 s; a lost one
+        # still fails, after 20 s.
+        connect_timeout(c, 20)
+        t = time.monotonic()
+        try:
+            c.connect((CID_LOCAL, port))
+        except OSError as e:
+            print("# cycle %d: connect %s after %.2f s (slowest before: "
+                  "%.2f s)" % (i, ename(e), time.monotonic() - t, slowest))
+            return 1
+        slowest = max(slowest, time.monotonic() - t)
+        c.settimeout(30)
         a, _ = ls.accept()
-        a.settimeout(10)
+        a.settimeout(30)
         c.sendall(data)
         c.shutdown(socket.SHUT_WR)
         h = hashlib.sha256()
@@ -226,8 +249,9 @@ def cmd_stress(cycles, client, server, refused, port, size):
             print("# cycle %d: %d of %d bytes, digest %s" % (i, n, size,
                   "ok" if back == digest else "wrong"))
             return 1
-    print("# %s -> %s: %d cycles of %d bytes in %.1f s, %d resets seen"
-          % (client, server, cycles, size, time.monotonic() - t0, resets))
+    print("# %s -> %s: %d cycles of %d bytes in %.1f s, %d resets seen, "
+          "slowest connect %.2f s" % (client, server, cycles, size,
+                                      time.monotonic() - t0, resets, slowest))
     print("STRESS-DONE %d %d" % (cycles, resets), flush=True)
     return 0
 

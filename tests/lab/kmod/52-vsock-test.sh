@@ -65,7 +65,7 @@ need_modules vsock_loopback || done_testing
 t0=$SECONDS
 suite "$LAB_TMP/loopback.res"
 diag "vsock_test on vsock_loopback: $((SECONDS - t0)) s"
-check "vsock_loopback unloads" -- rmmod vsock_loopback
+check "vsock_loopback unloads once vsock_test's sockets are gone" -- wait_for 30 rmmod vsock_loopback
 nsv_load || done_testing
 t0=$SECONDS
 suite "$LAB_TMP/nsvsock.res"

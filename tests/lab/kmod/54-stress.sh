@@ -22,7 +22,6 @@ settled() {
 	[ "$(nsv_counter module_sockets)" = 0 ] && [ "$(nsv_counter module_skbs)" = 0 ]
 }
 
-lsmod | grep -q '^vsock_loopback ' && rmmod vsock_loopback
 nsv_load || done_testing
 base=$(vsock_objs)
 diag "AF_VSOCK objects in use before: $base"
