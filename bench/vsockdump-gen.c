@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsvsock.h"
+#include "proto.h"
 
 /*
  * Usage: vsockdump-gen FRAMES OUT.pcap [SEED]

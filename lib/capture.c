@@ -10,7 +10,8 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
-#include "nsvsock.h"
+#include "capture.h"
+#include "proto.h"
 
 /* libnl's -NLE_* into -errno, once, at the boundary. */
 static int nl_errno(int e)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsvsock.h"
+#include "cli.h"
 
 int nsv_getopt_init(struct nsv_getopt *g, const struct nsv_opt *opts)
 {

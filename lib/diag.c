@@ -15,7 +15,8 @@
 #include <linux/sock_diag.h>
 #include <linux/vm_sockets_diag.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "diag.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40

@@ -16,7 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "endpoint.h"
+#include "hybrid.h"
+#include "sock.h"
 
 static int copy_str(char *dst, size_t size, const char *s, size_t n)
 {

@@ -10,7 +10,9 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "filter.h"
+#include "proto.h"
 
 /*
  * Frame offsets the filter reads. All fields are little-endian while cBPF

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsvsock.h"
+#include "flow.h"
+#include "proto.h"
 
 /*
  * Flows live in one array in order of appearance; an open-addressing hash

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "nsvsock.h"
+#include "proto.h"
 
 static void decode_virtio(const uint8_t *p, struct nsv_virtio_hdr *v)
 {

@@ -10,7 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "hybrid.h"
 
 int nsv_hybrid_request(uint32_t port, char *buf, size_t len)
 {

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 
-#include "nsvsock.h"
+#include "netns.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 

@@ -13,7 +13,9 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "filter.h"
+#include "pcapio.h"
+#include "proto.h"
 
 #define FILE_BUF (1024 * 1024)
 #define SNAP_SLACK 64

@@ -8,7 +8,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "flow.h"
+#include "json.h"
+#include "print.h"
+#include "proto.h"
 
 /*
  * Text is formatted by hand into one large buffer written with a single

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "relay.h"
 
 struct dir {
 	int rfd, wfd;

@@ -15,7 +15,8 @@
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "sock.h"
 
 void nsv_sock_cfg_init(struct nsv_sock_cfg *c)
 {

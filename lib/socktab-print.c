@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "diag.h"
+#include "json.h"
+#include "proto.h"
+#include "socktab.h"
 
 enum col {
 	C_NETNS,

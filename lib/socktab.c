@@ -14,7 +14,10 @@
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 
-#include "nsvsock.h"
+#include "diag.h"
+#include "netns.h"
+#include "proc.h"
+#include "socktab.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 #define NS_MODE_PATH "/proc/sys/net/vsock/ns_mode"

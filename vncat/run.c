@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hybrid.h"
+#include "netns.h"
+#include "relay.h"
 #include "vncat.h"
 
 void vncat_err(const char *fmt, ...)

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
+#include "hybrid.h"
+#include "relay.h"
 #include "vncat.h"
 
 /* The Unix socket file we created, removed when a signal ends us. */

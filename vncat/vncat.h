@@ -3,7 +3,9 @@
 #ifndef VNCAT_H
 #define VNCAT_H
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "endpoint.h"
+#include "sock.h"
 
 struct vncat_opts {
 	bool listen; /* -l */

@@ -12,6 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture.h"
+#include "flow.h"
+#include "netns.h"
+#include "pcapio.h"
+#include "proto.h"
 #include "vsockdump.h"
 
 static struct nsv_pcap *volatile g_src;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+#include "pcapio.h"
 #include "vsockdump.h"
 
 enum {

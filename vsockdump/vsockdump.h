@@ -3,7 +3,8 @@
 #ifndef VSOCKDUMP_H
 #define VSOCKDUMP_H
 
-#include "nsvsock.h"
+#include "filter.h"
+#include "print.h"
 
 struct opts {
 	const char *ifname;	/* -i; NULL: find or create a vsockmon */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "cli.h"
 #include "vsockstat.h"
 
 enum {

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "json.h"
 #include "vsockstat.h"
 
 /* One line a failure; the caller turns it into exit status 1. */

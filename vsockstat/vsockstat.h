@@ -3,7 +3,8 @@
 #ifndef VSOCKSTAT_H
 #define VSOCKSTAT_H
 
-#include "nsvsock.h"
+#include "diag.h"
+#include "socktab.h"
 
 #define PROG "vsockstat"
 #define MAX_NETNS 256

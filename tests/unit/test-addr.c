@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "nsvsock.h"
+#include "addr.h"
 #include "tap.h"
 
 static const struct {

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "nsvsock.h"
+#include "proto.h"
 #include "tap.h"
 
 struct spec {

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "cli.h"
+#include "json.h"
+#include "netns.h"
 #include "tap.h"
 
 static char *buf;

@@ -16,7 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "endpoint.h"
+#include "hybrid.h"
+#include "relay.h"
+#include "sock.h"
 #include "tap.h"
 
 /* ------------------------------------------------------------- CID lists */

@@ -7,7 +7,9 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "filter.h"
+#include "pcapio.h"
+#include "proto.h"
 #include "tap.h"
 
 struct fr {

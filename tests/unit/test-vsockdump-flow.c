@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "nsvsock.h"
+#include "flow.h"
+#include "print.h"
+#include "proto.h"
 #include "tap.h"
 
 /* One side of a conversation: who sends, what it says about its buffer. */

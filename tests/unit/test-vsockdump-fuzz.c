@@ -7,7 +7,11 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "filter.h"
+#include "flow.h"
+#include "pcapio.h"
+#include "print.h"
+#include "proto.h"
 
 /*
  * One input: two bytes of extra wire length, a filter expression up to the

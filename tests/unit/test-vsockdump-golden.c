@@ -12,7 +12,9 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "filter.h"
+#include "pcapio.h"
+#include "proto.h"
 #include "tap.h"
 
 /*

@@ -14,7 +14,10 @@
 #include <linux/sock_diag.h>
 #include <linux/vm_sockets_diag.h>
 
-#include "nsvsock.h"
+#include "diag.h"
+#include "json.h"
+#include "proc.h"
+#include "socktab.h"
 #include "tap.h"
 
 #define ANY 0xffffffffU
