@@ -27,20 +27,6 @@ static void on_term(int sig)
 	raise(sig);
 }
 
-void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)
-{
-	unsigned int f = o->numeric ? NSV_FMT_NUMERIC : 0;
-
-	c->vsock = nsv_sock_names(c->fd, &c->local, &c->peer) == 0;
-	if (c->vsock) {
-		nsv_addr_format(c->peer.cid, c->peer.port, f, c->name,
-				sizeof(c->name));
-		return;
-	}
-	if (!c->name[0])
-		vncat_ep_name(o, &o->ep, c->name, sizeof(c->name));
-}
-
 static void setenv_u32(const char *name, uint32_t v)
 {
 	char s[16];
@@ -224,7 +210,7 @@ static void reap(unsigned int *nchild, bool block)
 	}
 }
 
-int vncat_listen(struct vncat_opts *o)
+int vncat_listen(const struct vncat_opts *o)
 {
 	char name[160], msg[512];
 	unsigned int nchild = 0;

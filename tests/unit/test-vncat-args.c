@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests: vncat's command line, parsed by the real option table and
- * parse() of vncat/main.c (included here) without running anything.
+ * vncat_opts_parse() of vncat/opts.c without running anything.
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#define main vncat_main /* ours is below */
-int vncat_main(int argc, char **argv);
-#include "../../vncat/main.c"
-#undef main
-
 #include "tap.h"
+#include "vncat/vncat.h"
 
 void vncat_err(const char *fmt, ...)
 {
@@ -24,13 +23,6 @@ void vncat_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputs("\n", stderr);
 	va_end(ap);
-}
-
-/* main.c calls it; nothing here may run. */
-int vncat_run(struct vncat_opts *o)
-{
-	(void)o;
-	abort();
 }
 
 static struct vncat_opts O;
@@ -49,11 +41,8 @@ static int run(const char *line)
 	     p = strtok_r(NULL, " ", &save))
 		argv[argc++] = p;
 	argv[argc] = NULL;
-	opts_free(&O);
-	memset(&O, 0, sizeof(O));
-	nsv_sock_cfg_init(&O.sock);
-	O.sock.bufsize = VNCAT_BUFSIZE;
-	O.linger_ms = -1;
+	vncat_opts_free(&O);
+	vncat_opts_init(&O);
 	/* a fresh getopt for every command line */
 	optind = 0;
 	getopt(1, (char *[]){ "x", NULL }, "");
@@ -63,7 +52,7 @@ static int run(const char *line)
 	saved_out = dup(1);
 	dup2(fileno(tmp), 2);
 	dup2(fileno(tmp), 1); /* --help and -V: not on the TAP stream */
-	r = parse(&O, argc, argv);
+	r = vncat_opts_parse(&O, argc, argv);
 	fflush(stderr);
 	fflush(stdout);
 	dup2(saved, 2);
@@ -213,12 +202,11 @@ static void test_exec_split(void)
 	char *argv[] = { "vncat", "-l", "5", "-e", "/bin/echo  a\tb", NULL };
 	int r;
 
-	opts_free(&O);
-	memset(&O, 0, sizeof(O));
-	nsv_sock_cfg_init(&O.sock);
+	vncat_opts_free(&O);
+	vncat_opts_init(&O);
 	optind = 0;
 	getopt(1, (char *[]){ "x", NULL }, "");
-	r = parse(&O, 5, argv);
+	r = vncat_opts_parse(&O, 5, argv);
 	tap_ok(r == 0 && O.exec_argv && !strcmp(O.exec_argv[0], "/bin/echo") &&
 		       !strcmp(O.exec_argv[1], "a") &&
 		       !strcmp(O.exec_argv[2], "b") && !O.exec_argv[3],
@@ -304,6 +292,6 @@ int main(void)
 	test_options();
 	test_exec_split();
 	test_usage_errors();
-	opts_free(&O);
+	vncat_opts_free(&O);
 	return tap_done();
 }

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "endpoint.h"
-#include "hybrid.h"
-#include "relay.h"
-#include "sock.h"
+#include "vncat/endpoint.h"
+#include "vncat/hybrid.h"
+#include "vncat/relay.h"
+#include "vncat/sock.h"
 #include "tap.h"
 
 /* ------------------------------------------------------------- CID lists */

@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "flow.h"
-#include "print.h"
+#include "vsockdump/flow.h"
+#include "vsockdump/print.h"
 #include "proto.h"
 #include "tap.h"
 

@@ -7,10 +7,10 @@
 
 #include <pcap/pcap.h>
 
-#include "filter.h"
-#include "flow.h"
-#include "pcapio.h"
-#include "print.h"
+#include "vsockdump/filter.h"
+#include "vsockdump/flow.h"
+#include "vsockdump/pcapio.h"
+#include "vsockdump/print.h"
 #include "proto.h"
 
 /*

@@ -12,8 +12,8 @@
 
 #include <pcap/pcap.h>
 
-#include "filter.h"
-#include "pcapio.h"
+#include "vsockdump/filter.h"
+#include "vsockdump/pcapio.h"
 #include "proto.h"
 #include "tap.h"
 

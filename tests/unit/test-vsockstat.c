@@ -14,10 +14,10 @@
 #include <linux/sock_diag.h>
 #include <linux/vm_sockets_diag.h>
 
-#include "diag.h"
+#include "vsockstat/diag.h"
 #include "json.h"
-#include "proc.h"
-#include "socktab.h"
+#include "vsockstat/proc.h"
+#include "vsockstat/socktab.h"
 #include "tap.h"
 
 #define ANY 0xffffffffU
