@@ -42,43 +42,47 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng >> 16);
 }
 
-static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
+#define HDRS (NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN)
 
-static uint8_t frame[76 + 65536];
+static uint8_t frame[HDRS + 65536];
 static uint64_t usec = 1700000000ULL * 1000000;
 
 static void emit(FILE *f, struct conn *c, int d, uint16_t op, uint32_t len,
 		 uint32_t flags)
 {
-	uint8_t *v = frame + 32;
+	struct nsv_frame fr = {
+		.src_cid = c->cid[d],
+		.dst_cid = c->cid[!d],
+		.src_port = c->port[d],
+		.dst_port = c->port[!d],
+		.op = (uint16_t)nsv_mon_op_of(op),
+		.transport = NSV_TRANSPORT_VIRTIO,
+		.thdr_len = NSV_VIRTIO_HDR_LEN,
+		.has_virtio = true,
+		.virtio = {
+			.src_cid = c->cid[d],
+			.dst_cid = c->cid[!d],
+			.src_port = c->port[d],
+			.dst_port = c->port[!d],
+			.len = len,
+			.type = c->type,
+			.op = op,
+			.flags = flags,
+			.buf_alloc = op == NSV_VIRTIO_OP_RST ? 0 : BUF_ALLOC,
+			.fwd_cnt = c->fwd[d],
+		},
+	};
 	uint32_t rec[4];
 
-	memset(frame, 0, 76);
-	nsv_put_le64(frame + 0, c->cid[d]);
-	nsv_put_le64(frame + 8, c->cid[!d]);
-	nsv_put_le32(frame + 16, c->port[d]);
-	nsv_put_le32(frame + 20, c->port[!d]);
-	nsv_put_le16(frame + 24, mon_op[op]);
-	nsv_put_le16(frame + 26, NSV_TRANSPORT_VIRTIO);
-	nsv_put_le16(frame + 28, NSV_VIRTIO_HDR_LEN);
-	nsv_put_le64(v + 0, c->cid[d]);
-	nsv_put_le64(v + 8, c->cid[!d]);
-	nsv_put_le32(v + 16, c->port[d]);
-	nsv_put_le32(v + 20, c->port[!d]);
-	nsv_put_le32(v + 24, len);
-	nsv_put_le16(v + 28, c->type);
-	nsv_put_le16(v + 30, op);
-	nsv_put_le32(v + 32, flags);
-	nsv_put_le32(v + 36, op == NSV_VIRTIO_OP_RST ? 0 : BUF_ALLOC);
-	nsv_put_le32(v + 40, c->fwd[d]);
+	nsv_frame_encode(&fr, frame, sizeof(frame));
 	if (len)
-		memset(frame + 76, 'a' + (int)(rnd() % 26), len);
+		memset(frame + HDRS, 'a' + (int)(rnd() % 26), len);
 	usec += 1 + rnd() % 40;
 	rec[0] = (uint32_t)(usec / 1000000);
 	rec[1] = (uint32_t)(usec % 1000000);
-	rec[2] = rec[3] = 76 + len;
+	rec[2] = rec[3] = (uint32_t)(HDRS + len);
 	fwrite(rec, sizeof(rec), 1, f);
-	fwrite(frame, 76 + len, 1, f);
+	fwrite(frame, HDRS + len, 1, f);
 }
 
 /* Mostly small messages, some pages, a few 64 KiB packets. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Frames of a vsockmon device: af_vsockmon_hdr, virtio header, payload. */
+/* Frames of a vsockmon device: decoded, encoded and named. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,18 +9,35 @@
 
 #include "proto.h"
 
+_Static_assert(NSV_MON_HDR_LEN == 32, "af_vsockmon_hdr is 32 bytes");
+_Static_assert(NSV_VIRTIO_HDR_LEN == 44, "virtio_vsock_hdr is 44 bytes");
+
 static void decode_virtio(const uint8_t *p, struct nsv_virtio_hdr *v)
 {
-	v->src_cid = nsv_le64(p + 0);
-	v->dst_cid = nsv_le64(p + 8);
-	v->src_port = nsv_le32(p + 16);
-	v->dst_port = nsv_le32(p + 20);
-	v->len = nsv_le32(p + 24);
-	v->type = nsv_le16(p + 28);
-	v->op = nsv_le16(p + 30);
-	v->flags = nsv_le32(p + 32);
-	v->buf_alloc = nsv_le32(p + 36);
-	v->fwd_cnt = nsv_le32(p + 40);
+	v->src_cid = nsv_le64(p + NSV_VIRTIO_OFF(src_cid));
+	v->dst_cid = nsv_le64(p + NSV_VIRTIO_OFF(dst_cid));
+	v->src_port = nsv_le32(p + NSV_VIRTIO_OFF(src_port));
+	v->dst_port = nsv_le32(p + NSV_VIRTIO_OFF(dst_port));
+	v->len = nsv_le32(p + NSV_VIRTIO_OFF(len));
+	v->type = nsv_le16(p + NSV_VIRTIO_OFF(type));
+	v->op = nsv_le16(p + NSV_VIRTIO_OFF(op));
+	v->flags = nsv_le32(p + NSV_VIRTIO_OFF(flags));
+	v->buf_alloc = nsv_le32(p + NSV_VIRTIO_OFF(buf_alloc));
+	v->fwd_cnt = nsv_le32(p + NSV_VIRTIO_OFF(fwd_cnt));
+}
+
+static void encode_virtio(const struct nsv_virtio_hdr *v, uint8_t *p)
+{
+	nsv_put_le64(p + NSV_VIRTIO_OFF(src_cid), v->src_cid);
+	nsv_put_le64(p + NSV_VIRTIO_OFF(dst_cid), v->dst_cid);
+	nsv_put_le32(p + NSV_VIRTIO_OFF(src_port), v->src_port);
+	nsv_put_le32(p + NSV_VIRTIO_OFF(dst_port), v->dst_port);
+	nsv_put_le32(p + NSV_VIRTIO_OFF(len), v->len);
+	nsv_put_le16(p + NSV_VIRTIO_OFF(type), v->type);
+	nsv_put_le16(p + NSV_VIRTIO_OFF(op), v->op);
+	nsv_put_le32(p + NSV_VIRTIO_OFF(flags), v->flags);
+	nsv_put_le32(p + NSV_VIRTIO_OFF(buf_alloc), v->buf_alloc);
+	nsv_put_le32(p + NSV_VIRTIO_OFF(fwd_cnt), v->fwd_cnt);
 }
 
 int nsv_frame_decode(const uint8_t *buf, size_t caplen, size_t wirelen,
@@ -39,14 +56,14 @@ int nsv_frame_decode(const uint8_t *buf, size_t caplen, size_t wirelen,
 		f->trunc = NSV_TRUNC_MON_HDR;
 		return 0;
 	}
-	f->src_cid = nsv_le64(buf + 0);
-	f->dst_cid = nsv_le64(buf + 8);
-	f->src_port = nsv_le32(buf + 16);
-	f->dst_port = nsv_le32(buf + 20);
-	f->op = nsv_le16(buf + 24);
-	f->transport = nsv_le16(buf + 26);
-	f->thdr_len = nsv_le16(buf + 28);
-	f->reserved = nsv_le16(buf + 30);
+	f->src_cid = nsv_le64(buf + NSV_MON_OFF(src_cid));
+	f->dst_cid = nsv_le64(buf + NSV_MON_OFF(dst_cid));
+	f->src_port = nsv_le32(buf + NSV_MON_OFF(src_port));
+	f->dst_port = nsv_le32(buf + NSV_MON_OFF(dst_port));
+	f->op = nsv_le16(buf + NSV_MON_OFF(op));
+	f->transport = nsv_le16(buf + NSV_MON_OFF(transport));
+	f->thdr_len = nsv_le16(buf + NSV_MON_OFF(len));
+	f->reserved = nsv_le16(buf + NSV_MON_OFF(reserved));
 
 	/* The transport header: only what was captured, by declared length. */
 	thdr_end = NSV_MON_HDR_LEN + (size_t)f->thdr_len;
@@ -80,6 +97,47 @@ int nsv_frame_decode(const uint8_t *buf, size_t caplen, size_t wirelen,
 	if (caplen < wirelen)
 		f->trunc = NSV_TRUNC_PAYLOAD;
 	return ret;
+}
+
+int nsv_frame_encode(const struct nsv_frame *f, uint8_t *buf, size_t len)
+{
+	size_t n;
+
+	if (!f || !buf)
+		return -EINVAL;
+	n = NSV_MON_HDR_LEN + (f->has_virtio ? NSV_VIRTIO_HDR_LEN : 0);
+	if (len < n)
+		return -ENOSPC;
+	nsv_put_le64(buf + NSV_MON_OFF(src_cid), f->src_cid);
+	nsv_put_le64(buf + NSV_MON_OFF(dst_cid), f->dst_cid);
+	nsv_put_le32(buf + NSV_MON_OFF(src_port), f->src_port);
+	nsv_put_le32(buf + NSV_MON_OFF(dst_port), f->dst_port);
+	nsv_put_le16(buf + NSV_MON_OFF(op), f->op);
+	nsv_put_le16(buf + NSV_MON_OFF(transport), f->transport);
+	nsv_put_le16(buf + NSV_MON_OFF(len), f->thdr_len);
+	nsv_put_le16(buf + NSV_MON_OFF(reserved), f->reserved);
+	if (f->has_virtio)
+		encode_virtio(&f->virtio, buf + NSV_MON_HDR_LEN);
+	return (int)n;
+}
+
+unsigned int nsv_mon_op_of(unsigned int virtio_op)
+{
+	switch (virtio_op) {
+	case NSV_VIRTIO_OP_REQUEST:
+	case NSV_VIRTIO_OP_RESPONSE:
+		return NSV_MON_OP_CONNECT;
+	case NSV_VIRTIO_OP_RST:
+	case NSV_VIRTIO_OP_SHUTDOWN:
+		return NSV_MON_OP_DISCONNECT;
+	case NSV_VIRTIO_OP_RW:
+		return NSV_MON_OP_PAYLOAD;
+	case NSV_VIRTIO_OP_CREDIT_UPDATE:
+	case NSV_VIRTIO_OP_CREDIT_REQUEST:
+		return NSV_MON_OP_CONTROL;
+	default:
+		return NSV_MON_OP_UNKNOWN;
+	}
 }
 
 static const char *const mon_ops[] = {

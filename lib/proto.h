@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libnsvsock: the frames of a vsockmon device: layout, decoder, names. */
+/* libnsvsock: the frames of a vsockmon device: layout, decoder, encoder, names. */
 #ifndef NSV_PROTO_H
 #define NSV_PROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <linux/vsockmon.h>
 
 /* pcap LINKTYPE_VSOCK / DLT_VSOCK, and the ARPHRD of a vsockmon device. */
 #define NSV_DLT_VSOCK 271
@@ -20,49 +22,59 @@ struct nsv_pkt {
 	const uint8_t *data;
 };
 
-/* Sizes of the headers on a vsockmon device (all little-endian). */
-#define NSV_MON_HDR_LEN 32
-#define NSV_VIRTIO_HDR_LEN 44
+/*
+ * A frame is the kernel's struct af_vsockmon_hdr, then the transport header
+ * it announces (struct virtio_vsock_hdr for VIRTIO), then the payload. Both
+ * headers are little-endian, packed, and anywhere in a capture buffer: code
+ * reads and writes a field at its offsetof() with nsv_le*() and
+ * nsv_put_le*(), never through a pointer to the struct.
+ */
+#define NSV_MON_HDR_LEN sizeof(struct af_vsockmon_hdr)
+#define NSV_VIRTIO_HDR_LEN sizeof(struct virtio_vsock_hdr)
+#define NSV_MON_OFF(field) offsetof(struct af_vsockmon_hdr, field)
+#define NSV_VIRTIO_OFF(field) offsetof(struct virtio_vsock_hdr, field)
+/* Where a virtio field is in a frame: right behind the vsockmon header. */
+#define NSV_FRAME_VIRTIO_OFF(field) (NSV_MON_HDR_LEN + NSV_VIRTIO_OFF(field))
 
 /* af_vsockmon_hdr.op */
 enum nsv_mon_op {
-	NSV_MON_OP_UNKNOWN = 0,
-	NSV_MON_OP_CONNECT = 1,
-	NSV_MON_OP_DISCONNECT = 2,
-	NSV_MON_OP_CONTROL = 3,
-	NSV_MON_OP_PAYLOAD = 4,
+	NSV_MON_OP_UNKNOWN = AF_VSOCK_OP_UNKNOWN,
+	NSV_MON_OP_CONNECT = AF_VSOCK_OP_CONNECT,
+	NSV_MON_OP_DISCONNECT = AF_VSOCK_OP_DISCONNECT,
+	NSV_MON_OP_CONTROL = AF_VSOCK_OP_CONTROL,
+	NSV_MON_OP_PAYLOAD = AF_VSOCK_OP_PAYLOAD,
 };
 
 /* af_vsockmon_hdr.transport */
 enum nsv_mon_transport {
-	NSV_TRANSPORT_UNKNOWN = 0,
-	NSV_TRANSPORT_NO_INFO = 1,
-	NSV_TRANSPORT_VIRTIO = 2,
+	NSV_TRANSPORT_UNKNOWN = AF_VSOCK_TRANSPORT_UNKNOWN,
+	NSV_TRANSPORT_NO_INFO = AF_VSOCK_TRANSPORT_NO_INFO,
+	NSV_TRANSPORT_VIRTIO = AF_VSOCK_TRANSPORT_VIRTIO,
 };
 
 /* virtio_vsock_hdr.type */
 enum nsv_virtio_type {
-	NSV_VIRTIO_TYPE_STREAM = 1,
-	NSV_VIRTIO_TYPE_SEQPACKET = 2,
+	NSV_VIRTIO_TYPE_STREAM = VIRTIO_VSOCK_TYPE_STREAM,
+	NSV_VIRTIO_TYPE_SEQPACKET = VIRTIO_VSOCK_TYPE_SEQPACKET,
 };
 
 /* virtio_vsock_hdr.op */
 enum nsv_virtio_op {
-	NSV_VIRTIO_OP_INVALID = 0,
-	NSV_VIRTIO_OP_REQUEST = 1,
-	NSV_VIRTIO_OP_RESPONSE = 2,
-	NSV_VIRTIO_OP_RST = 3,
-	NSV_VIRTIO_OP_SHUTDOWN = 4,
-	NSV_VIRTIO_OP_RW = 5,
-	NSV_VIRTIO_OP_CREDIT_UPDATE = 6,
-	NSV_VIRTIO_OP_CREDIT_REQUEST = 7,
+	NSV_VIRTIO_OP_INVALID = VIRTIO_VSOCK_OP_INVALID,
+	NSV_VIRTIO_OP_REQUEST = VIRTIO_VSOCK_OP_REQUEST,
+	NSV_VIRTIO_OP_RESPONSE = VIRTIO_VSOCK_OP_RESPONSE,
+	NSV_VIRTIO_OP_RST = VIRTIO_VSOCK_OP_RST,
+	NSV_VIRTIO_OP_SHUTDOWN = VIRTIO_VSOCK_OP_SHUTDOWN,
+	NSV_VIRTIO_OP_RW = VIRTIO_VSOCK_OP_RW,
+	NSV_VIRTIO_OP_CREDIT_UPDATE = VIRTIO_VSOCK_OP_CREDIT_UPDATE,
+	NSV_VIRTIO_OP_CREDIT_REQUEST = VIRTIO_VSOCK_OP_CREDIT_REQUEST,
 };
 
 /* virtio_vsock_hdr.flags: SHUTDOWN ops, then RW ops on SEQPACKET. */
-#define NSV_VIRTIO_SHUTDOWN_RCV 0x1
-#define NSV_VIRTIO_SHUTDOWN_SEND 0x2
-#define NSV_VIRTIO_SEQ_EOM 0x1
-#define NSV_VIRTIO_SEQ_EOR 0x2
+#define NSV_VIRTIO_SHUTDOWN_RCV VIRTIO_VSOCK_SHUTDOWN_RCV
+#define NSV_VIRTIO_SHUTDOWN_SEND VIRTIO_VSOCK_SHUTDOWN_SEND
+#define NSV_VIRTIO_SEQ_EOM VIRTIO_VSOCK_SEQ_EOM
+#define NSV_VIRTIO_SEQ_EOR VIRTIO_VSOCK_SEQ_EOR
 
 /* Where a frame ends before its declared end. */
 enum nsv_trunc {
@@ -72,6 +84,7 @@ enum nsv_trunc {
 	NSV_TRUNC_PAYLOAD,	 /* payload cut short (snaplen) */
 };
 
+/* struct virtio_vsock_hdr in host order. */
 struct nsv_virtio_hdr {
 	uint64_t src_cid;
 	uint64_t dst_cid;
@@ -132,6 +145,27 @@ struct nsv_frame {
  */
 int nsv_frame_decode(const uint8_t *buf, size_t caplen, size_t wirelen,
 		     struct nsv_frame *f);
+
+/**
+ * nsv_frame_encode - lay out the headers of @f as a vsockmon device does
+ * @f: the af_vsockmon_hdr fields (@f->thdr_len is its len) and, when
+ *     @f->has_virtio, @f->virtio
+ * @buf: where the frame starts; @len: the room there
+ *
+ * Writes af_vsockmon_hdr, then struct virtio_vsock_hdr right behind it when
+ * @f->has_virtio. Whatever else the header's len announces, and the
+ * payload, are the caller's to write. Returns the bytes written, or -ENOSPC
+ * (nothing written) when @len is too small.
+ */
+int nsv_frame_encode(const struct nsv_frame *f, uint8_t *buf, size_t len);
+
+/**
+ * nsv_mon_op_of - the af_vsockmon_hdr op the kernel reports for a virtio op
+ *
+ * REQUEST and RESPONSE are CONNECT, RST and SHUTDOWN are DISCONNECT, RW is
+ * PAYLOAD, the credit ops are CONTROL, anything else UNKNOWN.
+ */
+unsigned int nsv_mon_op_of(unsigned int virtio_op);
 
 /* Names; each returns NULL for a value it does not know. */
 const char *nsv_mon_op_name(unsigned int op);

@@ -19,18 +19,17 @@
  * loads are big-endian: equality tests compare against byte-swapped
  * constants, ordered comparisons rebuild the value from byte loads.
  */
-#define MON_LEN ((unsigned int)NSV_MON_HDR_LEN)
-#define OFF_SRC_CID 0U
-#define OFF_DST_CID 8U
-#define OFF_SRC_PORT 16U
-#define OFF_DST_PORT 20U
-#define OFF_TRANSPORT 26U
-#define OFF_THDR_LEN 28U
-#define OFF_V_LEN (MON_LEN + 24U)
-#define OFF_V_TYPE (MON_LEN + 28U)
-#define OFF_V_OP (MON_LEN + 30U)
-#define OFF_V_FLAGS (MON_LEN + 32U)
-#define VIRTIO_END (MON_LEN + (unsigned int)NSV_VIRTIO_HDR_LEN)
+#define OFF_SRC_CID ((unsigned int)NSV_MON_OFF(src_cid))
+#define OFF_DST_CID ((unsigned int)NSV_MON_OFF(dst_cid))
+#define OFF_SRC_PORT ((unsigned int)NSV_MON_OFF(src_port))
+#define OFF_DST_PORT ((unsigned int)NSV_MON_OFF(dst_port))
+#define OFF_TRANSPORT ((unsigned int)NSV_MON_OFF(transport))
+#define OFF_THDR_LEN ((unsigned int)NSV_MON_OFF(len))
+#define OFF_V_LEN ((unsigned int)NSV_FRAME_VIRTIO_OFF(len))
+#define OFF_V_TYPE ((unsigned int)NSV_FRAME_VIRTIO_OFF(type))
+#define OFF_V_OP ((unsigned int)NSV_FRAME_VIRTIO_OFF(op))
+#define OFF_V_FLAGS ((unsigned int)NSV_FRAME_VIRTIO_OFF(flags))
+#define VIRTIO_END ((unsigned int)(NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN))
 
 #define MAX_INSNS 4096 /* BPF_MAXINSNS */
 #define MAX_DEPTH 128  /* nesting of ( and not */
@@ -1084,7 +1083,7 @@ int nsv_filter_print_tcpdump(FILE *out, const struct nsv_filter *f)
 {
 	if (!f || !f->root)
 		return -EINVAL;
-	fprintf(out, "len >= %u and ", MON_LEN);
+	fprintf(out, "len >= %u and ", (unsigned int)NSV_MON_HDR_LEN);
 	td_node(out, f->root);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;

@@ -9,34 +9,32 @@
 
 #include "vsockdump/filter.h"
 #include "vsockdump/pcapio.h"
+#include "frames.h"
 #include "proto.h"
 #include "tap.h"
 
-struct fr {
-	uint64_t scid, dcid;
-	uint32_t sport, dport;
-	uint16_t transport, thdr_len, type, op;
-	uint32_t len, flags;
-};
-
-static size_t mk(uint8_t *b, const struct fr *s)
+/* A virtio frame of @t (which has no payload); returns its length. */
+static size_t mk(uint8_t *b, const struct test_frame *t)
 {
-	memset(b, 0, 76);
-	nsv_put_le64(b, s->scid);
-	nsv_put_le64(b + 8, s->dcid);
-	nsv_put_le32(b + 16, s->sport);
-	nsv_put_le32(b + 20, s->dport);
-	nsv_put_le16(b + 26, s->transport);
-	nsv_put_le16(b + 28, s->thdr_len);
-	nsv_put_le64(b + 32, s->scid);
-	nsv_put_le64(b + 40, s->dcid);
-	nsv_put_le32(b + 48, s->sport);
-	nsv_put_le32(b + 52, s->dport);
-	nsv_put_le32(b + 56, s->len);
-	nsv_put_le16(b + 60, s->type);
-	nsv_put_le16(b + 62, s->op);
-	nsv_put_le32(b + 64, s->flags);
-	return 76;
+	struct test_frame v = *t;
+
+	v.transport = NSV_TRANSPORT_VIRTIO;
+	v.thdr_len = NSV_VIRTIO_HDR_LEN;
+	return test_frame_build(b, NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN, &v, NULL,
+				0);
+}
+
+/*
+ * The same with the vsockmon header saying what @t says about the
+ * transport: a virtio header behind a header that denies it.
+ */
+static size_t mk_declared(uint8_t *b, const struct test_frame *t)
+{
+	size_t n = mk(b, t);
+
+	nsv_put_le16(b + NSV_MON_OFF(transport), t->transport);
+	nsv_put_le16(b + NSV_MON_OFF(len), t->thdr_len);
+	return n;
 }
 
 /* Run a compiled program the way libpcap does on files. */
@@ -128,7 +126,7 @@ static void test_semantics(void)
 	uint8_t b[200];
 	size_t i, n;
 
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 1 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 1, 0, 0 });
 	memset(b + n, 'x', 100);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct nsv_filter *f = NULL;
@@ -258,14 +256,14 @@ static void test_far_jumps(void)
 		r = nsv_filter_compile(f, 262144, &prog);
 	tap_ok(!r && prog.len > 600 && valid(&prog),
 	       "a 300-port filter compiles to %u valid instructions", prog.len);
-	len = mk(b, &(struct fr){ 2, 3, 1, 10299, 2, 44, 1, 5, 11, 0 });
+	len = mk(b, &(struct test_frame){ 2, 3, 1, 10299, 2, 44, 1, 5, 11, 0, 0, 0 });
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 1;
-	nsv_put_le32(b + 20, 10000);
+	nsv_put_le32(b + NSV_MON_OFF(dst_port), 10000);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 1;
-	nsv_put_le32(b + 20, 10300);
+	nsv_put_le32(b + NSV_MON_OFF(dst_port), 10300);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 0;
-	nsv_put_le32(b + 20, 10150);
-	nsv_put_le32(b + 56, 10);
+	nsv_put_le32(b + NSV_MON_OFF(dst_port), 10150);
+	nsv_put_le32(b + NSV_FRAME_VIRTIO_OFF(len), 10);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 0;
 	tap_ok(ok, "... and its far jumps land: first, last, none, len");
 	nsv_bpf_prog_free(&prog);
@@ -389,11 +387,11 @@ static void gen_frame(uint8_t *b, uint32_t *caplen, uint32_t *wirelen)
 	static const uint32_t lens[] = { 0, 8, 13, 100, 101, 4096, 65536 };
 	size_t n, i;
 
-	n = mk(b, &(struct fr){ cids[rnd(5)], cids[rnd(5)], ports[rnd(4)],
+	n = mk_declared(b, &(struct test_frame){ cids[rnd(5)], cids[rnd(5)], ports[rnd(4)],
 				ports[rnd(4)], transports[rnd(6)],
 				hlens[rnd(7)], (uint16_t)(1 + rnd(3)),
 				(uint16_t)rnd(9), lens[rnd(7)],
-				(uint32_t)rnd(4) | (rnd(8) ? 0 : 0x80) });
+				(uint32_t)rnd(4) | (rnd(8) ? 0 : 0x80), 0, 0 });
 	for (i = n; i < 200; i++)
 		b[i] = (uint8_t)rnd(256);
 	/* sometimes a short frame, sometimes cut by the snap length */

@@ -7,6 +7,7 @@
 
 #include "vsockdump/flow.h"
 #include "vsockdump/print.h"
+#include "frames.h"
 #include "proto.h"
 #include "tap.h"
 
@@ -16,7 +17,7 @@ struct side {
 	uint32_t buf_alloc, fwd_cnt;
 };
 
-static uint8_t frame[76 + 70000];
+static uint8_t frame[NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN + 70000];
 static struct nsv_pkt pkt;
 static int64_t now_ns;
 
@@ -26,33 +27,29 @@ static struct nsv_frame *mk(const struct side *a, const struct side *b,
 			    uint32_t flags, uint32_t carried)
 {
 	static struct nsv_frame f;
-	uint8_t *v = frame + 32;
+	size_t n;
 
-	static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
-
-	memset(frame, 0, 76);
-	nsv_put_le16(frame + 24, op < 8 ? mon_op[op] : 0);
-	nsv_put_le64(frame, a->cid);
-	nsv_put_le64(frame + 8, b->cid);
-	nsv_put_le32(frame + 16, a->port);
-	nsv_put_le32(frame + 20, b->port);
-	nsv_put_le16(frame + 26, NSV_TRANSPORT_VIRTIO);
-	nsv_put_le16(frame + 28, NSV_VIRTIO_HDR_LEN);
-	nsv_put_le64(v, a->cid);
-	nsv_put_le64(v + 8, b->cid);
-	nsv_put_le32(v + 16, a->port);
-	nsv_put_le32(v + 20, b->port);
-	nsv_put_le32(v + 24, len);
-	nsv_put_le16(v + 28, type);
-	nsv_put_le16(v + 30, op);
-	nsv_put_le32(v + 32, flags);
-	nsv_put_le32(v + 36, a->buf_alloc);
-	nsv_put_le32(v + 40, a->fwd_cnt);
-	memset(frame + 76, 'p', carried);
+	n = test_frame_build(frame, sizeof(frame),
+			     &(struct test_frame){
+				     .scid = a->cid,
+				     .dcid = b->cid,
+				     .sport = a->port,
+				     .dport = b->port,
+				     .transport = NSV_TRANSPORT_VIRTIO,
+				     .thdr_len = NSV_VIRTIO_HDR_LEN,
+				     .type = type,
+				     .op = op,
+				     .len = len,
+				     .flags = flags,
+				     .buf_alloc = a->buf_alloc,
+				     .fwd_cnt = a->fwd_cnt,
+			     },
+			     NULL, 0);
+	memset(frame + n, 'p', carried);
 	now_ns += 1000000; /* 1 ms a frame */
 	pkt.sec = now_ns / 1000000000;
 	pkt.nsec = (uint32_t)(now_ns % 1000000000);
-	pkt.caplen = pkt.wirelen = 76 + carried;
+	pkt.caplen = pkt.wirelen = (uint32_t)(n + carried);
 	pkt.data = frame;
 	nsv_frame_decode(frame, pkt.caplen, pkt.wirelen, &f);
 	return &f;

@@ -14,6 +14,7 @@
 
 #include "vsockdump/filter.h"
 #include "vsockdump/pcapio.h"
+#include "frames.h"
 #include "proto.h"
 #include "tap.h"
 
@@ -53,42 +54,10 @@ static void rec(FILE *f, const uint8_t *b, uint32_t caplen, uint32_t wirelen)
 	fwrite(b, caplen, 1, f);
 }
 
-struct fr {
-	uint64_t scid, dcid;
-	uint32_t sport, dport;
-	uint16_t transport, thdr_len;
-	uint16_t type, op;
-	uint32_t len, flags, buf_alloc, fwd_cnt;
-};
-
-static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
-
-/* A vsockmon frame with a virtio header when thdr_len >= 44. */
-static size_t mk(uint8_t *b, const struct fr *s)
+/* A vsockmon frame without payload. */
+static size_t mk(uint8_t *b, const struct test_frame *t)
 {
-	memset(b, 0, 76);
-	nsv_put_le64(b, s->scid);
-	nsv_put_le64(b + 8, s->dcid);
-	nsv_put_le32(b + 16, s->sport);
-	nsv_put_le32(b + 20, s->dport);
-	nsv_put_le16(b + 24, s->op < 8 ? mon_op[s->op] : 0);
-	nsv_put_le16(b + 26, s->transport);
-	nsv_put_le16(b + 28, s->thdr_len);
-	if (s->thdr_len >= 44) {
-		nsv_put_le64(b + 32, s->scid);
-		nsv_put_le64(b + 40, s->dcid);
-		nsv_put_le32(b + 48, s->sport);
-		nsv_put_le32(b + 52, s->dport);
-		nsv_put_le32(b + 56, s->len);
-		nsv_put_le16(b + 60, s->type);
-		nsv_put_le16(b + 62, s->op);
-		nsv_put_le32(b + 64, s->flags);
-		nsv_put_le32(b + 68, s->buf_alloc);
-		nsv_put_le32(b + 72, s->fwd_cnt);
-		return 76;
-	}
-	memset(b + 32, 0xa5, s->thdr_len);
-	return 32 + s->thdr_len;
+	return test_frame_build(b, NSV_MON_HDR_LEN + t->thdr_len, t, NULL, 0);
 }
 
 static void write_malformed(void)
@@ -101,47 +70,48 @@ static void write_malformed(void)
 	memset(b, 0x11, 20);
 	rec(f, b, 20, 20);
 	/* 2: a vsockmon header announcing a virtio header that is not there */
-	n = mk(b, &(struct fr){ 1, 1, 5, 6, 2, 44, 1, 1, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 1, 1, 5, 6, 2, 44, 1, 1, 0, 0, 0, 0 });
 	rec(f, b, 32, 32);
 	/* 3: NO_INFO transport, 8-byte header, 3 payload bytes */
-	n = mk(b, &(struct fr){ 2, 3, 1024, 99, 1, 8, 0, 0, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1024, 99, 1, 8, 0, 0, 0, 0, 0, 0 });
 	memcpy(b + n, "abc", 3);
 	rec(f, b, (uint32_t)n + 3, (uint32_t)n + 3);
 	/* 4: unknown transport 7, 4-byte header */
-	n = mk(b, &(struct fr){ 3, 2, 7, 8, 7, 4, 0, 0, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 3, 2, 7, 8, 7, 4, 0, 0, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 5: VIRTIO with a header too short for virtio_vsock_hdr */
-	n = mk(b, &(struct fr){ 3, 2, 7, 8, 2, 20, 0, 0, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 3, 2, 7, 8, 2, 20, 0, 0, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 6: a transport header longer than the frame */
-	n = mk(b, &(struct fr){ 3, 2, 7, 8, 2, 0xffff, 0, 0, 0, 0, 0, 0 });
+	mk(b, &(struct test_frame){ 3, 2, 7, 8, 2, 44, 0, 0, 0, 0, 0, 0 });
+	nsv_put_le16(b + NSV_MON_OFF(len), 0xffff);
 	rec(f, b, 100, 100);
 	/* 7: len says 100, the frame holds 10 */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 0, 65536, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 0, 65536, 0 });
 	memcpy(b + n, "0123456789", 10);
 	rec(f, b, (uint32_t)n + 10, (uint32_t)n + 10);
 	/* 8: unknown op and type, stray flags */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 9, 42, 0, 0x80, 1, 2 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 9, 42, 0, 0x80, 1, 2 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 9: RW on STREAM with flags 0x3: no names for them there */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 3, 1, 2 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 3, 1, 2 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 10: the two headers disagree on the destination */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 6, 0, 0, 1, 2 });
-	nsv_put_le32(b + 52, 4001);
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 6, 0, 0, 1, 2 });
+	nsv_put_le32(b + NSV_FRAME_VIRTIO_OFF(dst_port), 4001);
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 11: a 64-bit CID (the header has room for one) */
-	n = mk(b, &(struct fr){ 0x100000005ULL, 2, 1, 2, 2, 44, 1, 1, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 0x100000005ULL, 2, 1, 2, 2, 44, 1, 1, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 12: payload cut by the snap length: 100 on the wire, 20 kept */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 2, 5, 100, 1, 4096, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 2, 5, 100, 1, 4096, 0 });
 	memset(b + n, 'q', 20);
 	rec(f, b, (uint32_t)n + 20, (uint32_t)n + 100);
 	/* 13: any CID, any port */
-	n = mk(b, &(struct fr){ 0xffffffff, 1, 0xffffffff, 5, 2, 44, 1, 3, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 0xffffffff, 1, 0xffffffff, 5, 2, 44, 1, 3, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 14: a record claiming less on the wire than it holds */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 7, 0, 0, 4096, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 7, 0, 0, 4096, 0 });
 	rec(f, b, (uint32_t)n, 10);
 	fclose(f);
 }
@@ -158,18 +128,18 @@ static void write_fragments(void)
 	uint32_t rest = 35756, fr;
 	size_t n;
 
-	n = mk(b, &(struct fr){ 3, 2, 50000, 1234, 2, 44, 1, 1, 0, 0, 262144, 0 });
+	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 1, 0, 0, 262144, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
-	n = mk(b, &(struct fr){ 2, 3, 1234, 50000, 2, 44, 1, 2, 0, 0, 262144, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 2, 0, 0, 262144, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	while (rest) {
 		fr = rest > 3732 ? 3732 : rest;
-		n = mk(b, &(struct fr){ 2, 3, 1234, 50000, 2, 44, 1, 5, fr, 0, 262144, 0 });
+		n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 5, fr, 0, 262144, 0 });
 		memset(b + n, 'f', rest);
 		rec(f, b, (uint32_t)n + rest, (uint32_t)n + rest);
 		rest -= fr;
 	}
-	n = mk(b, &(struct fr){ 3, 2, 50000, 1234, 2, 44, 1, 6, 0, 0, 262144, 35756 });
+	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 6, 0, 0, 262144, 35756 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	fclose(f);
 }
