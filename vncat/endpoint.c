@@ -13,12 +13,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "endpoint.h"
 #include "hybrid.h"
+#include "retry.h"
 #include "sock.h"
 
 static int copy_str(char *dst, size_t size, const char *s, size_t n)
@@ -144,23 +144,6 @@ int nsv_endpoint_format(const struct nsv_endpoint *e, unsigned int flags,
 	return n;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000),
-			       (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int unix_addr(const char *path, struct sockaddr_un *sun, socklen_t *sl)
 {
 	size_t n = strlen(path);
@@ -269,10 +252,32 @@ static int unix_connect_once(const char *path, const struct nsv_sock_cfg *c)
 			  c ? c->timeout_ms : -1);
 }
 
-static bool retryable(int err)
+/* One attempt at a TCP, Unix or hybrid endpoint. */
+static int connect_once(const struct nsv_endpoint *e,
+			const struct nsv_sock_cfg *c, uint32_t *host_port,
+			char *answer, size_t answer_len)
 {
-	return err == -ECONNREFUSED || err == -ECONNRESET ||
-	       err == -ETIMEDOUT || err == -ENOENT || err == -EAGAIN;
+	int fd, r;
+
+	switch (e->kind) {
+	case NSV_EP_TCP:
+		return tcp_connect_once(e, c->timeout_ms);
+	case NSV_EP_UNIX:
+		return unix_connect_once(e->path, c);
+	case NSV_EP_HYBRID:
+		fd = unix_connect_once(e->path, NULL);
+		if (fd < 0)
+			return fd;
+		r = nsv_hybrid_handshake(fd, e->vsock.port, c->timeout_ms,
+					 host_port, answer, answer_len);
+		if (r < 0) {
+			close(fd);
+			return r;
+		}
+		return fd;
+	default:
+		return -EINVAL;
+	}
 }
 
 int nsv_endpoint_connect(const struct nsv_endpoint *e,
@@ -281,8 +286,7 @@ int nsv_endpoint_connect(const struct nsv_endpoint *e,
 			 size_t answer_len)
 {
 	struct nsv_sock_cfg def;
-	unsigned int attempt = 0;
-	int64_t deadline, pause = 50;
+	struct nsv_retry r;
 	int fd;
 
 	if (!e)
@@ -299,45 +303,11 @@ int nsv_endpoint_connect(const struct nsv_endpoint *e,
 		return nsv_sock_connect(&vc, e->vsock.cid, e->vsock.port,
 					on_retry, arg);
 	}
-	deadline = now_ms() + (c->retry_ms > 0 ? c->retry_ms : 0);
-	for (;;) {
-		int64_t now;
-
-		switch (e->kind) {
-		case NSV_EP_TCP:
-			fd = tcp_connect_once(e, c->timeout_ms);
-			break;
-		case NSV_EP_UNIX:
-			fd = unix_connect_once(e->path, c);
-			break;
-		case NSV_EP_HYBRID:
-			fd = unix_connect_once(e->path, NULL);
-			if (fd >= 0) {
-				int r = nsv_hybrid_handshake(fd, e->vsock.port,
-							     c->timeout_ms,
-							     host_port, answer,
-							     answer_len);
-
-				if (r < 0) {
-					close(fd);
-					fd = r;
-				}
-			}
-			break;
-		default:
-			return -EINVAL;
-		}
-		if (fd >= 0 || c->retry_ms <= 0 || !retryable(fd))
-			return fd;
-		now = now_ms();
-		if (now >= deadline)
-			return fd;
-		if (on_retry)
-			on_retry(fd, ++attempt, arg);
-		sleep_ms(pause < deadline - now ? pause : deadline - now);
-		if (pause < 500)
-			pause *= 2;
-	}
+	nsv_retry_init(&r, c->retry_ms, 0, on_retry, arg);
+	do
+		fd = connect_once(e, c, host_port, answer, answer_len);
+	while (fd < 0 && nsv_retry_wait(&r, fd));
+	return fd;
 }
 
 static int unix_listen(const char *path, const struct nsv_sock_cfg *c,

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "hybrid.h"
 
 int nsv_hybrid_request(uint32_t port, char *buf, size_t len)
@@ -56,14 +56,6 @@ int nsv_hybrid_answer_parse(const char *line, size_t len, uint32_t *host_port)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until @fd is readable; -ETIMEDOUT once @deadline (ms) has passed. */
 static int wait_in(int fd, int64_t deadline)
 {
@@ -73,7 +65,7 @@ static int wait_in(int fd, int64_t deadline)
 		int t = -1, r;
 
 		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - nsv_clock_ms();
 
 			if (left <= 0)
 				return -ETIMEDOUT;
@@ -108,7 +100,7 @@ int nsv_hybrid_handshake(int fd, uint32_t port, int timeout_ms,
 			 uint32_t *host_port, char *answer, size_t answer_len)
 {
 	char req[32], line[NSV_HYBRID_LINE_MAX];
-	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	int64_t deadline = timeout_ms >= 0 ? nsv_clock_ms() + timeout_ms : -1;
 	size_t have = 0;
 	ssize_t sent;
 	int n, r;

@@ -11,9 +11,9 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "relay.h"
 
 struct dir {
@@ -30,14 +30,6 @@ struct dir {
 	char *buf;
 	size_t off, len;
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /*
  * Sockets can be asked not to block per call; anything else we do not own
@@ -201,7 +193,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	struct dir D[2];
 	int rfd[2] = { -1, -1 }, rfl[2] = { 0, 0 };
 	size_t size;
-	uint64_t t0 = now_us(), linger_end = 0;
+	uint64_t t0 = (uint64_t)nsv_clock_us(), linger_end = 0;
 	bool lingering = false;
 	int i, r = 0;
 
@@ -339,10 +331,10 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 		if ((D[0].done || D[1].done) && c->linger_ms >= 0 &&
 		    !lingering) {
 			lingering = true;
-			linger_end = now_us() + (uint64_t)c->linger_ms * 1000;
+			linger_end = (uint64_t)nsv_clock_us() + (uint64_t)c->linger_ms * 1000;
 		}
 		if (lingering) {
-			uint64_t now = now_us();
+			uint64_t now = (uint64_t)nsv_clock_us();
 
 			if (now >= linger_end) {
 				st->lingered = true;
@@ -423,7 +415,7 @@ out:
 	for (i = 0; i < 2; i++)
 		if (rfd[i] >= 0)
 			fcntl(rfd[i], F_SETFL, rfl[i]);
-	st->usec = now_us() - t0;
+	st->usec = (uint64_t)nsv_clock_us() - t0;
 	free(D[0].buf);
 	free(D[1].buf);
 	return r;

@@ -11,11 +11,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
 #include "addr.h"
+#include "retry.h"
 #include "sock.h"
 
 void nsv_sock_cfg_init(struct nsv_sock_cfg *c)
@@ -106,22 +106,6 @@ int nsv_sock_open(const struct nsv_sock_cfg *c)
 	return sock_new(c, false);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int connect_once(const struct nsv_sock_cfg *c, uint32_t cid,
 			uint32_t port)
 {
@@ -156,50 +140,28 @@ fail:
 }
 
 /*
- * Worth retrying: nobody listens yet (reset on loopback and virtio, refused
- * elsewhere), the peer did not answer in time, or vhost knows no guest with
- * that CID yet (a VM still booting).
+ * Beyond nsv_retryable()'s list: -ENODEV from a guest CID is worth a retry
+ * when vhost_vsock is here to learn the guest later (a VM still booting).
  */
-static bool retryable(int err, uint32_t cid, const struct nsv_sock_cfg *c)
+static unsigned int retry_flags(const struct nsv_sock_cfg *c, uint32_t cid)
 {
-	switch (err) {
-	case -ECONNRESET:
-	case -ECONNREFUSED:
-	case -ETIMEDOUT:
-		return true;
-	case -ENODEV:
-		return cid > NSV_CID_HOST && cid != NSV_CID_ANY &&
-		       !c->sibling &&
-		       (nsv_transports_loaded(NULL) & NSV_TR_VHOST);
-	default:
-		return false;
-	}
+	if (c->retry_ms <= 0 || c->sibling || cid <= NSV_CID_HOST ||
+	    cid == NSV_CID_ANY)
+		return 0;
+	return nsv_transports_loaded(NULL) & NSV_TR_VHOST ? NSV_RETRY_GUEST : 0;
 }
 
 int nsv_sock_connect(const struct nsv_sock_cfg *c, uint32_t cid, uint32_t port,
 		     nsv_retry_fn on_retry, void *arg)
 {
-	uint64_t deadline = now_ms() + (c->retry_ms > 0 ? c->retry_ms : 0);
-	unsigned int attempt = 0, pause = 50;
+	struct nsv_retry r;
 	int fd;
 
-	for (;;) {
-		uint64_t now;
-
+	nsv_retry_init(&r, c->retry_ms, retry_flags(c, cid), on_retry, arg);
+	do
 		fd = connect_once(c, cid, port);
-		if (fd >= 0 || c->retry_ms <= 0 || !retryable(fd, cid, c))
-			return fd;
-		now = now_ms();
-		if (now >= deadline)
-			return fd;
-		if (on_retry)
-			on_retry(fd, ++attempt, arg);
-		if (pause > deadline - now)
-			pause = (unsigned int)(deadline - now);
-		sleep_ms(pause);
-		if (pause < 500)
-			pause *= 2;
-	}
+	while (fd < 0 && nsv_retry_wait(&r, fd));
+	return fd;
 }
 
 int nsv_sock_listen(const struct nsv_sock_cfg *c, int backlog)

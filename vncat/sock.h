@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "retry.h"
 
 /* How to make a vsock socket; nsv_sock_cfg_init() gives the defaults. */
 struct nsv_sock_cfg {
@@ -31,20 +32,14 @@ void nsv_sock_cfg_init(struct nsv_sock_cfg *c);
  */
 int nsv_sock_open(const struct nsv_sock_cfg *c);
 
-/*
- * Called before each retry of a connect that may succeed later (nothing
- * listening yet, guest not there yet): @err is the -errno of the attempt.
- */
-typedef void (*nsv_retry_fn)(int err, unsigned int attempt, void *arg);
-
 /**
  * nsv_sock_connect - connect to @cid:@port
  * @c: socket type, local address, flags, buffer size, timeout and retry time
  * @on_retry: called before each retry (may be NULL)
  *
  * Sets SO_VM_SOCKETS_CONNECT_TIMEOUT to @c->timeout_ms when >= 0, and, when
- * @c->retry_ms > 0, retries a reset, refused or timed-out connect (and one
- * to a guest CID that vhost does not know yet) until that time is up.
+ * @c->retry_ms > 0, retries what nsv_retryable() lists (-ENODEV too for a
+ * guest CID while vhost_vsock is loaded) until that time is up.
  * Returns a connected, close-on-exec, blocking fd or -errno of the last
  * attempt.
  */
