@@ -12,29 +12,16 @@
 #include "relay.h"
 #include "vncat.h"
 
-void vncat_err(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	/* one write: lines of concurrent children do not interleave */
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "vncat: %s\n", line);
-}
-
+/* -v: a line like an error's */
 void vncat_info(const struct vncat_opts *o, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	if (!o->verbose)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	nsv_verr(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "vncat: %s\n", line);
 }
 
 static unsigned int fmt_flags(const struct vncat_opts *o)
@@ -102,7 +89,7 @@ int vncat_connect_target(const struct vncat_opts *o,
 		nsv_endpoint_explain(fd, NSV_OP_CONNECT, e, &o->sock,
 				     nsv_transports_loaded(NULL), answer, msg,
 				     sizeof(msg));
-		vncat_err("%s", msg);
+		nsv_err("%s", msg);
 		return fd;
 	}
 	vncat_ep_name(o, e, name, sizeof(name));
@@ -165,18 +152,18 @@ static void relay_failed(const char *a, const char *b,
 		if (!e)
 			continue;
 		if (e == EMSGSIZE)
-			vncat_err(
+			nsv_err(
 				"a message from %s was larger than the %zu-byte buffer: raise --bufsize",
 				from, bufsize);
 		else if (st->err_write[i] && (e == EPIPE || e == ECONNRESET))
-			vncat_err(
+			nsv_err(
 				"%s stopped reading (%s): %llu bytes not delivered",
 				to, strerror(e),
 				(unsigned long long)st->unsent[i]);
 		else if (st->err_write[i])
-			vncat_err("writing to %s: %s", to, strerror(e));
+			nsv_err("writing to %s: %s", to, strerror(e));
 		else
-			vncat_err("reading from %s: %s", from, strerror(e));
+			nsv_err("reading from %s: %s", from, strerror(e));
 	}
 }
 
@@ -218,10 +205,10 @@ int vncat_relay(const struct vncat_opts *o, int a_r, int a_w, int b,
 		if (st.err[0] || st.err[1])
 			relay_failed(a_name, b_name, &st, rc.bufsize);
 		else
-			vncat_err("relay: %s", strerror(-r));
-		return VNCAT_FAIL;
+			nsv_err("relay: %s", strerror(-r));
+		return NSV_EXIT_FAIL;
 	}
-	return VNCAT_OK;
+	return NSV_EXIT_OK;
 }
 
 void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)

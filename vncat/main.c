@@ -14,7 +14,7 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = vncat_run(&o);
 	else if (r < 0) /* --help, --version */
-		r = VNCAT_OK;
+		r = NSV_EXIT_OK;
 	vncat_opts_free(&o);
 	return r;
 }

@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,27 +101,12 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int __attribute__((format(printf, 1, 2))) usage_err(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "vncat: %s (try --help)\n", line);
-	return VNCAT_USAGE;
-}
-
-/* "1.5" -> 1500 ms; no negative, no garbage, at most a day. */
+/* "1.5" -> 1500 ms; at most a day. */
 static int parse_secs(const char *s, int *ms)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > 86400)
+	if (nsv_parse_secs(s, 86400, &v) < 0)
 		return -EINVAL;
 	*ms = (int)lround(v * 1000);
 	return 0;
@@ -188,9 +172,9 @@ static int parse_endpoint(const char *s, struct nsv_endpoint *e)
 	int r = nsv_endpoint_parse(s, e);
 
 	if (r == -ENAMETOOLONG)
-		return usage_err("'%s': Unix socket path too long", s);
+		return nsv_usage_err("'%s': Unix socket path too long", s);
 	if (r < 0)
-		return usage_err("invalid endpoint '%s': use vsock:CID:PORT, "
+		return nsv_usage_err("invalid endpoint '%s': use vsock:CID:PORT, "
 				 "tcp:HOST:PORT, unix:PATH or hybrid:UDS:PORT",
 				 s);
 	return 0;
@@ -199,7 +183,7 @@ static int parse_endpoint(const char *s, struct nsv_endpoint *e)
 static int parse_cid(const char *s, uint32_t *cid)
 {
 	if (nsv_cid_parse(s, cid) < 0)
-		return usage_err("invalid CID '%s': use a number or any, "
+		return nsv_usage_err("invalid CID '%s': use a number or any, "
 				 "hypervisor, local, host",
 				 s);
 	return 0;
@@ -208,8 +192,14 @@ static int parse_cid(const char *s, uint32_t *cid)
 static int parse_port(const char *s, uint32_t *port, bool any_ok)
 {
 	if (nsv_port_parse(s, port) < 0 || (!any_ok && *port == NSV_PORT_ANY))
-		return usage_err("invalid port '%s'", s);
+		return nsv_usage_err("invalid port '%s'", s);
 	return 0;
+}
+
+static int oom(void)
+{
+	nsv_err("out of memory");
+	return NSV_EXIT_FAIL;
 }
 
 /*
@@ -226,37 +216,26 @@ static int take_exec(struct vncat_opts *o, const char *prog, char **rest,
 	if (nrest == 0 && strpbrk(prog, " \t")) {
 		o->exec_split = strdup(prog);
 		if (!o->exec_split)
-			return usage_err("%s", "out of memory");
+			return oom();
 		for (p = o->exec_split; *p; p++)
 			n += *p == ' ' || *p == '\t';
 		o->exec_argv = calloc(n + 2, sizeof(char *));
 		if (!o->exec_argv)
-			return usage_err("%s", "out of memory");
+			return oom();
 		for (p = strtok_r(o->exec_split, " \t", &save); p;
 		     p = strtok_r(NULL, " \t", &save))
 			o->exec_argv[i++] = p;
 	} else {
 		o->exec_argv = calloc((size_t)nrest + 2, sizeof(char *));
 		if (!o->exec_argv)
-			return usage_err("%s", "out of memory");
+			return oom();
 		o->exec_argv[i++] = (char *)prog;
 		for (int k = 0; k < nrest; k++)
 			o->exec_argv[i++] = rest[k];
 	}
 	if (!i || !o->exec_argv[0][0])
-		return usage_err("%s", "-e needs a program");
+		return nsv_usage_err("%s", "-e needs a program");
 	return 0;
-}
-
-static int bad_option(const char *arg)
-{
-	const struct nsv_opt *x;
-
-	/* getopt says '?' for both; an option we know lacked its argument */
-	for (x = options; optopt && (x->name || x->val); x++)
-		if (x->val == optopt && x->has_arg == required_argument)
-			return usage_err("option '%s' needs an argument", arg);
-	return usage_err("unknown option '%s'", arg);
 }
 
 static int parse_operands(struct vncat_opts *o, char **ops, int n)
@@ -269,16 +248,16 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 		plain++;
 	if (plain == 0 && n > 0) {
 		if (o->hybrid)
-			return usage_err("--hybrid takes a PORT, not '%s'",
+			return nsv_usage_err("--hybrid takes a PORT, not '%s'",
 					 ops[0]);
 		r = parse_endpoint(ops[0], &o->ep);
 		if (r)
 			return r;
 		if (o->ep.kind != NSV_EP_VSOCK && o->local_port_set)
-			return usage_err("%s", "-p names a vsock port; the "
+			return nsv_usage_err("%s", "-p names a vsock port; the "
 					       "endpoint already says where");
 		if (o->scan)
-			return usage_err("%s", "-z takes CID PORT[-PORT]");
+			return nsv_usage_err("%s", "-z takes CID PORT[-PORT]");
 		ops++;
 		n--;
 	} else {
@@ -286,10 +265,10 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 		     *b = plain > 1 ? ops[1] : NULL;
 
 		if (plain > 2)
-			return usage_err("unexpected operand '%s'", ops[2]);
+			return nsv_usage_err("unexpected operand '%s'", ops[2]);
 		if (o->hybrid) {
 			if (plain > 1)
-				return usage_err("unexpected operand '%s': "
+				return nsv_usage_err("unexpected operand '%s': "
 						 "--hybrid takes only a PORT",
 						 b);
 			b = a;
@@ -300,11 +279,11 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			struct nsv_addr ad;
 
 			if (nsv_addr_parse(a, &ad) < 0)
-				return usage_err("missing PORT after CID '%s'",
+				return nsv_usage_err("missing PORT after CID '%s'",
 						 a);
 			if (o->listen &&
 			    (o->local_cid_set || o->local_port_set))
-				return usage_err("%s", "-s/-p and a CID:PORT "
+				return nsv_usage_err("%s", "-s/-p and a CID:PORT "
 						       "operand both name the "
 						       "listening address");
 			cid = ad.cid;
@@ -319,10 +298,10 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			char *dash;
 
 			if (!a && !o->hybrid)
-				return usage_err("%s",
+				return nsv_usage_err("%s",
 						 "-z needs CID PORT[-PORT]");
 			if (!b)
-				return usage_err("%s", "-z needs a PORT range");
+				return nsv_usage_err("%s", "-z needs a PORT range");
 			if (a && (r = parse_cid(a, &cid)))
 				return r;
 			dash = strchr(b, '-');
@@ -336,14 +315,14 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 				return r;
 			if (o->scan_hi < o->scan_lo) {
 				*dash = '-';
-				return usage_err("empty port range '%s'", b);
+				return nsv_usage_err("empty port range '%s'", b);
 			}
 			port = o->scan_lo;
 			goto have_addr;
 		}
 		if (a) {
 			if (o->listen && o->local_cid_set)
-				return usage_err("%s",
+				return nsv_usage_err("%s",
 						 "-s and a CID operand "
 						 "both name the listening CID");
 			if ((r = parse_cid(a, &cid)))
@@ -351,12 +330,12 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 		} else if (o->listen) {
 			cid = o->sock.local_cid;
 		} else if (!o->hybrid) {
-			return usage_err("%s", n ? "missing CID and PORT" :
+			return nsv_usage_err("%s", n ? "missing CID and PORT" :
 						   "missing CID and PORT");
 		}
 		if (b) {
 			if (o->listen && o->local_port_set)
-				return usage_err(
+				return nsv_usage_err(
 					"%s", "-p and a PORT operand "
 					      "both name the listening port");
 			if ((r = parse_port(b, &port, o->listen)))
@@ -364,9 +343,9 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 		} else if (o->listen && o->local_port_set) {
 			port = o->sock.local_port;
 		} else if (o->listen && o->hybrid) {
-			return usage_err("%s", "-l --hybrid needs a PORT");
+			return nsv_usage_err("%s", "-l --hybrid needs a PORT");
 		} else {
-			return usage_err("%s", o->listen ? "-l needs a PORT "
+			return nsv_usage_err("%s", o->listen ? "-l needs a PORT "
 							   "(or -p PORT)" :
 							   "missing PORT");
 		}
@@ -394,10 +373,10 @@ have_addr:
 		n -= plain;
 	}
 	if (n > 1)
-		return usage_err("unexpected operand '%s'", ops[1]);
+		return nsv_usage_err("unexpected operand '%s'", ops[1]);
 	if (n == 1) {
 		if (o->scan)
-			return usage_err("unexpected operand '%s'", ops[0]);
+			return nsv_usage_err("unexpected operand '%s'", ops[0]);
 		r = parse_endpoint(ops[0], &o->target);
 		if (r)
 			return r;
@@ -412,38 +391,38 @@ static int check(struct vncat_opts *o)
 	bool vsock_listen = o->listen && o->ep.kind == NSV_EP_VSOCK;
 
 	if (o->listen && o->scan)
-		return usage_err("%s", "-l and -z do not go together");
+		return nsv_usage_err("%s", "-l and -z do not go together");
 	if (o->keep && !o->listen)
-		return usage_err("%s", "-k needs -l");
+		return nsv_usage_err("%s", "-k needs -l");
 	if (o->max_conns && !o->keep)
-		return usage_err("%s", "--max-conns needs -k");
+		return nsv_usage_err("%s", "--max-conns needs -k");
 	if ((o->allow.n || o->deny.n) && !vsock_listen)
-		return usage_err("%s", "--allow-cid and --deny-cid need -l "
+		return nsv_usage_err("%s", "--allow-cid and --deny-cid need -l "
 				       "on a vsock address");
 	if (exec && o->has_target)
-		return usage_err("%s", "-e/-c and a relay TARGET exclude each "
+		return nsv_usage_err("%s", "-e/-c and a relay TARGET exclude each "
 				       "other");
 	if (o->scan && (exec || o->has_target))
-		return usage_err("%s", "-z only probes ports");
+		return nsv_usage_err("%s", "-z only probes ports");
 	if (o->sock.sibling && o->listen && !o->has_target)
-		return usage_err("%s", "--sibling is for connecting");
+		return nsv_usage_err("%s", "--sibling is for connecting");
 	if (o->listen && !o->has_target && o->ep.kind != NSV_EP_VSOCK &&
 	    o->ep.kind != NSV_EP_HYBRID)
-		return usage_err("%s", "-l on a TCP or Unix endpoint needs a "
+		return nsv_usage_err("%s", "-l on a TCP or Unix endpoint needs a "
 				       "TARGET to relay to");
 	if (!o->listen && o->ep.kind == NSV_EP_VSOCK &&
 	    o->ep.vsock.port == NSV_PORT_ANY)
-		return usage_err("%s", "cannot connect to port any");
+		return nsv_usage_err("%s", "cannot connect to port any");
 	if (!o->listen && o->ep.kind == NSV_EP_VSOCK &&
 	    o->ep.vsock.cid == NSV_CID_ANY)
-		return usage_err("%s", "cannot connect to CID any");
+		return nsv_usage_err("%s", "cannot connect to CID any");
 	if (o->has_target && o->target.kind == NSV_EP_VSOCK &&
 	    (o->target.vsock.cid == NSV_CID_ANY ||
 	     o->target.vsock.port == NSV_PORT_ANY))
-		return usage_err("%s", "a relay TARGET needs a CID and a port");
+		return nsv_usage_err("%s", "a relay TARGET needs a CID and a port");
 	if (o->sock.type == NSV_SOCK_DGRAM &&
 	    (exec || o->has_target || o->keep))
-		return usage_err("%s", "--dgram relays standard input and "
+		return nsv_usage_err("%s", "--dgram relays standard input and "
 				       "output only");
 	if (o->ep.kind == NSV_EP_VSOCK && o->ep.vsock.type != NSV_SOCK_UNSPEC)
 		o->sock.type = o->ep.vsock.type;
@@ -470,16 +449,15 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 {
 	struct nsv_getopt g;
 	char **ops;
-	int nops = 0, c, r = 0, typeset = 0, ms;
+	int nops = 0, c, r = 0, typeset = 0, ms = 0;
 	uint64_t v = 0;
 
 	ops = calloc((size_t)argc + 1, sizeof(char *));
+	nsv_cli_init(argv[0]);
 	if (!ops || nsv_getopt_init(&g, options) < 0) {
 		free(ops);
-		vncat_err("out of memory");
-		return VNCAT_FAIL;
+		return oom();
 	}
-	opterr = 0;
 	optind = 1;
 	/* Options and operands may mix; "--" ends options. */
 	while (optind < argc && !r) {
@@ -537,7 +515,7 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 
 			if (*optarg < '1' || *optarg > '9' || *end ||
 			    n > 1000000)
-				r = usage_err("invalid --max-conns '%s'",
+				r = nsv_usage_err("invalid --max-conns '%s'",
 					      optarg);
 			o->max_conns = (unsigned int)n;
 			break;
@@ -555,13 +533,13 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			if (nsv_cidlist_parse(c == OPT_ALLOW ? &o->allow :
 							       &o->deny,
 					      optarg) < 0)
-				r = usage_err("invalid CID list '%s': use "
+				r = nsv_usage_err("invalid CID list '%s': use "
 					      "CIDs and ranges like 3,5-9,host",
 					      optarg);
 			break;
 		case 'e':
 			if (o->exec_argv || o->sh_cmd) {
-				r = usage_err("%s", "only one -e or -c");
+				r = nsv_usage_err("%s", "only one -e or -c");
 				break;
 			}
 			r = take_exec(o, optarg, argv + optind, argc - optind);
@@ -569,12 +547,12 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			break;
 		case 'c':
 			if (o->exec_argv || o->sh_cmd)
-				r = usage_err("%s", "only one -e or -c");
+				r = nsv_usage_err("%s", "only one -e or -c");
 			o->sh_cmd = optarg;
 			break;
 		case OPT_HYBRID:
 			if (!*optarg)
-				r = usage_err("%s", "--hybrid needs a path");
+				r = nsv_usage_err("%s", "--hybrid needs a path");
 			o->hybrid = optarg;
 			break;
 		case 'N':
@@ -582,25 +560,25 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_secs(optarg, &ms) < 0)
-				r = usage_err("invalid -w '%s': seconds",
+				r = nsv_usage_err("invalid -w '%s': seconds",
 					      optarg);
 			o->sock.timeout_ms = ms;
 			break;
 		case OPT_RETRY:
 			if (parse_secs(optarg, &ms) < 0)
-				r = usage_err("invalid --retry '%s': seconds",
+				r = nsv_usage_err("invalid --retry '%s': seconds",
 					      optarg);
 			o->sock.retry_ms = ms;
 			break;
 		case 'q':
 			if (parse_secs(optarg, &ms) < 0)
-				r = usage_err("invalid -q '%s': seconds",
+				r = nsv_usage_err("invalid -q '%s': seconds",
 					      optarg);
 			o->linger_ms = ms;
 			break;
 		case OPT_BUFSIZE:
 			if (parse_size(optarg, &v) < 0)
-				r = usage_err(
+				r = nsv_usage_err(
 					"invalid --bufsize '%s': 4K to 1G "
 					"bytes",
 					optarg);
@@ -615,20 +593,20 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			       PACKAGE_VERSION);
 			r = -1;
 			goto out;
-		default:
-			r = bad_option(argv[optind - 1]);
+		default: /* '?' and ':' */
+			r = nsv_getopt_error(c, argv);
 			break;
 		}
 	}
 out:
 	nsv_getopt_free(&g);
 	if (!r && typeset > 1)
-		r = usage_err("%s", "choose one of --stream, --seqpacket, "
+		r = nsv_usage_err("%s", "choose one of --stream, --seqpacket, "
 				    "--dgram");
 	if (!r && o->listen && o->scan)
-		r = usage_err("%s", "-l and -z do not go together");
+		r = nsv_usage_err("%s", "-l and -z do not go together");
 	if (!r && nops == 0 && !(o->listen && (o->local_port_set)))
-		r = usage_err("%s", o->listen ? "-l needs a PORT" :
+		r = nsv_usage_err("%s", o->listen ? "-l needs a PORT" :
 				    o->hybrid ? "missing PORT" :
 						"missing CID and PORT");
 	if (!r)

@@ -47,15 +47,15 @@ static int scan(const struct vncat_opts *o)
 			nsv_endpoint_explain(fd, NSV_OP_CONNECT, &e, &c,
 					     nsv_transports_loaded(NULL), NULL,
 					     msg, sizeof(msg));
-			vncat_err("%s", msg);
-			return VNCAT_FAIL;
+			nsv_err("%s", msg);
+			return NSV_EXIT_FAIL;
 		}
 		if (port == o->scan_hi)
 			break;
 	}
 	vncat_info(o, "%u of %u ports open", open_ports,
 		   o->scan_hi - o->scan_lo + 1);
-	return open_ports ? VNCAT_OK : VNCAT_FAIL;
+	return open_ports ? NSV_EXIT_OK : NSV_EXIT_FAIL;
 }
 
 static int connect_mode(const struct vncat_opts *o)
@@ -65,7 +65,7 @@ static int connect_mode(const struct vncat_opts *o)
 
 	fd = vncat_connect_target(o, &o->ep);
 	if (fd < 0)
-		return VNCAT_FAIL;
+		return NSV_EXIT_FAIL;
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
 	vncat_conn_describe(o, &c);
@@ -93,21 +93,21 @@ int vncat_run(struct vncat_opts *o)
 		int r = nsv_netns_enter_spec(o->netns);
 
 		if (r == -ENOENT) {
-			vncat_err("network namespace '%s' not found", o->netns);
-			return VNCAT_FAIL;
+			nsv_err("network namespace '%s' not found", o->netns);
+			return NSV_EXIT_FAIL;
 		}
 		if (r == -EPERM) {
-			vncat_err(
+			nsv_err(
 				"entering network namespace '%s' needs CAP_SYS_ADMIN (permission denied)",
 				o->netns);
-			return VNCAT_FAIL;
+			return NSV_EXIT_FAIL;
 		}
 		if (r < 0) {
-			vncat_err("cannot enter network namespace '%s': %s",
+			nsv_err("cannot enter network namespace '%s': %s",
 				  o->netns,
 				  r == -EINVAL ? "not a network namespace" :
 						 strerror(-r));
-			return VNCAT_FAIL;
+			return NSV_EXIT_FAIL;
 		}
 		vncat_info(o, "in network namespace %s", o->netns);
 	}

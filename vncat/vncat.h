@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "cli.h"
 #include "endpoint.h"
 #include "sock.h"
 
@@ -45,13 +46,10 @@ struct vncat_opts {
  */
 #define VNCAT_BUFSIZE (4U << 20)
 
-/* Exit statuses. */
-#define VNCAT_OK 0
-#define VNCAT_FAIL 1
-#define VNCAT_USAGE 2
-
-/* opts.c: the command line. parse returns 0, VNCAT_USAGE after one error
- * line, VNCAT_FAIL, or -1 after --help or --version. */
+/*
+ * opts.c: the command line. Parsing returns 0, an exit status after one
+ * message (NSV_EXIT_USAGE, NSV_EXIT_FAIL), or -1 after --help or --version.
+ */
 void vncat_opts_init(struct vncat_opts *o);
 int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv);
 void vncat_opts_free(struct vncat_opts *o);
@@ -78,7 +76,6 @@ int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 		bool use_stdin);
 
 /* conn.c: what every mode uses; it calls nothing above it. */
-void vncat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vncat_info(const struct vncat_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,

@@ -65,7 +65,7 @@ static void supervise(struct nsv_monitor *mon)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "vsockdump: fork: %s (%s stays behind)\n",
+		nsv_err("fork: %s (%s stays behind)",
 			strerror(errno), mon->name);
 		return;
 	}
@@ -81,7 +81,7 @@ static void supervise(struct nsv_monitor *mon)
 		;
 	e = nsv_monitor_close(mon);
 	if (e < 0)
-		fprintf(stderr, "vsockdump: removing %s: %s\n", mon->name,
+		nsv_err("removing %s: %s", mon->name,
 			strerror(-e));
 	if (WIFEXITED(status))
 		_exit(e < 0 && !WEXITSTATUS(status) ? 1 : WEXITSTATUS(status));
@@ -141,20 +141,21 @@ stop:
 	nsv_pcap_break(r->src);
 }
 
-void vsockdump_filter_error(const char *expr,
-			    const struct nsv_filter_error *err)
+/* A filter error: the message, the expression with a caret under the
+ * offending word, and the usage hint. Returns NSV_EXIT_USAGE. */
+static int filter_error(const char *expr, const struct nsv_filter_error *err)
 {
 	size_t i;
 
-	fprintf(stderr, "vsockdump: bad filter: %s\n  %s\n  ", err->msg,
-		expr);
+	nsv_err("bad filter: %s", err->msg);
+	fprintf(stderr, "  %s\n  ", expr);
 	for (i = 0; i < err->off; i++)
 		fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
 	fputc('^', stderr);
 	for (i = 1; i < err->len; i++)
 		fputc('~', stderr);
-	fputs("\nTry 'vsockdump --help' for the expression language.\n",
-	      stderr);
+	fputc('\n', stderr);
+	return nsv_usage_hint();
 }
 
 static char *read_filter_file(const char *path)
@@ -214,7 +215,7 @@ static int get_filter(const struct opts *o, char **exprp,
 	if (o->filter_file) {
 		expr = read_filter_file(o->filter_file);
 		if (!expr) {
-			fprintf(stderr, "vsockdump: %s: %s\n", o->filter_file,
+			nsv_err("%s: %s", o->filter_file,
 				strerror(errno ? errno : ENOMEM));
 			return 1;
 		}
@@ -233,12 +234,12 @@ static int get_filter(const struct opts *o, char **exprp,
 	}
 	r = nsv_filter_parse(expr, fp, &err);
 	if (r == -EINVAL) {
-		vsockdump_filter_error(expr, &err);
+		r = filter_error(expr, &err);
 		free(expr);
-		return 2;
+		return r;
 	}
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: filter: %s\n", strerror(-r));
+		nsv_err("filter: %s", strerror(-r));
 		free(expr);
 		return 1;
 	}
@@ -253,19 +254,19 @@ static int drop_privileges(const char *user)
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		fprintf(stderr, "vsockdump: -Z %s: %s\n", user,
+		nsv_err("-Z %s: %s", user,
 			errno ? strerror(errno) : "no such user");
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
-		fprintf(stderr, "vsockdump: -Z %s: cannot become that user: %s\n",
+		nsv_err("-Z %s: cannot become that user: %s",
 			user, strerror(errno));
 		return -1;
 	}
 	/* make sure there is no way back */
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		fprintf(stderr, "vsockdump: -Z %s: could regain root\n", user);
+		nsv_err("-Z %s: could regain root", user);
 		return -1;
 	}
 	return 0;
@@ -320,46 +321,42 @@ static int open_live(const struct opts *o, struct nsv_monitor *mon,
 		r = nsv_monitor_open(mon, o->ifname, !o->no_create);
 	}
 	if (r == -ENODEV && !o->ifname) {
-		fprintf(stderr,
-			"vsockdump: no vsockmon device in this network "
+		nsv_err("no vsockmon device in this network "
 			"namespace (create one: ip link add vsockmon0 type "
-			"vsockmon; or leave out --no-create)\n");
+			"vsockmon; or leave out --no-create)");
 		return r;
 	}
 	if (r == -EMEDIUMTYPE) {
 		if (nsv_monitor_list(list, sizeof(list)) <= 0)
 			snprintf(list, sizeof(list), "none");
-		fprintf(stderr,
-			"vsockdump: %s is not a vsockmon device (vsockmon "
-			"devices here: %s)\n",
+		nsv_err("%s is not a vsockmon device (vsockmon "
+			"devices here: %s)",
 			o->ifname, list);
 		return r;
 	}
 	if (r == -EOPNOTSUPP) {
-		fprintf(stderr,
-			"vsockdump: cannot create %s: this kernel has no "
+		nsv_err("cannot create %s: this kernel has no "
 			"vsockmon link type (modprobe vsockmon; it needs "
-			"CONFIG_VSOCKMON)\n",
+			"CONFIG_VSOCKMON)",
 			mon->name);
 		return r;
 	}
 	if (r == -EPERM) {
-		fprintf(stderr,
-			"vsockdump: %s %s: %s (needs CAP_NET_ADMIN; or name "
-			"an existing, up device with -i)\n",
+		nsv_err("%s %s: %s (needs CAP_NET_ADMIN; or name "
+			"an existing, up device with -i)",
 			mon->created || o->ifname ? "bringing up" : "creating",
 			mon->name, strerror(-r));
 		return r;
 	}
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: %s: %s\n",
+		nsv_err("%s: %s",
 			mon->name[0] ? mon->name : "vsockmon", strerror(-r));
 		return r;
 	}
 	lo.ifname = mon->name;
 	r = nsv_pcap_open_live(src, &lo, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: %s%s\n", err,
+		nsv_err("%s%s", err,
 			r == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		return r;
 	}
@@ -373,7 +370,7 @@ static int list_devices(void)
 	char *p, *save = NULL;
 
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: listing devices: %s\n",
+		nsv_err("listing devices: %s",
 			strerror(-r));
 		return 1;
 	}
@@ -401,16 +398,15 @@ int vsockdump_run(const struct opts *o)
 		return rc;
 	if (o->tcpdump_filter) {
 		if (!filter) {
-			fprintf(stderr, "vsockdump: --tcpdump-filter: no filter "
-					"expression given\n");
-			return 2;
+			return nsv_usage_err("--tcpdump-filter: no filter "
+					     "expression given");
 		}
 		rc = nsv_filter_print_tcpdump(stdout, filter) ? 1 : 0;
 		goto out;
 	}
 	e = nsv_filter_compile(filter, NSV_SNAPLEN_MAX, &prog);
 	if (e < 0) {
-		fprintf(stderr, "vsockdump: compiling the filter: %s\n",
+		nsv_err("compiling the filter: %s",
 			e == -E2BIG ? "more than 4096 BPF instructions" :
 				      strerror(-e));
 		rc = 1;
@@ -427,7 +423,7 @@ int vsockdump_run(const struct opts *o)
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: network namespace %s: %s\n",
+			nsv_err("network namespace %s: %s",
 				o->netns, strerror(-e));
 			goto out;
 		}
@@ -440,7 +436,7 @@ int vsockdump_run(const struct opts *o)
 	if (o->rfile) {
 		e = nsv_pcap_open_file(&r.src, o->rfile, err, sizeof(err));
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: %s\n", err);
+			nsv_err("%s", err);
 			goto out;
 		}
 	} else if (open_live(o, &mon, &r.src) < 0) {
@@ -449,7 +445,7 @@ int vsockdump_run(const struct opts *o)
 	if (filter) {
 		e = nsv_pcap_set_filter(r.src, &prog);
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: setting the filter: %s\n",
+			nsv_err("setting the filter: %s",
 				nsv_pcap_error(r.src));
 			goto out;
 		}
@@ -460,9 +456,8 @@ int vsockdump_run(const struct opts *o)
 			"snapshot length %u\n",
 			o->rfile, nsv_pcap_snaplen(r.src));
 	else
-		fprintf(stderr,
-			"vsockdump: listening on %s%s, link-type VSOCK (271), "
-			"snapshot length %u bytes\n",
+		nsv_err("listening on %s%s, link-type VSOCK (271), "
+			"snapshot length %u bytes",
 			mon.name, mon.created ? " (created)" : "",
 			nsv_pcap_snaplen(r.src));
 
@@ -478,14 +473,14 @@ int vsockdump_run(const struct opts *o)
 					 o->rotate_bytes, o->max_files, err,
 					 sizeof(err));
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: %s\n", err);
+			nsv_err("%s", err);
 			goto out;
 		}
 	}
 	r.show = !o->quiet && (!o->wfile || o->print);
 	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0) {
-		fprintf(stderr, "vsockdump: out of memory\n");
+		nsv_err("out of memory");
 		goto out;
 	}
 
@@ -509,7 +504,7 @@ int vsockdump_run(const struct opts *o)
 	rc = 0;
 	if (n < 0) {
 		nsv_printer_flush(r.pr);
-		fprintf(stderr, "vsockdump: %s: %s\n",
+		nsv_err("%s: %s",
 			o->rfile ? o->rfile : mon.name, nsv_pcap_error(r.src));
 		rc = 1;
 	}
@@ -518,10 +513,10 @@ int vsockdump_run(const struct opts *o)
 	if (r.err == -EPIPE) {
 		pipe_closed = true;
 	} else if (r.err && r.w && !strcmp(r.err_what, "-w")) {
-		fprintf(stderr, "vsockdump: %s\n", nsv_pcap_writer_error(r.w));
+		nsv_err("%s", nsv_pcap_writer_error(r.w));
 		rc = 1;
 	} else if (r.err) {
-		fprintf(stderr, "vsockdump: %s: %s\n", r.err_what,
+		nsv_err("%s: %s", r.err_what,
 			strerror(-r.err));
 		rc = 1;
 	}
@@ -529,7 +524,7 @@ int vsockdump_run(const struct opts *o)
 	if (e == -EPIPE) {
 		pipe_closed = true;
 	} else if (e < 0 && !rc) {
-		fprintf(stderr, "vsockdump: standard output: %s\n",
+		nsv_err("standard output: %s",
 			strerror(-e));
 		rc = 1;
 	}
@@ -538,7 +533,7 @@ int vsockdump_run(const struct opts *o)
 		e = nsv_pcap_writer_close(r.w);
 		r.w = NULL;
 		if (e < 0 && !rc && !pipe_closed) {
-			fprintf(stderr, "vsockdump: %s: write error\n", err);
+			nsv_err("%s: write error", err);
 			rc = 1;
 		}
 	}
@@ -566,7 +561,7 @@ out:
 
 		e = nsv_monitor_close(&mon);
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: %s %s: %s\n",
+			nsv_err("%s %s: %s",
 				created ? "deleting" : "bringing down",
 				mon.name, strerror(-e));
 			rc = rc ? rc : 1;
@@ -576,7 +571,7 @@ out:
 	nsv_filter_free(filter);
 	free(expr);
 	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
-		fprintf(stderr, "vsockdump: standard output: %s\n",
+		nsv_err("standard output: %s",
 			strerror(errno));
 		rc = 1;
 	}

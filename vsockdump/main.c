@@ -115,11 +115,8 @@ static void help(void)
 static int usage_error(const char *msg, const char *arg)
 {
 	if (arg)
-		fprintf(stderr, "vsockdump: %s: '%s'\n", msg, arg);
-	else
-		fprintf(stderr, "vsockdump: %s\n", msg);
-	fputs("Try 'vsockdump --help' for more information.\n", stderr);
-	return 2;
+		return nsv_usage_err("%s: '%s'", msg, arg);
+	return nsv_usage_err("%s", msg);
 }
 
 static int num(const char *s, unsigned long max, unsigned long *v)
@@ -170,12 +167,13 @@ static int parse(int argc, char **argv, struct opts *o)
 	unsigned long v;
 	int c, r = 0;
 
+	nsv_cli_init(argv[0]);
 	if (nsv_getopt_init(&g, options) < 0) {
-		fputs("vsockdump: out of memory\n", stderr);
-		return 1;
+		nsv_err("out of memory");
+		return NSV_EXIT_FAIL;
 	}
-	/* Skip the leading '+': options may follow the expression, as with
-	 * tcpdump (no filter word starts with '-'). */
+	/* Skip the leading '+', keep the ':': options may follow the
+	 * expression, as with tcpdump (no filter word starts with '-'). */
 	while ((c = getopt_long(argc, argv, g.shortopts + 1, g.longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -284,8 +282,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			printf("vsockdump %s\n", PACKAGE_VERSION);
 			nsv_getopt_free(&g);
 			exit(0);
-		default:
-			r = usage_error("bad option", NULL);
+		default: /* '?' and ':' */
+			r = nsv_getopt_error(c, argv);
 		}
 		if (r)
 			break;
@@ -318,8 +316,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (optind < argc) {
 		o->expr = nsv_filter_join(argc - optind, argv + optind);
 		if (!o->expr) {
-			fputs("vsockdump: out of memory\n", stderr);
-			return 1;
+			nsv_err("out of memory");
+			return NSV_EXIT_FAIL;
 		}
 	}
 	return 0;

@@ -3,6 +3,7 @@
 #ifndef VSOCKDUMP_H
 #define VSOCKDUMP_H
 
+#include "cli.h"
 #include "filter.h"
 #include "print.h"
 
@@ -31,9 +32,5 @@ struct opts {
 
 /* Run a capture or a file read as the options say; returns the exit code. */
 int vsockdump_run(const struct opts *o);
-
-/* Print a filter error with a caret under the offending word. */
-void vsockdump_filter_error(const char *expr,
-			    const struct nsv_filter_error *err);
 
 #endif

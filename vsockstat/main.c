@@ -76,25 +76,14 @@ static void usage(FILE *f)
 static int bad(const char *opt, const char *arg, const char *why)
 {
 	if (arg)
-		fprintf(stderr, PROG ": %s '%s': %s (see " PROG " --help)\n",
-			opt, arg, why);
-	else
-		fprintf(stderr, PROG ": %s %s (see " PROG " --help)\n", opt,
-			why);
-	return 2;
+		return nsv_usage_err("%s '%s': %s", opt, arg, why);
+	return nsv_usage_err("%s %s", opt, why);
 }
 
 static int parse_secs(const char *s, bool zero_ok, double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0 ||
-	    (!zero_ok && v == 0) || v > 1e9)
+	if (nsv_parse_secs(s, 1e9, out) < 0 || (!zero_ok && *out == 0))
 		return -EINVAL;
-	*out = v;
 	return 0;
 }
 
@@ -106,9 +95,10 @@ static int parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = -1;
+	nsv_cli_init(argv[0]);
 	if (nsv_getopt_init(&g, options) < 0) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
+		nsv_err("out of memory");
+		return NSV_EXIT_FAIL;
 	}
 	while (!rc && (c = getopt_long(argc, argv, g.shortopts, g.longopts,
 				       NULL)) != -1) {
@@ -203,19 +193,15 @@ static int parse(int argc, char **argv, struct opts *o)
 			printf(PROG " " PACKAGE_VERSION "\n");
 			rc = -1;
 			break;
-		default:
-			fprintf(stderr, "Try '" PROG " --help'.\n");
-			rc = 2;
+		default: /* '?' and ':' */
+			rc = nsv_getopt_error(c, argv);
 		}
 	}
 	nsv_getopt_free(&g);
 	if (rc)
 		return rc;
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s' (see " PROG
-				" --help)\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return nsv_usage_err("unexpected argument '%s'", argv[optind]);
 	/* Combinations that cannot mean anything. */
 	if (o->timeout >= 0 && !o->wait)
 		return bad("--timeout", NULL, "only goes with --wait-listen");

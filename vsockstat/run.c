@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "cli.h"
 #include "clock.h"
 #include "json.h"
 #include "vsockstat.h"
@@ -17,10 +18,10 @@
 static int fail(const char *what, int err)
 {
 	if (what)
-		fprintf(stderr, PROG ": %s: %s\n", what, strerror(-err));
+		nsv_err("%s: %s", what, strerror(-err));
 	else
-		fprintf(stderr, PROG ": %s\n", strerror(-err));
-	return 1;
+		nsv_err("%s", strerror(-err));
+	return NSV_EXIT_FAIL;
 }
 
 static int add_namespaces(struct nsv_socktab *t, const struct opts *o)
@@ -57,8 +58,7 @@ static bool diag_missing(const struct nsv_socktab *t)
 
 	for (i = 0; i < t->nns; i++)
 		if (t->ns[i].err == -ENOENT && !t->ns[i].err_enter) {
-			fprintf(stderr, PROG
-				": sock_diag cannot list AF_VSOCK sockets: load the vsock_diag module (modprobe vsock_diag)\n");
+			nsv_err("sock_diag cannot list AF_VSOCK sockets: load the vsock_diag module (modprobe vsock_diag)");
 			return true;
 		}
 	return false;
@@ -138,9 +138,9 @@ static int replay(struct nsv_socktab *t, const struct opts *o)
 	r = nsv_socktab_replay(t, buf, len, &o->f, &off);
 	free(buf);
 	if (r == -EBADMSG) {
-		fprintf(stderr, PROG ": %s: not a sock_diag recording (malformed at byte %zu)\n",
+		nsv_err("%s: not a sock_diag recording (malformed at byte %zu)",
 			o->replay, off);
-		return 1;
+		return NSV_EXIT_FAIL;
 	}
 	return r < 0 ? fail(o->replay, r) : 0;
 }
@@ -322,8 +322,8 @@ int vsockstat_wait(const struct opts *o)
 			break;
 		left = deadline - now();
 		if (o->timeout >= 0 && left <= 0) {
-			fprintf(stderr, PROG ": no listener on port %u after %g s\n",
-				o->wait_port, o->timeout);
+			nsv_err("no listener on port %u after %g s", o->wait_port,
+				o->timeout);
 			rc = 1;
 			goto out;
 		}

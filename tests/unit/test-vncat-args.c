@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +12,6 @@
 
 #include "tap.h"
 #include "vncat/vncat.h"
-
-void vncat_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("vncat: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs("\n", stderr);
-	va_end(ap);
-}
 
 static struct vncat_opts O;
 static char err[1024];
@@ -278,9 +266,9 @@ static void test_usage_errors(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char want[512];
 
-		snprintf(want, sizeof(want), "vncat: %s (try --help)",
+		snprintf(want, sizeof(want), "vncat: %s. Try 'vncat --help'.",
 			 cases[i].msg);
-		tap_is_int(run(cases[i].line), VNCAT_USAGE, "'%s': usage error",
+		tap_is_int(run(cases[i].line), NSV_EXIT_USAGE, "'%s': usage error",
 			   cases[i].line);
 		tap_is_str(err, want, "'%s': the message", cases[i].line);
 	}
