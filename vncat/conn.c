@@ -24,21 +24,16 @@ void vncat_info(const struct vncat_opts *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-static unsigned int fmt_flags(const struct vncat_opts *o)
-{
-	return o->numeric ? NSV_FMT_NUMERIC : 0;
-}
-
 void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
 		   char *buf, size_t len)
 {
 	if (e->kind == NSV_EP_VSOCK) {
-		if (nsv_addr_format(e->vsock.cid, e->vsock.port, fmt_flags(o),
+		if (nsv_addr_format(e->vsock.cid, e->vsock.port, o->fmt,
 				    buf, len) < 0)
 			snprintf(buf, len, "?");
 		return;
 	}
-	if (nsv_endpoint_format(e, fmt_flags(o), buf, len) < 0)
+	if (nsv_endpoint_format(e, o->fmt, buf, len) < 0)
 		snprintf(buf, len, "?");
 }
 
@@ -98,7 +93,7 @@ int vncat_connect_target(const struct vncat_opts *o,
 		char ls[NSV_ADDR_STRLEN] = "?";
 
 		if (nsv_sock_names(fd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port, fmt_flags(o), ls,
+			nsv_addr_format(l.cid, l.port, o->fmt, ls,
 					sizeof(ls));
 		vncat_info(o, "connected to %s from %s (%s)", name, ls,
 			   type_name(o->sock.type));
@@ -213,11 +208,9 @@ int vncat_relay(const struct vncat_opts *o, int a_r, int a_w, int b,
 
 void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)
 {
-	unsigned int f = o->numeric ? NSV_FMT_NUMERIC : 0;
-
 	c->vsock = nsv_sock_names(c->fd, &c->local, &c->peer) == 0;
 	if (c->vsock) {
-		nsv_addr_format(c->peer.cid, c->peer.port, f, c->name,
+		nsv_addr_format(c->peer.cid, c->peer.port, o->fmt, c->name,
 				sizeof(c->name));
 		return;
 	}

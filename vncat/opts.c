@@ -486,7 +486,7 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			o->scan = true;
 			break;
 		case 'n':
-			o->numeric = true;
+			o->fmt |= NSV_FMT_NUMERIC;
 			break;
 		case 'v':
 			o->verbose++;

@@ -176,7 +176,7 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 			break;
 		}
 		nsv_addr_format(sa.svm_cid, sa.svm_port,
-				o->numeric ? NSV_FMT_NUMERIC : 0, from,
+				o->fmt, from,
 				sizeof(from));
 		if ((size_t)n > size) {
 			nsv_err(
@@ -243,7 +243,7 @@ int vncat_listen(const struct vncat_opts *o)
 
 		if (nsv_sock_names(lfd, &l, NULL) == 0)
 			nsv_addr_format(l.cid, l.port,
-					o->numeric ? NSV_FMT_NUMERIC : 0, name,
+					o->fmt, name,
 					sizeof(name));
 		else
 			vncat_ep_name(o, &o->ep, name, sizeof(name));

@@ -16,7 +16,7 @@ struct vncat_opts {
 	bool listen; /* -l */
 	bool keep; /* -k */
 	bool scan; /* -z */
-	bool numeric; /* -n */
+	unsigned int fmt; /* NSV_FMT_NUMERIC with -n */
 	int verbose; /* -v, repeatable */
 	bool no_shutdown; /* --no-shutdown */
 	unsigned int max_conns; /* --max-conns, 0: no limit */

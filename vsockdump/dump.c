@@ -89,7 +89,7 @@ static void supervise(struct nsv_monitor *mon)
 }
 
 struct run {
-	const struct opts *o;
+	const struct vsockdump_opts *o;
 	struct nsv_pcap *src;
 	struct nsv_pcap_writer *w;
 	struct nsv_printer *pr;
@@ -202,7 +202,7 @@ static char *read_filter_file(const char *path)
 }
 
 /* The expression from the command line or -F; 0, 1 (failure) or 2. */
-static int get_filter(const struct opts *o, char **exprp,
+static int get_filter(const struct vsockdump_opts *o, char **exprp,
 		      struct nsv_filter **fp)
 {
 	struct nsv_filter_error err = { 0 };
@@ -304,7 +304,7 @@ static int load_vsockmon(void)
 	return 0;
 }
 
-static int open_live(const struct opts *o, struct nsv_monitor *mon,
+static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		     struct nsv_pcap **src)
 {
 	struct nsv_live_opts lo = {
@@ -379,7 +379,7 @@ static int list_devices(void)
 	return 0;
 }
 
-int vsockdump_run(const struct opts *o)
+int vsockdump_run(const struct vsockdump_opts *o)
 {
 	struct nsv_monitor mon = { 0 };
 	struct nsv_filter *filter = NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "cli.h"
 #include "pcapio.h"
 #include "vsockdump.h"
@@ -161,7 +162,7 @@ static int file_size(const char *s, uint64_t *bytes)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+static int parse(int argc, char **argv, struct vsockdump_opts *o)
 {
 	struct nsv_getopt g;
 	unsigned long v;
@@ -238,7 +239,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->quiet = true;
 			break;
 		case 'n':
-			o->pr.numeric = true;
+			o->pr.fmt |= NSV_FMT_NUMERIC;
 			break;
 		case 't':
 			if (o->pr.tstamp < NSV_TS_SINCE_FIRST)
@@ -325,7 +326,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct vsockdump_opts o = { 0 };
 	int r;
 
 	r = parse(argc, argv, &o);

@@ -211,7 +211,7 @@ static void put_cid(struct nsv_printer *p, uint64_t cid)
 	}
 	if (!c->valid || c->cid != cid) {
 		n = nsv_cid_format((uint32_t)cid,
-				   p->o.numeric ? NSV_FMT_NUMERIC : 0, c->s,
+				   p->o.fmt, c->s,
 				   sizeof(c->s));
 		if (n < 0)
 			n = 0;
@@ -710,12 +710,12 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 /* ------------------------------------------------------- flow summaries */
 
 static void fmt_addr(char *b, size_t len, uint64_t cid, uint32_t port,
-		     bool numeric)
+		     unsigned int fmt)
 {
 	if (cid > UINT32_MAX)
 		snprintf(b, len, "%" PRIu64 ":%u", cid, port);
 	else if (nsv_addr_format((uint32_t)cid, port,
-				 numeric ? NSV_FMT_NUMERIC : 0, b, len) < 0)
+				 fmt, b, len) < 0)
 		snprintf(b, len, "?");
 }
 
@@ -788,8 +788,8 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 	unsigned int i;
 	int d;
 
-	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], o->numeric);
-	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], o->numeric);
+	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], o->fmt);
+	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], o->fmt);
 	fmt_rate(rate, sizeof(rate),
 		 (double)(fl->dir[0].bytes + fl->dir[1].bytes), secs);
 	fprintf(out, "flow %" PRIu64 " ", fl->id);

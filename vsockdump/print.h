@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "addr.h"
 #include "flow.h"
 #include "proto.h"
 
@@ -21,7 +22,7 @@ enum nsv_tstamp {
 
 struct nsv_print_opts {
 	enum nsv_tstamp tstamp;
-	bool numeric;	 /* -n: no CID names */
+	unsigned int fmt; /* NSV_FMT_NUMERIC with -n */
 	int verbose;	 /* -v: credit fields, -vv: vsockmon header, flow */
 	int hex;	 /* -X: payload in hex and ASCII, -XX: the whole frame */
 	bool ascii;	 /* -A: payload in ASCII */

@@ -7,7 +7,7 @@
 #include "filter.h"
 #include "print.h"
 
-struct opts {
+struct vsockdump_opts {
 	const char *ifname;	/* -i; NULL: find or create a vsockmon */
 	bool no_create;		/* --no-create */
 	const char *netns;	/* -N */
@@ -31,6 +31,6 @@ struct opts {
 };
 
 /* Run a capture or a file read as the options say; returns the exit code. */
-int vsockdump_run(const struct opts *o);
+int vsockdump_run(const struct vsockdump_opts *o);
 
 #endif

@@ -354,25 +354,26 @@ static int value_one(const char *s, size_t n, void *data)
 	return 0;
 }
 
-int nsv_sockfilter_add(struct nsv_sockfilter *f, int what, const char *list)
+int nsv_sockfilter_add(struct nsv_sockfilter *f,
+		       enum nsv_sockfilter_list what, const char *list)
 {
 	struct add_ctx a = { .cid = false };
 
 	switch (what) {
-	case 'c':
+	case NSV_SF_CID:
 		a.v = f->cid;
 		a.n = &f->ncid;
 		a.cid = true;
 		break;
-	case 'p':
+	case NSV_SF_PORT:
 		a.v = f->port;
 		a.n = &f->nport;
 		break;
-	case 's':
+	case NSV_SF_SPORT:
 		a.v = f->sport;
 		a.n = &f->nsport;
 		break;
-	case 'd':
+	case NSV_SF_DPORT:
 		a.v = f->dport;
 		a.n = &f->ndport;
 		break;

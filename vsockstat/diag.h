@@ -114,14 +114,23 @@ const char *nsv_sk_type_name(unsigned int type);
 /** nsv_sk_types_parse - bitmap of 1 << type for "stream,seqpacket,..." */
 int nsv_sk_types_parse(const char *list, uint32_t *mask);
 
+/* The lists of struct nsv_sockfilter that nsv_sockfilter_add() fills. */
+enum nsv_sockfilter_list {
+	NSV_SF_CID,   /* local or peer CID (--cid) */
+	NSV_SF_PORT,  /* local or peer port (--port) */
+	NSV_SF_SPORT, /* local port (--sport) */
+	NSV_SF_DPORT, /* peer port (--dport) */
+};
+
 /**
  * nsv_sockfilter_add - append a comma-separated list to one criterion
- * @what: 'c' CIDs (names as nsv_cid_parse), 'p' ports, 's' local ports,
- *        'd' peer ports (ports as nsv_port_parse)
+ * @what: which list; CIDs as nsv_cid_parse() takes them, ports as
+ *        nsv_port_parse()
  *
  * Returns 0, -EINVAL for a bad value or @what, -E2BIG past NSV_FILTER_MAX.
  */
-int nsv_sockfilter_add(struct nsv_sockfilter *f, int what, const char *list);
+int nsv_sockfilter_add(struct nsv_sockfilter *f,
+		       enum nsv_sockfilter_list what, const char *list);
 
 /** nsv_sockfilter_match - whether @s passes @f */
 bool nsv_sockfilter_match(const struct nsv_sockfilter *f,

@@ -87,7 +87,7 @@ static int parse_secs(const char *s, bool zero_ok, double *out)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+static int parse(int argc, char **argv, struct vsockstat_opts *o)
 {
 	struct nsv_getopt g;
 	uint32_t mask;
@@ -127,11 +127,19 @@ static int parse(int argc, char **argv, struct opts *o)
 		case O_PORT:
 		case O_SPORT:
 		case O_DPORT: {
-			static const char *const names[] = { "--cid", "--port",
-							     "--sport", "--dport" };
-			const char *name = names[c - O_CID];
+			static const struct {
+				const char *name;
+				enum nsv_sockfilter_list list;
+			} lists[] = {
+				{ "--cid", NSV_SF_CID },
+				{ "--port", NSV_SF_PORT },
+				{ "--sport", NSV_SF_SPORT },
+				{ "--dport", NSV_SF_DPORT },
+			};
+			const char *name = lists[c - O_CID].name;
 
-			r = nsv_sockfilter_add(&o->f, "cpsd"[c - O_CID], optarg);
+			r = nsv_sockfilter_add(&o->f, lists[c - O_CID].list,
+					       optarg);
 			if (r == -E2BIG)
 				rc = bad(name, optarg, "too many values");
 			else if (r < 0)
@@ -140,7 +148,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		}
 		case 'n':
-			o->flags |= NSV_STAT_NUMERIC;
+			o->flags |= NSV_FMT_NUMERIC;
 			break;
 		case 'p':
 			o->flags |= NSV_STAT_PROCS;
@@ -222,7 +230,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o;
+	struct vsockstat_opts o;
 	int rc;
 
 	rc = parse(argc, argv, &o);

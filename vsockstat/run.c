@@ -24,7 +24,7 @@ static int fail(const char *what, int err)
 	return NSV_EXIT_FAIL;
 }
 
-static int add_namespaces(struct nsv_socktab *t, const struct opts *o)
+static int add_namespaces(struct nsv_socktab *t, const struct vsockstat_opts *o)
 {
 	size_t i;
 	int r;
@@ -126,7 +126,7 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-static int replay(struct nsv_socktab *t, const struct opts *o)
+static int replay(struct nsv_socktab *t, const struct vsockstat_opts *o)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0, off = 0;
@@ -145,7 +145,7 @@ static int replay(struct nsv_socktab *t, const struct opts *o)
 	return r < 0 ? fail(o->replay, r) : 0;
 }
 
-static int print(const struct nsv_socktab *t, const struct opts *o)
+static int print(const struct nsv_socktab *t, const struct vsockstat_opts *o)
 {
 	unsigned int flags = o->flags;
 	int r;
@@ -177,7 +177,7 @@ static double now(void)
 	return (double)nsv_clock_ns() / 1e9;
 }
 
-int vsockstat_list(const struct opts *o)
+int vsockstat_list(const struct vsockstat_opts *o)
 {
 	uint32_t states = o->f.states ? o->f.states : NSV_SS_ALL;
 	bool tty = !o->json && isatty(STDOUT_FILENO), first = true;
@@ -264,7 +264,7 @@ out:
 }
 
 /* A listener on the port, on one of the CIDs asked for or on any CID. */
-static bool listening(const struct nsv_socktab *t, const struct opts *o)
+static bool listening(const struct nsv_socktab *t, const struct vsockstat_opts *o)
 {
 	size_t i, k;
 
@@ -282,7 +282,7 @@ static bool listening(const struct nsv_socktab *t, const struct opts *o)
 	return false;
 }
 
-int vsockstat_wait(const struct opts *o)
+int vsockstat_wait(const struct vsockstat_opts *o)
 {
 	struct nsv_sockfilter f = { .types = o->f.types };
 	double deadline = o->timeout >= 0 ? now() + o->timeout : 0;

@@ -82,7 +82,7 @@ static void user_str(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
 		snprintf(buf, len, "-");
 		return;
 	}
-	name = flags & NSV_STAT_NUMERIC ? NULL : nsv_socktab_user(t, s->uid);
+	name = flags & NSV_FMT_NUMERIC ? NULL : nsv_socktab_user(t, s->uid);
 	if (name)
 		snprintf(buf, len, "%s", name);
 	else
@@ -146,7 +146,7 @@ static int addr_str(uint32_t cid, uint32_t port, unsigned int flags,
 
 	if (cid == NSV_CID_ANY)
 		n = (buf[0] = '*', 1);
-	else if (cid <= NSV_CID_HOST && !(flags & NSV_STAT_NUMERIC))
+	else if (cid <= NSV_CID_HOST && !(flags & NSV_FMT_NUMERIC))
 		n = nsv_cid_format(cid, 0, buf, NSV_CID_STRLEN);
 	else
 		n = put_u64(buf, cid);

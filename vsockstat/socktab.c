@@ -57,7 +57,7 @@ static struct nsv_stat_ns *ns_new(struct nsv_socktab *t)
 {
 	struct nsv_stat_ns *ns;
 
-	if (grow((void **)&t->ns, &t->nscap, t->nns, sizeof(*t->ns)) < 0)
+	if (grow((void **)&t->ns, &t->ns_cap, t->nns, sizeof(*t->ns)) < 0)
 		return NULL;
 	ns = &t->ns[t->nns++];
 	memset(ns, 0, sizeof(*ns));
@@ -230,7 +230,7 @@ static int fill_one(const struct nsv_diag_sock *s, void *data)
 
 	if (!nsv_sockfilter_match(c->f, s))
 		return 0;
-	if (grow((void **)&t->socks, &t->scap, t->nsocks, sizeof(*t->socks)) < 0)
+	if (grow((void **)&t->socks, &t->socks_cap, t->nsocks, sizeof(*t->socks)) < 0)
 		return -ENOMEM;
 	e = &t->socks[t->nsocks++];
 	memset(e, 0, sizeof(*e));
@@ -606,7 +606,7 @@ static int user_add(struct nsv_socktab *t, uint32_t uid)
 	for (i = 0; i < t->nusers; i++)
 		if (t->users[i].uid == uid)
 			return 0;
-	if (grow((void **)&t->users, &t->ucap, t->nusers, sizeof(*t->users)) < 0)
+	if (grow((void **)&t->users, &t->users_cap, t->nusers, sizeof(*t->users)) < 0)
 		return -ENOMEM;
 	u = &t->users[t->nusers++];
 	u->uid = uid;
@@ -652,11 +652,11 @@ int nsv_socktab_procs(struct nsv_socktab *t)
 	qsort(s.own, s.nown, sizeof(*s.own), owner_cmp);
 	t->procs = realloc(t->procs, (s.nown ? s.nown : 1) * sizeof(*t->procs));
 	if (!t->procs) {
-		t->pcap = 0;
+		t->procs_cap = 0;
 		r = -ENOMEM;
 		goto out;
 	}
-	t->pcap = s.nown ? s.nown : 1;
+	t->procs_cap = s.nown ? s.nown : 1;
 	for (i = 0; i < s.nown; i = j) {
 		struct nsv_stat_sock *k = &t->socks[s.own[i].sock];
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "addr.h"
 #include "diag.h"
 #include "json.h"
 #include "netns.h"
@@ -43,13 +44,13 @@ struct nsv_stat_user {
 
 struct nsv_socktab {
 	struct nsv_stat_ns *ns;
-	size_t nns, nscap;
+	size_t nns, ns_cap; /* used, allocated */
 	struct nsv_stat_sock *socks;
-	size_t nsocks, scap;
+	size_t nsocks, socks_cap;
 	struct nsv_stat_proc *procs;
-	size_t nprocs, pcap;
+	size_t nprocs, procs_cap;
 	struct nsv_stat_user *users;
-	size_t nusers, ucap;
+	size_t nusers, users_cap;
 };
 
 /* Longest namespace label ("net:[4026531840],pid=4194304", or a name). */
@@ -140,8 +141,10 @@ int nsv_socktab_procs(struct nsv_socktab *t);
 /** nsv_socktab_user - the name of @uid as nsv_socktab_procs() found it, or NULL */
 const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid);
 
-/* Printer flags. */
-#define NSV_STAT_NUMERIC 0x1  /* CIDs and users as numbers */
+/*
+ * Printer flags, beside NSV_FMT_NUMERIC (addr.h), which also prints users
+ * as numbers.
+ */
 #define NSV_STAT_NETNS 0x2    /* a netns column (and mode, if the kernel has it) */
 #define NSV_STAT_PROCS 0x4    /* user and process columns */
 #define NSV_STAT_NOHEADER 0x8 /* no title line */

@@ -40,6 +40,19 @@ static inline void tap_diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* A test that cannot run here: counted as skipped, never as passed. */
+__attribute__((format(printf, 1, 2))) static inline void
+tap_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d # SKIP ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
 /* Every test program ends with this: the plan is printed last. */
 static inline int tap_done(void)
 {

@@ -127,7 +127,8 @@ static void test_forms(void)
 static void test_options(void)
 {
 	tap_ok(run("-l -k --max-conns 16 -v -v -n 5000") == 0 && O.keep &&
-		       O.max_conns == 16 && O.verbose == 2 && O.numeric,
+		       O.max_conns == 16 && O.verbose == 2 &&
+		       O.fmt == NSV_FMT_NUMERIC,
 	       "-l -k --max-conns 16 -v -v -n");
 	tap_ok(run("-w 1.5 --retry 30 -q 0 1 5") == 0 &&
 		       O.sock.timeout_ms == 1500 && O.sock.retry_ms == 30000 &&

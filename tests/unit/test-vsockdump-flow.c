@@ -321,7 +321,7 @@ static void test_print(void)
 		   "[eom|eor], length 20\n",
 		   "-tt: epoch time, names, flags");
 	free(s);
-	o.numeric = true;
+	o.fmt = NSV_FMT_NUMERIC;
 	o.nano = true;
 	o.number = true;
 	s = print(&o, f, NULL);

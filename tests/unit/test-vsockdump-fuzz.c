@@ -30,7 +30,7 @@ static void check_frame(const uint8_t *frame, size_t cap, size_t wire)
 {
 	static const struct nsv_print_opts opts[] = {
 		{ .tstamp = NSV_TS_DELTA, .verbose = 2, .hex = 2 },
-		{ .tstamp = NSV_TS_DATE, .numeric = true, .ascii = true },
+		{ .tstamp = NSV_TS_DATE, .fmt = NSV_FMT_NUMERIC, .ascii = true },
 		{ .json = true, .hex = 1, .verbose = 1 },
 	};
 	struct nsv_pkt pkt = { .sec = 1700000000, .caplen = (uint32_t)cap,
