@@ -162,14 +162,16 @@ static void step(FILE *f, struct conn *c, uint32_t *serial)
 int main(int argc, char **argv)
 {
 	static struct conn conns[NCONN];
-	uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144,
-			    NSV_DLT_VSOCK };
+	uint32_t hdr[6] = {
+		0xa1b2c3d4, 0x00040002, 0, 0, 262144, NSV_DLT_VSOCK
+	};
 	unsigned long long n, i;
 	uint32_t serial = 0;
 	FILE *f;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vsockdump-gen FRAMES OUT.pcap [SEED]\n");
+		fprintf(stderr,
+			"usage: vsockdump-gen FRAMES OUT.pcap [SEED]\n");
 		return 2;
 	}
 	n = strtoull(argv[1], NULL, 10);

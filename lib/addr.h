@@ -15,8 +15,8 @@
 /* Socket type named by an address prefix such as "vsock-seqpacket:". */
 enum nsv_socktype {
 	NSV_SOCK_UNSPEC = 0,
-	NSV_SOCK_STREAM = 1,	/* SOCK_STREAM */
-	NSV_SOCK_DGRAM = 2,	/* SOCK_DGRAM */
+	NSV_SOCK_STREAM = 1, /* SOCK_STREAM */
+	NSV_SOCK_DGRAM = 2, /* SOCK_DGRAM */
 	NSV_SOCK_SEQPACKET = 5, /* SOCK_SEQPACKET */
 };
 

@@ -15,9 +15,9 @@
 /* One row of a tool's option table; a zeroed row ends it. */
 struct nsv_opt {
 	const char *name; /* long name, or NULL */
-	int val;	  /* short option character, or an id >= 256 */
-	int has_arg;	  /* no_argument, required_argument, optional_argument */
-	const char *arg;  /* placeholder in --help, e.g. "SECS" */
+	int val; /* short option character, or an id >= 256 */
+	int has_arg; /* no_argument, required_argument, optional_argument */
+	const char *arg; /* placeholder in --help, e.g. "SECS" */
 	const char *help; /* one line; NULL hides the option */
 };
 
@@ -62,7 +62,8 @@ const char *nsv_cli_prog(void);
 
 /** nsv_err - "PROG: MESSAGE" on stderr, in one write */
 void nsv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void nsv_verr(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+void nsv_verr(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
 
 /**
  * nsv_usage_err - "PROG: MESSAGE. Try 'PROG --help'." on stderr

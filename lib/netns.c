@@ -125,8 +125,7 @@ static struct nsv_netns_info *seen_find(struct seen *s, uint64_t ino)
 	return NULL;
 }
 
-static int seen_add(struct seen *s, const char *path, const char *name,
-		    int pid)
+static int seen_add(struct seen *s, const char *path, const char *name, int pid)
 {
 	struct nsv_netns_info *e;
 	struct stat st;

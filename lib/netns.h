@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 struct nsv_netns_info {
-	uint64_t ino;	 /* the namespace's nsfs inode: its identity */
-	int pid;	 /* a process inside, 0 if none was seen */
-	char name[256];	 /* ip-netns name, "" if it has none */
+	uint64_t ino; /* the namespace's nsfs inode: its identity */
+	int pid; /* a process inside, 0 if none was seen */
+	char name[256]; /* ip-netns name, "" if it has none */
 	char path[4096]; /* a path that opens it */
 };
 

@@ -68,8 +68,8 @@ int nsv_frame_decode(const uint8_t *buf, size_t caplen, size_t wirelen,
 	/* The transport header: only what was captured, by declared length. */
 	thdr_end = NSV_MON_HDR_LEN + (size_t)f->thdr_len;
 	f->thdr = buf + NSV_MON_HDR_LEN;
-	f->thdr_caplen = (caplen < thdr_end ? caplen : thdr_end) -
-			 NSV_MON_HDR_LEN;
+	f->thdr_caplen =
+		(caplen < thdr_end ? caplen : thdr_end) - NSV_MON_HDR_LEN;
 	if (f->thdr_caplen == 0)
 		f->thdr = NULL;
 
@@ -177,7 +177,7 @@ static const char *const truncs[] = {
 	[NSV_TRUNC_PAYLOAD] = "payload",
 };
 
-#define NAME_OF(table, v)                                                \
+#define NAME_OF(table, v) \
 	((v) < sizeof(table) / sizeof((table)[0]) ? (table)[(v)] : NULL)
 
 const char *nsv_mon_op_name(unsigned int op)

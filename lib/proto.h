@@ -78,10 +78,10 @@ enum nsv_virtio_op {
 
 /* Where a frame ends before its declared end. */
 enum nsv_trunc {
-	NSV_TRUNC_NONE = 0,	 /* everything that was on the wire is here */
-	NSV_TRUNC_MON_HDR,	 /* af_vsockmon_hdr cut short */
+	NSV_TRUNC_NONE = 0, /* everything that was on the wire is here */
+	NSV_TRUNC_MON_HDR, /* af_vsockmon_hdr cut short */
 	NSV_TRUNC_TRANSPORT_HDR, /* transport header cut short */
-	NSV_TRUNC_PAYLOAD,	 /* payload cut short (snaplen) */
+	NSV_TRUNC_PAYLOAD, /* payload cut short (snaplen) */
 };
 
 /* struct virtio_vsock_hdr in host order. */
@@ -108,12 +108,12 @@ struct nsv_frame {
 	uint64_t dst_cid;
 	uint32_t src_port;
 	uint32_t dst_port;
-	uint16_t op;	     /* enum nsv_mon_op */
-	uint16_t transport;  /* enum nsv_mon_transport */
-	uint16_t thdr_len;   /* transport header length, as declared */
+	uint16_t op; /* enum nsv_mon_op */
+	uint16_t transport; /* enum nsv_mon_transport */
+	uint16_t thdr_len; /* transport header length, as declared */
 	uint16_t reserved;
 
-	bool has_virtio;     /* transport VIRTIO with a whole virtio header */
+	bool has_virtio; /* transport VIRTIO with a whole virtio header */
 	struct nsv_virtio_hdr virtio;
 
 	const uint8_t *thdr; /* transport header bytes that were captured */
@@ -121,10 +121,10 @@ struct nsv_frame {
 
 	const uint8_t *payload; /* payload bytes that were captured */
 	size_t payload_caplen;
-	size_t payload_len;	/* payload bytes on the wire */
+	size_t payload_len; /* payload bytes on the wire */
 
-	size_t caplen;		/* bytes captured */
-	size_t wirelen;		/* bytes on the wire */
+	size_t caplen; /* bytes captured */
+	size_t wirelen; /* bytes on the wire */
 	enum nsv_trunc trunc;
 };
 

@@ -28,11 +28,11 @@ bool nsv_retryable(int err, unsigned int flags);
 
 /* One connect being retried; nsv_retry_init() fills it. */
 struct nsv_retry {
-	int retry_ms;	     /* how long to keep trying, <= 0: never retry */
+	int retry_ms; /* how long to keep trying, <= 0: never retry */
 	int64_t deadline_ms; /* on nsv_clock_ms() */
-	int64_t pause_ms;    /* the next pause */
+	int64_t pause_ms; /* the next pause */
 	unsigned int attempt;
-	unsigned int flags;  /* for nsv_retryable() */
+	unsigned int flags; /* for nsv_retryable() */
 	nsv_retry_fn on_retry;
 	void *arg;
 };

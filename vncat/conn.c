@@ -28,8 +28,8 @@ void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
 		   char *buf, size_t len)
 {
 	if (e->kind == NSV_EP_VSOCK) {
-		if (nsv_addr_format(e->vsock.cid, e->vsock.port, o->fmt,
-				    buf, len) < 0)
+		if (nsv_addr_format(e->vsock.cid, e->vsock.port, o->fmt, buf,
+				    len) < 0)
 			snprintf(buf, len, "?");
 		return;
 	}
@@ -93,8 +93,7 @@ int vncat_connect_target(const struct vncat_opts *o,
 		char ls[NSV_ADDR_STRLEN] = "?";
 
 		if (nsv_sock_names(fd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port, o->fmt, ls,
-					sizeof(ls));
+			nsv_addr_format(l.cid, l.port, o->fmt, ls, sizeof(ls));
 		vncat_info(o, "connected to %s from %s (%s)", name, ls,
 			   type_name(o->sock.type));
 	} else if (e->kind == NSV_EP_HYBRID) {
@@ -147,12 +146,10 @@ static void relay_failed(const char *a, const char *b,
 		if (!e)
 			continue;
 		if (e == EMSGSIZE)
-			nsv_err(
-				"a message from %s was larger than the %zu-byte buffer: raise --bufsize",
+			nsv_err("a message from %s was larger than the %zu-byte buffer: raise --bufsize",
 				from, bufsize);
 		else if (st->err_write[i] && (e == EPIPE || e == ECONNRESET))
-			nsv_err(
-				"%s stopped reading (%s): %llu bytes not delivered",
+			nsv_err("%s stopped reading (%s): %llu bytes not delivered",
 				to, strerror(e),
 				(unsigned long long)st->unsent[i]);
 		else if (st->err_write[i])

@@ -10,9 +10,9 @@
 #include "sock.h"
 
 enum nsv_ep_kind {
-	NSV_EP_VSOCK,  /* vsock:CID:PORT */
-	NSV_EP_TCP,    /* tcp:HOST:PORT, tcp:[V6]:PORT */
-	NSV_EP_UNIX,   /* unix:PATH, unix:@ABSTRACT */
+	NSV_EP_VSOCK, /* vsock:CID:PORT */
+	NSV_EP_TCP, /* tcp:HOST:PORT, tcp:[V6]:PORT */
+	NSV_EP_UNIX, /* unix:PATH, unix:@ABSTRACT */
 	NSV_EP_HYBRID, /* hybrid:UDS_PATH:PORT (Firecracker-style) */
 };
 
@@ -21,8 +21,8 @@ enum nsv_ep_kind {
 struct nsv_endpoint {
 	enum nsv_ep_kind kind;
 	struct nsv_addr vsock; /* VSOCK; HYBRID: .port is the guest port */
-	char host[256];	       /* TCP: name or address, "" for any */
-	char service[32];      /* TCP: port */
+	char host[256]; /* TCP: name or address, "" for any */
+	char service[32]; /* TCP: port */
 	char path[NSV_UNIX_PATH_MAX]; /* UNIX, HYBRID: '@' first: abstract */
 };
 

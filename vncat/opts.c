@@ -174,9 +174,10 @@ static int parse_endpoint(const char *s, struct nsv_endpoint *e)
 	if (r == -ENAMETOOLONG)
 		return nsv_usage_err("'%s': Unix socket path too long", s);
 	if (r < 0)
-		return nsv_usage_err("invalid endpoint '%s': use vsock:CID:PORT, "
-				 "tcp:HOST:PORT, unix:PATH or hybrid:UDS:PORT",
-				 s);
+		return nsv_usage_err(
+			"invalid endpoint '%s': use vsock:CID:PORT, "
+			"tcp:HOST:PORT, unix:PATH or hybrid:UDS:PORT",
+			s);
 	return 0;
 }
 
@@ -184,8 +185,8 @@ static int parse_cid(const char *s, uint32_t *cid)
 {
 	if (nsv_cid_parse(s, cid) < 0)
 		return nsv_usage_err("invalid CID '%s': use a number or any, "
-				 "hypervisor, local, host",
-				 s);
+				     "hypervisor, local, host",
+				     s);
 	return 0;
 }
 
@@ -249,13 +250,14 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 	if (plain == 0 && n > 0) {
 		if (o->hybrid)
 			return nsv_usage_err("--hybrid takes a PORT, not '%s'",
-					 ops[0]);
+					     ops[0]);
 		r = parse_endpoint(ops[0], &o->ep);
 		if (r)
 			return r;
 		if (o->ep.kind != NSV_EP_VSOCK && o->local_port_set)
-			return nsv_usage_err("%s", "-p names a vsock port; the "
-					       "endpoint already says where");
+			return nsv_usage_err("%s",
+					     "-p names a vsock port; the "
+					     "endpoint already says where");
 		if (o->scan)
 			return nsv_usage_err("%s", "-z takes CID PORT[-PORT]");
 		ops++;
@@ -268,9 +270,10 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			return nsv_usage_err("unexpected operand '%s'", ops[2]);
 		if (o->hybrid) {
 			if (plain > 1)
-				return nsv_usage_err("unexpected operand '%s': "
-						 "--hybrid takes only a PORT",
-						 b);
+				return nsv_usage_err(
+					"unexpected operand '%s': "
+					"--hybrid takes only a PORT",
+					b);
 			b = a;
 			a = NULL;
 		} else if (plain == 1 && !o->scan &&
@@ -279,13 +282,14 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			struct nsv_addr ad;
 
 			if (nsv_addr_parse(a, &ad) < 0)
-				return nsv_usage_err("missing PORT after CID '%s'",
-						 a);
+				return nsv_usage_err(
+					"missing PORT after CID '%s'", a);
 			if (o->listen &&
 			    (o->local_cid_set || o->local_port_set))
-				return nsv_usage_err("%s", "-s/-p and a CID:PORT "
-						       "operand both name the "
-						       "listening address");
+				return nsv_usage_err("%s",
+						     "-s/-p and a CID:PORT "
+						     "operand both name the "
+						     "listening address");
 			cid = ad.cid;
 			port = ad.port;
 			a = b = NULL;
@@ -298,10 +302,11 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			char *dash;
 
 			if (!a && !o->hybrid)
-				return nsv_usage_err("%s",
-						 "-z needs CID PORT[-PORT]");
+				return nsv_usage_err(
+					"%s", "-z needs CID PORT[-PORT]");
 			if (!b)
-				return nsv_usage_err("%s", "-z needs a PORT range");
+				return nsv_usage_err("%s",
+						     "-z needs a PORT range");
 			if (a && (r = parse_cid(a, &cid)))
 				return r;
 			dash = strchr(b, '-');
@@ -315,23 +320,24 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 				return r;
 			if (o->scan_hi < o->scan_lo) {
 				*dash = '-';
-				return nsv_usage_err("empty port range '%s'", b);
+				return nsv_usage_err("empty port range '%s'",
+						     b);
 			}
 			port = o->scan_lo;
 			goto have_addr;
 		}
 		if (a) {
 			if (o->listen && o->local_cid_set)
-				return nsv_usage_err("%s",
-						 "-s and a CID operand "
-						 "both name the listening CID");
+				return nsv_usage_err(
+					"%s", "-s and a CID operand "
+					      "both name the listening CID");
 			if ((r = parse_cid(a, &cid)))
 				return r;
 		} else if (o->listen) {
 			cid = o->sock.local_cid;
 		} else if (!o->hybrid) {
 			return nsv_usage_err("%s", n ? "missing CID and PORT" :
-						   "missing CID and PORT");
+						       "missing CID and PORT");
 		}
 		if (b) {
 			if (o->listen && o->local_port_set)
@@ -345,7 +351,8 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 		} else if (o->listen && o->hybrid) {
 			return nsv_usage_err("%s", "-l --hybrid needs a PORT");
 		} else {
-			return nsv_usage_err("%s", o->listen ? "-l needs a PORT "
+			return nsv_usage_err("%s", o->listen ?
+							   "-l needs a PORT "
 							   "(or -p PORT)" :
 							   "missing PORT");
 		}
@@ -398,18 +405,20 @@ static int check(struct vncat_opts *o)
 		return nsv_usage_err("%s", "--max-conns needs -k");
 	if ((o->allow.n || o->deny.n) && !vsock_listen)
 		return nsv_usage_err("%s", "--allow-cid and --deny-cid need -l "
-				       "on a vsock address");
+					   "on a vsock address");
 	if (exec && o->has_target)
-		return nsv_usage_err("%s", "-e/-c and a relay TARGET exclude each "
-				       "other");
+		return nsv_usage_err("%s",
+				     "-e/-c and a relay TARGET exclude each "
+				     "other");
 	if (o->scan && (exec || o->has_target))
 		return nsv_usage_err("%s", "-z only probes ports");
 	if (o->sock.sibling && o->listen && !o->has_target)
 		return nsv_usage_err("%s", "--sibling is for connecting");
 	if (o->listen && !o->has_target && o->ep.kind != NSV_EP_VSOCK &&
 	    o->ep.kind != NSV_EP_HYBRID)
-		return nsv_usage_err("%s", "-l on a TCP or Unix endpoint needs a "
-				       "TARGET to relay to");
+		return nsv_usage_err("%s",
+				     "-l on a TCP or Unix endpoint needs a "
+				     "TARGET to relay to");
 	if (!o->listen && o->ep.kind == NSV_EP_VSOCK &&
 	    o->ep.vsock.port == NSV_PORT_ANY)
 		return nsv_usage_err("%s", "cannot connect to port any");
@@ -419,11 +428,12 @@ static int check(struct vncat_opts *o)
 	if (o->has_target && o->target.kind == NSV_EP_VSOCK &&
 	    (o->target.vsock.cid == NSV_CID_ANY ||
 	     o->target.vsock.port == NSV_PORT_ANY))
-		return nsv_usage_err("%s", "a relay TARGET needs a CID and a port");
+		return nsv_usage_err("%s",
+				     "a relay TARGET needs a CID and a port");
 	if (o->sock.type == NSV_SOCK_DGRAM &&
 	    (exec || o->has_target || o->keep))
 		return nsv_usage_err("%s", "--dgram relays standard input and "
-				       "output only");
+					   "output only");
 	if (o->ep.kind == NSV_EP_VSOCK && o->ep.vsock.type != NSV_SOCK_UNSPEC)
 		o->sock.type = o->ep.vsock.type;
 	return 0;
@@ -516,7 +526,7 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			if (*optarg < '1' || *optarg > '9' || *end ||
 			    n > 1000000)
 				r = nsv_usage_err("invalid --max-conns '%s'",
-					      optarg);
+						  optarg);
 			o->max_conns = (unsigned int)n;
 			break;
 		}
@@ -533,9 +543,10 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			if (nsv_cidlist_parse(c == OPT_ALLOW ? &o->allow :
 							       &o->deny,
 					      optarg) < 0)
-				r = nsv_usage_err("invalid CID list '%s': use "
-					      "CIDs and ranges like 3,5-9,host",
-					      optarg);
+				r = nsv_usage_err(
+					"invalid CID list '%s': use "
+					"CIDs and ranges like 3,5-9,host",
+					optarg);
 			break;
 		case 'e':
 			if (o->exec_argv || o->sh_cmd) {
@@ -552,7 +563,8 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 			break;
 		case OPT_HYBRID:
 			if (!*optarg)
-				r = nsv_usage_err("%s", "--hybrid needs a path");
+				r = nsv_usage_err("%s",
+						  "--hybrid needs a path");
 			o->hybrid = optarg;
 			break;
 		case 'N':
@@ -561,19 +573,20 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 		case 'w':
 			if (parse_secs(optarg, &ms) < 0)
 				r = nsv_usage_err("invalid -w '%s': seconds",
-					      optarg);
+						  optarg);
 			o->sock.timeout_ms = ms;
 			break;
 		case OPT_RETRY:
 			if (parse_secs(optarg, &ms) < 0)
-				r = nsv_usage_err("invalid --retry '%s': seconds",
-					      optarg);
+				r = nsv_usage_err(
+					"invalid --retry '%s': seconds",
+					optarg);
 			o->sock.retry_ms = ms;
 			break;
 		case 'q':
 			if (parse_secs(optarg, &ms) < 0)
 				r = nsv_usage_err("invalid -q '%s': seconds",
-					      optarg);
+						  optarg);
 			o->linger_ms = ms;
 			break;
 		case OPT_BUFSIZE:
@@ -602,13 +615,13 @@ out:
 	nsv_getopt_free(&g);
 	if (!r && typeset > 1)
 		r = nsv_usage_err("%s", "choose one of --stream, --seqpacket, "
-				    "--dgram");
+					"--dgram");
 	if (!r && o->listen && o->scan)
 		r = nsv_usage_err("%s", "-l and -z do not go together");
 	if (!r && nops == 0 && !(o->listen && (o->local_port_set)))
 		r = nsv_usage_err("%s", o->listen ? "-l needs a PORT" :
-				    o->hybrid ? "missing PORT" :
-						"missing CID and PORT");
+					o->hybrid ? "missing PORT" :
+						    "missing CID and PORT");
 	if (!r)
 		r = parse_operands(o, ops, nops);
 	if (!r)

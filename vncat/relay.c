@@ -331,7 +331,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 		if ((D[0].done || D[1].done) && c->linger_ms >= 0 &&
 		    !lingering) {
 			lingering = true;
-			linger_end = (uint64_t)nsv_clock_us() + (uint64_t)c->linger_ms * 1000;
+			linger_end = (uint64_t)nsv_clock_us() +
+				     (uint64_t)c->linger_ms * 1000;
 		}
 		if (lingering) {
 			uint64_t now = (uint64_t)nsv_clock_us();

@@ -11,22 +11,22 @@
 #define NSV_RELAY_BUFSIZE (256 * 1024)
 
 struct nsv_relay_cfg {
-	size_t bufsize;	  /* bytes per read, 0: NSV_RELAY_BUFSIZE */
-	bool messages;	  /* one read is one message (SEQPACKET, DGRAM) */
+	size_t bufsize; /* bytes per read, 0: NSV_RELAY_BUFSIZE */
+	bool messages; /* one read is one message (SEQPACKET, DGRAM) */
 	bool no_shutdown; /* keep a socket's write side open after EOF */
-	int linger_ms;	  /* after the first EOF, wait at most this for the
+	int linger_ms; /* after the first EOF, wait at most this for the
 			     other direction; < 0: until it ends */
 };
 
 /* Direction 0 goes from side A to side B, direction 1 from B to A. */
 struct nsv_relay_stats {
-	uint64_t bytes[2];    /* bytes written */
-	uint64_t writes[2];   /* messages (or write calls) done */
-	uint64_t usec;	      /* wall time */
-	int err[2];	      /* -errno that ended a direction, 0 if EOF */
-	bool err_write[2];    /* whether err came from writing (else reading) */
-	uint64_t unsent[2];   /* bytes read but never written */
-	bool lingered;	      /* -q cut a direction short */
+	uint64_t bytes[2]; /* bytes written */
+	uint64_t writes[2]; /* messages (or write calls) done */
+	uint64_t usec; /* wall time */
+	int err[2]; /* -errno that ended a direction, 0 if EOF */
+	bool err_write[2]; /* whether err came from writing (else reading) */
+	uint64_t unsent[2]; /* bytes read but never written */
+	bool lingered; /* -q cut a direction short */
 };
 
 /**

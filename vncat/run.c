@@ -97,16 +97,15 @@ int vncat_run(struct vncat_opts *o)
 			return NSV_EXIT_FAIL;
 		}
 		if (r == -EPERM) {
-			nsv_err(
-				"entering network namespace '%s' needs CAP_SYS_ADMIN (permission denied)",
+			nsv_err("entering network namespace '%s' needs CAP_SYS_ADMIN (permission denied)",
 				o->netns);
 			return NSV_EXIT_FAIL;
 		}
 		if (r < 0) {
 			nsv_err("cannot enter network namespace '%s': %s",
-				  o->netns,
-				  r == -EINVAL ? "not a network namespace" :
-						 strerror(-r));
+				o->netns,
+				r == -EINVAL ? "not a network namespace" :
+					       strerror(-r));
 			return NSV_EXIT_FAIL;
 		}
 		vncat_info(o, "in network namespace %s", o->netns);

@@ -48,7 +48,7 @@ exec_child(const struct vncat_opts *o, const struct vncat_conn *c)
 	signal(SIGHUP, SIG_DFL);
 	if (dup2(c->fd, 0) < 0 || dup2(c->fd, 1) < 0) {
 		nsv_err("cannot hand the connection to %s: %s", prog,
-			  strerror(errno));
+			strerror(errno));
 		_exit(126);
 	}
 	if (c->fd > 1)
@@ -175,12 +175,10 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 			nsv_err("receiving datagrams: %s", strerror(errno));
 			break;
 		}
-		nsv_addr_format(sa.svm_cid, sa.svm_port,
-				o->fmt, from,
+		nsv_addr_format(sa.svm_cid, sa.svm_port, o->fmt, from,
 				sizeof(from));
 		if ((size_t)n > size) {
-			nsv_err(
-				"a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
+			nsv_err("a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
 				n, from);
 			break;
 		}
@@ -242,8 +240,7 @@ int vncat_listen(const struct vncat_opts *o)
 		struct nsv_addr l;
 
 		if (nsv_sock_names(lfd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port,
-					o->fmt, name,
+			nsv_addr_format(l.cid, l.port, o->fmt, name,
 					sizeof(name));
 		else
 			vncat_ep_name(o, &o->ep, name, sizeof(name));

@@ -13,12 +13,12 @@
 /* How to make a vsock socket; nsv_sock_cfg_init() gives the defaults. */
 struct nsv_sock_cfg {
 	enum nsv_socktype type; /* NSV_SOCK_UNSPEC means stream */
-	uint32_t local_cid;	/* bind to this CID (NSV_CID_ANY: any) */
-	uint32_t local_port;	/* bind to this port (NSV_PORT_ANY: any) */
-	bool sibling;		/* VMADDR_FLAG_TO_HOST: route via the host */
-	uint64_t bufsize;	/* SO_VM_SOCKETS_BUFFER_SIZE, 0: kernel's */
-	int timeout_ms;		/* connect timeout, < 0: the kernel's (2 s) */
-	int retry_ms;		/* retry a refused connect this long, 0: no */
+	uint32_t local_cid; /* bind to this CID (NSV_CID_ANY: any) */
+	uint32_t local_port; /* bind to this port (NSV_PORT_ANY: any) */
+	bool sibling; /* VMADDR_FLAG_TO_HOST: route via the host */
+	uint64_t bufsize; /* SO_VM_SOCKETS_BUFFER_SIZE, 0: kernel's */
+	int timeout_ms; /* connect timeout, < 0: the kernel's (2 s) */
+	int retry_ms; /* retry a refused connect this long, 0: no */
 };
 
 /** nsv_sock_cfg_init - stream, any local address, kernel defaults, no retry */
@@ -71,12 +71,12 @@ int nsv_sock_names(int fd, struct nsv_addr *local, struct nsv_addr *peer);
 int nsv_local_cid(uint32_t *cid);
 
 /* vsock modules found loaded in /sys/module (nsv_transports_loaded). */
-#define NSV_TR_CORE 0x01     /* vsock */
+#define NSV_TR_CORE 0x01 /* vsock */
 #define NSV_TR_LOOPBACK 0x02 /* vsock_loopback: CID 1 */
-#define NSV_TR_VIRTIO 0x04   /* vmw_vsock_virtio_transport: guest to host */
-#define NSV_TR_VHOST 0x08    /* vhost_vsock: host to guests */
-#define NSV_TR_VMCI 0x10     /* vmw_vsock_vmci_transport */
-#define NSV_TR_HYPERV 0x20   /* hv_sock */
+#define NSV_TR_VIRTIO 0x04 /* vmw_vsock_virtio_transport: guest to host */
+#define NSV_TR_VHOST 0x08 /* vhost_vsock: host to guests */
+#define NSV_TR_VMCI 0x10 /* vmw_vsock_vmci_transport */
+#define NSV_TR_HYPERV 0x20 /* hv_sock */
 #define NSV_TR_G2H (NSV_TR_VIRTIO | NSV_TR_VMCI | NSV_TR_HYPERV)
 
 /**
@@ -107,10 +107,9 @@ enum nsv_sock_op {
  * Tells "nothing listening" from "no transport" from "no such VM" and names
  * the module to load. No trailing newline. Returns the length or -ENOSPC.
  */
-int nsv_sock_explain(int err, enum nsv_sock_op op,
-		     const struct nsv_sock_cfg *c, uint32_t cid,
-		     uint32_t port, unsigned int transports, char *buf,
-		     size_t len);
+int nsv_sock_explain(int err, enum nsv_sock_op op, const struct nsv_sock_cfg *c,
+		     uint32_t cid, uint32_t port, unsigned int transports,
+		     char *buf, size_t len);
 
 /* A list of CIDs and CID ranges ("3,5-9,host"). */
 struct nsv_cidrange {

@@ -8,11 +8,11 @@
 
 /* A vsockmon device we capture on, and what we changed to get it. */
 struct nsv_monitor {
-	char name[16];	 /* IFNAMSIZ */
+	char name[16]; /* IFNAMSIZ */
 	int ifindex;
-	bool created;	 /* we created it: delete it on close */
-	bool raised;	 /* we brought it up: bring it down on close */
-	void *nl;	 /* rtnetlink socket opened with our privileges */
+	bool created; /* we created it: delete it on close */
+	bool raised; /* we brought it up: bring it down on close */
+	void *nl; /* rtnetlink socket opened with our privileges */
 };
 
 /**

@@ -65,8 +65,8 @@ static void supervise(struct nsv_monitor *mon)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		nsv_err("fork: %s (%s stays behind)",
-			strerror(errno), mon->name);
+		nsv_err("fork: %s (%s stays behind)", strerror(errno),
+			mon->name);
 		return;
 	}
 	if (pid == 0) {
@@ -81,8 +81,7 @@ static void supervise(struct nsv_monitor *mon)
 		;
 	e = nsv_monitor_close(mon);
 	if (e < 0)
-		nsv_err("removing %s: %s", mon->name,
-			strerror(-e));
+		nsv_err("removing %s: %s", mon->name, strerror(-e));
 	if (WIFEXITED(status))
 		_exit(e < 0 && !WEXITSTATUS(status) ? 1 : WEXITSTATUS(status));
 	_exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
@@ -260,8 +259,8 @@ static int drop_privileges(const char *user)
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
-		nsv_err("-Z %s: cannot become that user: %s",
-			user, strerror(errno));
+		nsv_err("-Z %s: cannot become that user: %s", user,
+			strerror(errno));
 		return -1;
 	}
 	/* make sure there is no way back */
@@ -349,15 +348,14 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		return r;
 	}
 	if (r < 0) {
-		nsv_err("%s: %s",
-			mon->name[0] ? mon->name : "vsockmon", strerror(-r));
+		nsv_err("%s: %s", mon->name[0] ? mon->name : "vsockmon",
+			strerror(-r));
 		return r;
 	}
 	lo.ifname = mon->name;
 	r = nsv_pcap_open_live(src, &lo, err, sizeof(err));
 	if (r < 0) {
-		nsv_err("%s%s", err,
-			r == -EPERM ? " (needs CAP_NET_RAW)" : "");
+		nsv_err("%s%s", err, r == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		return r;
 	}
 	return 0;
@@ -370,11 +368,11 @@ static int list_devices(void)
 	char *p, *save = NULL;
 
 	if (r < 0) {
-		nsv_err("listing devices: %s",
-			strerror(-r));
+		nsv_err("listing devices: %s", strerror(-r));
 		return 1;
 	}
-	for (p = strtok_r(list, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+	for (p = strtok_r(list, ", ", &save); p;
+	     p = strtok_r(NULL, ", ", &save))
 		printf("%s\n", p);
 	return 0;
 }
@@ -423,8 +421,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
-			nsv_err("network namespace %s: %s",
-				o->netns, strerror(-e));
+			nsv_err("network namespace %s: %s", o->netns,
+				strerror(-e));
 			goto out;
 		}
 	}
@@ -469,7 +467,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	}
 
 	if (o->wfile) {
-		e = nsv_pcap_writer_open(&r.w, o->wfile, nsv_pcap_snaplen(r.src),
+		e = nsv_pcap_writer_open(&r.w, o->wfile,
+					 nsv_pcap_snaplen(r.src),
 					 o->rotate_bytes, o->max_files, err,
 					 sizeof(err));
 		if (e < 0) {
@@ -504,8 +503,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	rc = 0;
 	if (n < 0) {
 		nsv_printer_flush(r.pr);
-		nsv_err("%s: %s",
-			o->rfile ? o->rfile : mon.name, nsv_pcap_error(r.src));
+		nsv_err("%s: %s", o->rfile ? o->rfile : mon.name,
+			nsv_pcap_error(r.src));
 		rc = 1;
 	}
 	/* A reader that went away (| head) ends us quietly, not SIGPIPE:
@@ -516,16 +515,14 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		nsv_err("%s", nsv_pcap_writer_error(r.w));
 		rc = 1;
 	} else if (r.err) {
-		nsv_err("%s: %s", r.err_what,
-			strerror(-r.err));
+		nsv_err("%s: %s", r.err_what, strerror(-r.err));
 		rc = 1;
 	}
 	e = pipe_closed ? 0 : nsv_printer_flush(r.pr);
 	if (e == -EPIPE) {
 		pipe_closed = true;
 	} else if (e < 0 && !rc) {
-		nsv_err("standard output: %s",
-			strerror(-e));
+		nsv_err("standard output: %s", strerror(-e));
 		rc = 1;
 	}
 	if (r.w) {
@@ -540,7 +537,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (o->flows && !pipe_closed) {
 		/* pcap data on stdout: the summary goes to stderr */
 		FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr :
-								  stdout;
+								 stdout;
 
 		if (r.show && !o->pr.json)
 			fputc('\n', out);
@@ -571,8 +568,7 @@ out:
 	nsv_filter_free(filter);
 	free(expr);
 	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
-		nsv_err("standard output: %s",
-			strerror(errno));
+		nsv_err("standard output: %s", strerror(errno));
 		rc = 1;
 	}
 	return rc;

@@ -32,7 +32,7 @@
 #define VIRTIO_END ((unsigned int)(NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN))
 
 #define MAX_INSNS 4096 /* BPF_MAXINSNS */
-#define MAX_DEPTH 128  /* nesting of ( and not */
+#define MAX_DEPTH 128 /* nesting of ( and not */
 
 enum kind { N_AND, N_OR, N_NOT, N_PRIM };
 enum field { F_CID, F_PORT, F_OP, F_TYPE, F_FLAGS, F_LEN };
@@ -42,9 +42,9 @@ struct node {
 	enum kind kind;
 	struct node *a, *b;
 	enum field field;
-	int dst;	/* F_CID, F_PORT: 0 source, 1 destination */
-	enum cmp cmp;	/* F_LEN */
-	uint32_t val;	/* F_FLAGS: the mask */
+	int dst; /* F_CID, F_PORT: 0 source, 1 destination */
+	enum cmp cmp; /* F_LEN */
+	uint32_t val; /* F_FLAGS: the mask */
 };
 
 struct nsv_filter {
@@ -89,8 +89,7 @@ static bool tok_is(const struct parser *p, const char *w)
 	       !strncasecmp(p->s + p->toff, w, p->tlen);
 }
 
-static int fail(struct parser *p, size_t off, size_t len, const char *fmt,
-		...)
+static int fail(struct parser *p, size_t off, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -110,8 +109,8 @@ static int fail_tok(struct parser *p, const char *what)
 	if (p->tok == T_END)
 		return fail(p, p->toff, 0, "%s at the end of the expression",
 			    what);
-	return fail(p, p->toff, p->tlen, "%s, not '%.*s'", what,
-		    (int)p->tlen, p->s + p->toff);
+	return fail(p, p->toff, p->tlen, "%s, not '%.*s'", what, (int)p->tlen,
+		    p->s + p->toff);
 }
 
 static int next(struct parser *p)
@@ -256,8 +255,7 @@ static int number(const char *w, uint32_t max, uint32_t *v)
 	return 0;
 }
 
-static int value_word(struct parser *p, const char *what, char *buf,
-		      size_t len)
+static int value_word(struct parser *p, const char *what, char *buf, size_t len)
 {
 	int r = next(p);
 
@@ -295,8 +293,9 @@ static int parse_op(struct parser *p, uint32_t *v)
 static int parse_type(struct parser *p, uint32_t *v)
 {
 	char w[32];
-	int r = value_word(p, "expected stream, seqpacket or a number "
-			      "after 'type'",
+	int r = value_word(p,
+			   "expected stream, seqpacket or a number "
+			   "after 'type'",
 			   w, sizeof(w));
 
 	if (r < 0)
@@ -330,8 +329,9 @@ static struct node *parse_flags(struct parser *p, int *r)
 	uint32_t v;
 	size_t i;
 
-	*r = value_word(p, "expected rcv, send, eom, eor or a bit mask "
-			   "after 'flags'",
+	*r = value_word(p,
+			"expected rcv, send, eom, eor or a bit mask "
+			"after 'flags'",
 			w, sizeof(w));
 	if (*r < 0)
 		return NULL;
@@ -472,7 +472,8 @@ static struct node *parse_unary(struct parser *p, int *r)
 			return NULL;
 		if (p->tok != T_RPAREN) {
 			*r = p->tok == T_END ?
-				     fail(p, off, 1, "this '(' is never closed") :
+				     fail(p, off, 1,
+					  "this '(' is never closed") :
 				     fail_tok(p, "expected ')' or and/or");
 			return NULL;
 		}
@@ -644,7 +645,8 @@ static bool ev_prim(struct ev *e, const struct node *n)
 		return false;
 	switch (n->field) {
 	case F_OP:
-		return have(e, OFF_V_OP, 2) && nsv_le16(e->b + OFF_V_OP) == n->val;
+		return have(e, OFF_V_OP, 2) &&
+		       nsv_le16(e->b + OFF_V_OP) == n->val;
 	case F_TYPE:
 		return have(e, OFF_V_TYPE, 2) &&
 		       nsv_le16(e->b + OFF_V_TYPE) == n->val;
@@ -1010,8 +1012,8 @@ int nsv_bpf_dump(FILE *out, const struct nsv_bpf_prog *prog, int level)
 }
 
 static const char *const cmp_str[] = {
-	[C_EQ] = "=", [C_NE] = "!=", [C_GT] = ">",
-	[C_GE] = ">=", [C_LT] = "<", [C_LE] = "<=",
+	[C_EQ] = "=",  [C_NE] = "!=", [C_GT] = ">",
+	[C_GE] = ">=", [C_LT] = "<",  [C_LE] = "<=",
 };
 
 static void td_node(FILE *out, const struct node *n)

@@ -16,7 +16,7 @@
  * grows with connections, never with frames.
  */
 struct slot {
-	uint32_t idx;  /* index + 1 into flows; 0 is empty */
+	uint32_t idx; /* index + 1 into flows; 0 is empty */
 	uint32_t hash; /* of the key: most probes end here, no flow read */
 };
 
@@ -84,9 +84,8 @@ const char *nsv_flow_state_name(enum nsv_flow_state s)
 		[NSV_FLOW_REFUSED] = "refused",
 	};
 
-	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ?
-		       names[s] :
-		       NULL;
+	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s] :
+								    NULL;
 }
 
 /* ------------------------------------------------------------------ lookup */
@@ -403,8 +402,7 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 	}
 	credit_check(fl, pkt->sec, pkt->nsec);
 	note->credit_known = nsv_flow_credit(fl, dir, &note->credit);
-	note->peer_credit_known = nsv_flow_credit(fl, !dir,
-						  &note->peer_credit);
+	note->peer_credit_known = nsv_flow_credit(fl, !dir, &note->peer_credit);
 }
 
 int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
@@ -448,8 +446,8 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 				f->virtio.op == NSV_VIRTIO_OP_RESPONSE;
 
 		if (!hashed) {
-			key_make(&k, type, f->src_cid, f->src_port,
-				 f->dst_cid, f->dst_port);
+			key_make(&k, type, f->src_cid, f->src_port, f->dst_cid,
+				 f->dst_port);
 			h = (uint32_t)key_hash(&k);
 		}
 		/* The initiator is whoever sent the REQUEST the RESPONSE

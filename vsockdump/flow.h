@@ -10,12 +10,12 @@
 #include "proto.h"
 
 enum nsv_flow_state {
-	NSV_FLOW_SEEN = 0,    /* traffic, but no handshake seen */
-	NSV_FLOW_REQUESTED,   /* REQUEST sent, no answer yet */
+	NSV_FLOW_SEEN = 0, /* traffic, but no handshake seen */
+	NSV_FLOW_REQUESTED, /* REQUEST sent, no answer yet */
 	NSV_FLOW_ESTABLISHED, /* RESPONSE seen */
-	NSV_FLOW_CLOSING,     /* a SHUTDOWN seen */
-	NSV_FLOW_CLOSED,      /* RST after a handshake or a SHUTDOWN */
-	NSV_FLOW_REFUSED,     /* REQUEST answered by RST */
+	NSV_FLOW_CLOSING, /* a SHUTDOWN seen */
+	NSV_FLOW_CLOSED, /* RST after a handshake or a SHUTDOWN */
+	NSV_FLOW_REFUSED, /* REQUEST answered by RST */
 };
 
 #define NSV_FLOW_MAX_EVENTS 12
@@ -23,8 +23,8 @@ enum nsv_flow_state {
 /* A state change of a connection: one REQUEST/RESPONSE/SHUTDOWN/RST. */
 struct nsv_flow_event {
 	uint16_t op;
-	uint8_t dir;	/* 0: from the initiator, 1: from the other end */
-	uint8_t flags;	/* SHUTDOWN flags */
+	uint8_t dir; /* 0: from the initiator, 1: from the other end */
+	uint8_t flags; /* SHUTDOWN flags */
 	uint32_t count; /* the same event repeated this often in a row */
 	int64_t sec;
 	uint32_t nsec;
@@ -33,22 +33,22 @@ struct nsv_flow_event {
 /* What one direction of a connection did; [0] is initiator to acceptor. */
 struct nsv_flow_dir {
 	uint64_t pkts;
-	uint64_t bytes;		 /* RW payload, fragment-quirk corrected */
+	uint64_t bytes; /* RW payload, fragment-quirk corrected */
 	uint64_t credit_updates; /* CREDIT_UPDATE sent */
-	uint64_t credit_requests;/* CREDIT_REQUEST sent */
-	uint64_t zero_credit;	 /* stalls: no credit, then more data sent */
+	uint64_t credit_requests; /* CREDIT_REQUEST sent */
+	uint64_t zero_credit; /* stalls: no credit, then more data sent */
 	uint64_t zero_credit_ns; /* their total length */
-	uint64_t oversized;	 /* frames holding more than their header's len */
+	uint64_t oversized; /* frames holding more than their header's len */
 	/* credit state: what this side last advertised, what it sent */
 	uint32_t buf_alloc;
 	uint32_t fwd_cnt;
-	uint32_t tx_cnt;	 /* bytes sent, modulo 2^32 as in the kernel */
-	bool advertised;	 /* buf_alloc/fwd_cnt seen */
-	bool tx_known;		 /* tx_cnt is exact (handshake seen) or synced */
-	bool blocked;		 /* at zero credit now */
+	uint32_t tx_cnt; /* bytes sent, modulo 2^32 as in the kernel */
+	bool advertised; /* buf_alloc/fwd_cnt seen */
+	bool tx_known; /* tx_cnt is exact (handshake seen) or synced */
+	bool blocked; /* at zero credit now */
 	int64_t blocked_sec;
 	uint32_t blocked_nsec;
-	bool stall_pending;	 /* credit came back: a stall if data follows */
+	bool stall_pending; /* credit came back: a stall if data follows */
 	uint64_t stall_ns;
 };
 
@@ -64,21 +64,21 @@ struct nsv_flow {
 	uint32_t first_nsec, last_nsec;
 	struct nsv_flow_dir dir[2];
 	struct nsv_flow_event events[NSV_FLOW_MAX_EVENTS];
-	unsigned int nevents;	 /* stored */
-	uint64_t events_lost;	 /* seen beyond NSV_FLOW_MAX_EVENTS */
+	unsigned int nevents; /* stored */
+	uint64_t events_lost; /* seen beyond NSV_FLOW_MAX_EVENTS */
 };
 
 /* What the flow tracker says about one frame. */
 struct nsv_flow_note {
 	const struct nsv_flow *flow; /* NULL for a frame without its header */
-	int dir;		     /* 0 or 1: index into flow->dir */
-	bool credit_known;	     /* credit is meaningful */
-	int64_t credit;		     /* what the sender of this frame may
+	int dir; /* 0 or 1: index into flow->dir */
+	bool credit_known; /* credit is meaningful */
+	int64_t credit; /* what the sender of this frame may
 				      * still send, this frame counted */
-	bool peer_credit_known;	     /* peer_credit is meaningful */
-	int64_t peer_credit;	     /* what the receiver of this frame may
+	bool peer_credit_known; /* peer_credit is meaningful */
+	int64_t peer_credit; /* what the receiver of this frame may
 				      * still send to its sender */
-	uint32_t bytes;		     /* payload bytes this frame counted */
+	uint32_t bytes; /* payload bytes this frame counted */
 };
 
 struct nsv_flows;

@@ -22,7 +22,7 @@
 
 struct nsv_pcap {
 	pcap_t *p;
-	FILE *f;    /* a file being read, closed by pcap_close() */
+	FILE *f; /* a file being read, closed by pcap_close() */
 	char *fbuf; /* its stdio buffer, freed after that */
 	/* a classic pcap file walked in place (see map_records()) */
 	const uint8_t *map;
@@ -109,8 +109,8 @@ int nsv_pcap_open_live(struct nsv_pcap **out, const struct nsv_live_opts *o,
 				       NSV_SNAPLEN_MAX);
 	pcap_set_promisc(c->p, 0);
 	/* 64 KiB frames overflow libpcap's default 2 MiB ring at once. */
-	pcap_set_buffer_size(c->p, o->bufsize ? (int)o->bufsize :
-						32 * 1024 * 1024);
+	pcap_set_buffer_size(c->p,
+			     o->bufsize ? (int)o->bufsize : 32 * 1024 * 1024);
 	pcap_set_immediate_mode(c->p, o->immediate);
 	pcap_set_timeout(c->p, 200);
 	pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_NANO);
@@ -120,13 +120,12 @@ int nsv_pcap_open_live(struct nsv_pcap **out, const struct nsv_live_opts *o,
 
 		if (err)
 			snprintf(err, errlen, "%s: %s%s%s", o->ifname,
-				 pcap_statustostr(r),
-				 msg && *msg ? ": " : "", msg ? msg : "");
+				 pcap_statustostr(r), msg && *msg ? ": " : "",
+				 msg ? msg : "");
 		r = pcap_errno(r);
 		goto fail;
 	}
-	c->nano = pcap_get_tstamp_precision(c->p) ==
-		  PCAP_TSTAMP_PRECISION_NANO;
+	c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
 	r = check_dlt(c->p, o->ifname, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -329,10 +328,11 @@ static int map_loop(struct nsv_pcap *p)
 		if (!left)
 			return 0;
 		if (left < sizeof(r)) {
-			snprintf(p->err, sizeof(p->err),
-				 "truncated dump file; tried to read %zu header "
-				 "bytes, only got %zu",
-				 sizeof(r), left);
+			snprintf(
+				p->err, sizeof(p->err),
+				"truncated dump file; tried to read %zu header "
+				"bytes, only got %zu",
+				sizeof(r), left);
 			return -EIO;
 		}
 		memcpy(r, m + p->off, sizeof(r));

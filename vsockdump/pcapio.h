@@ -17,9 +17,9 @@ struct nsv_bpf_prog;
 
 struct nsv_live_opts {
 	const char *ifname;
-	unsigned int snaplen;	/* 0: NSV_SNAPLEN_MAX */
-	unsigned int bufsize;	/* kernel ring in bytes; 0: 32 MiB */
-	bool immediate;		/* deliver each frame at once */
+	unsigned int snaplen; /* 0: NSV_SNAPLEN_MAX */
+	unsigned int bufsize; /* kernel ring in bytes; 0: 32 MiB */
+	bool immediate; /* deliver each frame at once */
 };
 
 /**
@@ -68,7 +68,7 @@ void nsv_pcap_break(struct nsv_pcap *p);
 
 struct nsv_pcap_stats {
 	uint64_t received; /* frames the kernel filter passed */
-	uint64_t dropped;  /* frames the ring had no room for */
+	uint64_t dropped; /* frames the ring had no room for */
 	uint64_t if_dropped;
 };
 

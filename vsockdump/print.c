@@ -210,9 +210,7 @@ static void put_cid(struct nsv_printer *p, uint64_t cid)
 		return;
 	}
 	if (!c->valid || c->cid != cid) {
-		n = nsv_cid_format((uint32_t)cid,
-				   p->o.fmt, c->s,
-				   sizeof(c->s));
+		n = nsv_cid_format((uint32_t)cid, p->o.fmt, c->s, sizeof(c->s));
 		if (n < 0)
 			n = 0;
 		c->len = (uint8_t)n;
@@ -396,10 +394,10 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 		put_u64(p, v->op);
 	}
 	if (v->flags) {
-		uint64_t key = (uint64_t)v->flags << 32 | (uint32_t)v->type << 16 |
-			       v->op;
-		struct flags_cache *c = &p->flags[(v->flags ^ v->op) %
-						  FLAGS_CACHE];
+		uint64_t key = (uint64_t)v->flags << 32 |
+			       (uint32_t)v->type << 16 | v->op;
+		struct flags_cache *c =
+			&p->flags[(v->flags ^ v->op) % FLAGS_CACHE];
 
 		if (c->key != key) {
 			n = nsv_virtio_flags_format(v->op, v->type, v->flags,
@@ -556,8 +554,8 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 			put_u64(p, note->flow->id);
 		}
 		PUTS(p, ", vsockmon ");
-		put_str(p, nsv_mon_op_name(f->op) ? nsv_mon_op_name(f->op) :
-						    "?");
+		put_str(p,
+			nsv_mon_op_name(f->op) ? nsv_mon_op_name(f->op) : "?");
 		put_ch(p, ' ');
 		put_str(p, nsv_transport_name(f->transport) ?
 				   nsv_transport_name(f->transport) :
@@ -654,7 +652,8 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 		nsv_json_u64(j, "op", f->op);
 		json_name(j, "op_name", nsv_mon_op_name(f->op));
 		nsv_json_u64(j, "transport", f->transport);
-		json_name(j, "transport_name", nsv_transport_name(f->transport));
+		json_name(j, "transport_name",
+			  nsv_transport_name(f->transport));
 		nsv_json_u64(j, "hdr_len", f->thdr_len);
 		nsv_json_u64(j, "reserved", f->reserved);
 	}
@@ -714,8 +713,7 @@ static void fmt_addr(char *b, size_t len, uint64_t cid, uint32_t port,
 {
 	if (cid > UINT32_MAX)
 		snprintf(b, len, "%" PRIu64 ":%u", cid, port);
-	else if (nsv_addr_format((uint32_t)cid, port,
-				 fmt, b, len) < 0)
+	else if (nsv_addr_format((uint32_t)cid, port, fmt, b, len) < 0)
 		snprintf(b, len, "?");
 }
 
@@ -823,7 +821,8 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 			fprintf(out,
 				"stalled at zero credit %" PRIu64
 				" time%s for %.6f s",
-				dd->zero_credit, dd->zero_credit == 1 ? "" : "s",
+				dd->zero_credit,
+				dd->zero_credit == 1 ? "" : "s",
 				zero_secs(fl, d));
 		else
 			fprintf(out, "never stalled for credit");

@@ -12,23 +12,23 @@
 #include "proto.h"
 
 enum nsv_tstamp {
-	NSV_TS_TIME = 0,   /* HH:MM:SS.frac (local time) */
-	NSV_TS_NONE,	   /* -t */
-	NSV_TS_EPOCH,	   /* -tt: seconds since 1970 */
-	NSV_TS_DELTA,	   /* -ttt: since the previous frame */
-	NSV_TS_DATE,	   /* -tttt: date and time */
-	NSV_TS_SINCE_FIRST,/* -ttttt: since the first frame */
+	NSV_TS_TIME = 0, /* HH:MM:SS.frac (local time) */
+	NSV_TS_NONE, /* -t */
+	NSV_TS_EPOCH, /* -tt: seconds since 1970 */
+	NSV_TS_DELTA, /* -ttt: since the previous frame */
+	NSV_TS_DATE, /* -tttt: date and time */
+	NSV_TS_SINCE_FIRST, /* -ttttt: since the first frame */
 };
 
 struct nsv_print_opts {
 	enum nsv_tstamp tstamp;
 	unsigned int fmt; /* NSV_FMT_NUMERIC with -n */
-	int verbose;	 /* -v: credit fields, -vv: vsockmon header, flow */
-	int hex;	 /* -X: payload in hex and ASCII, -XX: the whole frame */
-	bool ascii;	 /* -A: payload in ASCII */
-	bool json;	 /* one JSON object per frame */
-	bool nano;	 /* nanosecond time stamps */
-	bool number;	 /* -#: start each line with the frame number */
+	int verbose; /* -v: credit fields, -vv: vsockmon header, flow */
+	int hex; /* -X: payload in hex and ASCII, -XX: the whole frame */
+	bool ascii; /* -A: payload in ASCII */
+	bool json; /* one JSON object per frame */
+	bool nano; /* nanosecond time stamps */
+	bool number; /* -#: start each line with the frame number */
 	bool flush_each; /* -U: flush after each frame */
 };
 

@@ -8,25 +8,25 @@
 #include "print.h"
 
 struct vsockdump_opts {
-	const char *ifname;	/* -i; NULL: find or create a vsockmon */
-	bool no_create;		/* --no-create */
-	const char *netns;	/* -N */
-	bool list;		/* -D */
-	unsigned long count;	/* -c; 0: no limit */
-	unsigned int snaplen;	/* -s */
-	unsigned int bufsize;	/* -B, in bytes */
-	const char *user;	/* -Z */
-	const char *wfile;	/* -w */
-	uint64_t rotate_bytes;	/* -C */
+	const char *ifname; /* -i; NULL: find or create a vsockmon */
+	bool no_create; /* --no-create */
+	const char *netns; /* -N */
+	bool list; /* -D */
+	unsigned long count; /* -c; 0: no limit */
+	unsigned int snaplen; /* -s */
+	unsigned int bufsize; /* -B, in bytes */
+	const char *user; /* -Z */
+	const char *wfile; /* -w */
+	uint64_t rotate_bytes; /* -C */
 	unsigned int max_files; /* -W */
-	const char *rfile;	/* -r */
-	bool print;		/* --print: frames too with -w */
-	bool quiet;		/* -q: no frame lines */
-	bool flows;		/* --flows */
-	int dump_bpf;		/* -d, -dd, -ddd */
-	bool tcpdump_filter;	/* --tcpdump-filter */
-	const char *filter_file;/* -F */
-	char *expr;		/* the filter expression, or NULL */
+	const char *rfile; /* -r */
+	bool print; /* --print: frames too with -w */
+	bool quiet; /* -q: no frame lines */
+	bool flows; /* --flows */
+	int dump_bpf; /* -d, -dd, -ddd */
+	bool tcpdump_filter; /* --tcpdump-filter */
+	const char *filter_file; /* -F */
+	char *expr; /* the filter expression, or NULL */
 	struct nsv_print_opts pr;
 };
 

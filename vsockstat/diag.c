@@ -120,7 +120,8 @@ int nsv_diag_parse(const void *buf, size_t len, nsv_diag_cb cb, void *data)
 
 int nsv_diag_dump(uint32_t states, FILE *record, nsv_diag_cb cb, void *data)
 {
-	char req_buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct vsock_diag_req))];
+	char req_buf[MNL_NLMSG_HDRLEN +
+		     MNL_ALIGN(sizeof(struct vsock_diag_req))];
 	struct vsock_diag_req *req;
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
@@ -222,8 +223,8 @@ const char *nsv_sk_state_name(unsigned int state)
 }
 
 /* Calls @one for each comma-separated item of @list (none may be empty). */
-static int each_item(const char *list, int (*one)(const char *s, size_t n,
-						  void *data),
+static int each_item(const char *list,
+		     int (*one)(const char *s, size_t n, void *data),
 		     void *data)
 {
 	const char *p = list, *c;
@@ -354,8 +355,8 @@ static int value_one(const char *s, size_t n, void *data)
 	return 0;
 }
 
-int nsv_sockfilter_add(struct nsv_sockfilter *f,
-		       enum nsv_sockfilter_list what, const char *list)
+int nsv_sockfilter_add(struct nsv_sockfilter *f, enum nsv_sockfilter_list what,
+		       const char *list)
 {
 	struct add_ctx a = { .cid = false };
 

@@ -36,8 +36,8 @@ enum nsv_sk_state {
 
 /* One socket as struct vsock_diag_msg describes it, in host order. */
 struct nsv_diag_sock {
-	uint8_t type;	  /* SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
-	uint8_t state;	  /* enum nsv_sk_state */
+	uint8_t type; /* SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_SEQPACKET 5 */
+	uint8_t state; /* enum nsv_sk_state */
 	uint8_t shutdown; /* NSV_SHUT_* */
 	uint32_t src_cid;
 	uint32_t src_port;
@@ -86,9 +86,9 @@ int nsv_diag_dump(uint32_t states, FILE *record, nsv_diag_cb cb, void *data);
  */
 struct nsv_sockfilter {
 	uint32_t states; /* 1 << state */
-	uint32_t types;	 /* 1 << type */
-	uint32_t cid[NSV_FILTER_MAX];	/* local or peer CID */
-	uint32_t port[NSV_FILTER_MAX];	/* local or peer port */
+	uint32_t types; /* 1 << type */
+	uint32_t cid[NSV_FILTER_MAX]; /* local or peer CID */
+	uint32_t port[NSV_FILTER_MAX]; /* local or peer port */
 	uint32_t sport[NSV_FILTER_MAX]; /* local port */
 	uint32_t dport[NSV_FILTER_MAX]; /* peer port */
 	size_t ncid, nport, nsport, ndport;
@@ -116,8 +116,8 @@ int nsv_sk_types_parse(const char *list, uint32_t *mask);
 
 /* The lists of struct nsv_sockfilter that nsv_sockfilter_add() fills. */
 enum nsv_sockfilter_list {
-	NSV_SF_CID,   /* local or peer CID (--cid) */
-	NSV_SF_PORT,  /* local or peer port (--port) */
+	NSV_SF_CID, /* local or peer CID (--cid) */
+	NSV_SF_PORT, /* local or peer port (--port) */
 	NSV_SF_SPORT, /* local port (--sport) */
 	NSV_SF_DPORT, /* peer port (--dport) */
 };
@@ -129,8 +129,8 @@ enum nsv_sockfilter_list {
  *
  * Returns 0, -EINVAL for a bad value or @what, -E2BIG past NSV_FILTER_MAX.
  */
-int nsv_sockfilter_add(struct nsv_sockfilter *f,
-		       enum nsv_sockfilter_list what, const char *list);
+int nsv_sockfilter_add(struct nsv_sockfilter *f, enum nsv_sockfilter_list what,
+		       const char *list);
 
 /** nsv_sockfilter_match - whether @s passes @f */
 bool nsv_sockfilter_match(const struct nsv_sockfilter *f,

@@ -27,27 +27,46 @@ enum {
 };
 
 static const struct nsv_opt options[] = {
-	{ "all", 'a', no_argument, NULL, "sockets in every state (the default; listeners too)" },
+	{ "all", 'a', no_argument, NULL,
+	  "sockets in every state (the default; listeners too)" },
 	{ "listening", 'l', no_argument, NULL, "listening sockets only" },
-	{ "connected", 't', no_argument, NULL, "connected sockets only (all but LISTEN and UNCONN)" },
-	{ "state", O_STATE, required_argument, "LIST", "only these states: established,syn-sent,listen,closing,unconn,connected,..." },
-	{ "type", O_TYPE, required_argument, "LIST", "only these types: stream,seqpacket,dgram" },
-	{ "cid", O_CID, required_argument, "LIST", "local or peer CID is one of LIST (numbers, host, local, hypervisor, any)" },
-	{ "port", O_PORT, required_argument, "LIST", "local or peer port is one of LIST" },
-	{ "sport", O_SPORT, required_argument, "LIST", "local port is one of LIST" },
-	{ "dport", O_DPORT, required_argument, "LIST", "peer port is one of LIST" },
-	{ "numeric", 'n', no_argument, NULL, "CIDs and users as numbers, no names" },
-	{ "processes", 'p', no_argument, NULL, "show the owning processes (name, pid, fd) and user" },
+	{ "connected", 't', no_argument, NULL,
+	  "connected sockets only (all but LISTEN and UNCONN)" },
+	{ "state", O_STATE, required_argument, "LIST",
+	  "only these states: established,syn-sent,listen,closing,unconn,connected,..." },
+	{ "type", O_TYPE, required_argument, "LIST",
+	  "only these types: stream,seqpacket,dgram" },
+	{ "cid", O_CID, required_argument, "LIST",
+	  "local or peer CID is one of LIST (numbers, host, local, hypervisor, any)" },
+	{ "port", O_PORT, required_argument, "LIST",
+	  "local or peer port is one of LIST" },
+	{ "sport", O_SPORT, required_argument, "LIST",
+	  "local port is one of LIST" },
+	{ "dport", O_DPORT, required_argument, "LIST",
+	  "peer port is one of LIST" },
+	{ "numeric", 'n', no_argument, NULL,
+	  "CIDs and users as numbers, no names" },
+	{ "processes", 'p', no_argument, NULL,
+	  "show the owning processes (name, pid, fd) and user" },
 	{ "no-header", 'H', no_argument, NULL, "no title line" },
-	{ "netns", 'N', required_argument, "NAME|PATH|PID", "list this network namespace (repeatable)" },
-	{ "all-netns", 'A', no_argument, NULL, "list every network namespace (/run/netns and /proc/*/ns/net)" },
-	{ "json", 'j', no_argument, NULL, "one JSON document (schema vsockstat/1, see vsockstat(8))" },
-	{ "summary", 's', no_argument, NULL, "counts per namespace, type and state" },
-	{ "wait-listen", O_WAIT, required_argument, "PORT", "exit 0 once something listens on PORT (with --cid: on that CID)" },
-	{ "timeout", O_TIMEOUT, required_argument, "SECS", "with --wait-listen: give up after SECS, exit 1" },
-	{ "watch", O_WATCH, required_argument, "SECS", "list again every SECS seconds" },
-	{ "record", O_RECORD, required_argument, "FILE", "also write the raw sock_diag replies to FILE" },
-	{ "replay", O_REPLAY, required_argument, "FILE", "list from a recording instead of the kernel" },
+	{ "netns", 'N', required_argument, "NAME|PATH|PID",
+	  "list this network namespace (repeatable)" },
+	{ "all-netns", 'A', no_argument, NULL,
+	  "list every network namespace (/run/netns and /proc/*/ns/net)" },
+	{ "json", 'j', no_argument, NULL,
+	  "one JSON document (schema vsockstat/1, see vsockstat(8))" },
+	{ "summary", 's', no_argument, NULL,
+	  "counts per namespace, type and state" },
+	{ "wait-listen", O_WAIT, required_argument, "PORT",
+	  "exit 0 once something listens on PORT (with --cid: on that CID)" },
+	{ "timeout", O_TIMEOUT, required_argument, "SECS",
+	  "with --wait-listen: give up after SECS, exit 1" },
+	{ "watch", O_WATCH, required_argument, "SECS",
+	  "list again every SECS seconds" },
+	{ "record", O_RECORD, required_argument, "FILE",
+	  "also write the raw sock_diag replies to FILE" },
+	{ "replay", O_REPLAY, required_argument, "FILE",
+	  "list from a recording instead of the kernel" },
 	{ "help", 'h', no_argument, NULL, "this help" },
 	{ "version", 'V', no_argument, NULL, "print the version" },
 	{ 0 },
@@ -67,8 +86,9 @@ static const char examples[] =
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [OPTIONS]\n"
-		   "List AF_VSOCK sockets through sock_diag (module vsock_diag).\n\n");
+	fprintf(f,
+		"Usage: " PROG " [OPTIONS]\n"
+		"List AF_VSOCK sockets through sock_diag (module vsock_diag).\n\n");
 	nsv_help_print(f, options);
 	fprintf(f, "\n%s", examples);
 }
@@ -114,7 +134,8 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 			break;
 		case O_STATE:
 			if (nsv_sk_states_parse(optarg, &mask) < 0)
-				rc = bad("--state", optarg, "unknown state name");
+				rc = bad("--state", optarg,
+					 "unknown state name");
 			o->f.states |= mask;
 			break;
 		case O_TYPE:
@@ -144,7 +165,8 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 				rc = bad(name, optarg, "too many values");
 			else if (r < 0)
 				rc = bad(name, optarg,
-					 c == O_CID ? "not a CID" : "not a port");
+					 c == O_CID ? "not a CID" :
+						      "not a port");
 			break;
 		}
 		case 'n':
@@ -158,7 +180,8 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 			break;
 		case 'N':
 			if (o->nnetns == MAX_NETNS)
-				rc = bad("--netns", optarg, "too many namespaces");
+				rc = bad("--netns", optarg,
+					 "too many namespaces");
 			else
 				o->netns[o->nnetns++] = optarg;
 			break;
@@ -213,18 +236,22 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 	/* Combinations that cannot mean anything. */
 	if (o->timeout >= 0 && !o->wait)
 		return bad("--timeout", NULL, "only goes with --wait-listen");
-	if (o->wait && (o->watch || o->record || o->replay || o->json ||
-			o->summary))
-		return bad("--wait-listen", NULL,
-			   "goes with -N, -A, --cid, --type and --timeout only");
+	if (o->wait &&
+	    (o->watch || o->record || o->replay || o->json || o->summary))
+		return bad(
+			"--wait-listen", NULL,
+			"goes with -N, -A, --cid, --type and --timeout only");
 	if (o->replay && (o->nnetns || o->all_netns || o->record || o->watch ||
 			  (o->flags & NSV_STAT_PROCS)))
-		return bad("--replay", NULL,
-			   "lists what was recorded: no -N, -A, -p, --record or --watch");
+		return bad(
+			"--replay", NULL,
+			"lists what was recorded: no -N, -A, -p, --record or --watch");
 	if (o->record && o->watch)
-		return bad("--record", NULL, "records one listing, not --watch");
+		return bad("--record", NULL,
+			   "records one listing, not --watch");
 	if (o->all_netns && o->nnetns)
-		return bad("--all-netns", NULL, "already lists every namespace; drop -N");
+		return bad("--all-netns", NULL,
+			   "already lists every namespace; drop -N");
 	return 0;
 }
 

@@ -264,7 +264,8 @@ out:
 }
 
 /* A listener on the port, on one of the CIDs asked for or on any CID. */
-static bool listening(const struct nsv_socktab *t, const struct vsockstat_opts *o)
+static bool listening(const struct nsv_socktab *t,
+		      const struct vsockstat_opts *o)
 {
 	size_t i, k;
 
@@ -322,8 +323,8 @@ int vsockstat_wait(const struct vsockstat_opts *o)
 			break;
 		left = deadline - now();
 		if (o->timeout >= 0 && left <= 0) {
-			nsv_err("no listener on port %u after %g s", o->wait_port,
-				o->timeout);
+			nsv_err("no listener on port %u after %g s",
+				o->wait_port, o->timeout);
 			rc = 1;
 			goto out;
 		}

@@ -29,8 +29,8 @@ enum col {
 };
 
 static const char *const col_title[C_MAX] = {
-	"Netns", "Mode", "Type", "State", "Local", "Peer",
-	"Shut", "Inode", "Cookie", "User", "Process",
+	"Netns", "Mode",  "Type",   "State", "Local",	"Peer",
+	"Shut",	 "Inode", "Cookie", "User",  "Process",
 };
 
 static bool any_mode(const struct nsv_socktab *t)
@@ -67,9 +67,9 @@ static void state_str(unsigned int state, char *buf, size_t len)
 static void shut_str(unsigned int shut, char *buf, size_t len)
 {
 	/* sk_shutdown uses the bits of the virtio SHUTDOWN flags. */
-	if (!shut || nsv_virtio_flags_format(NSV_VIRTIO_OP_SHUTDOWN,
-					     NSV_VIRTIO_TYPE_STREAM, shut, buf,
-					     len) < 0)
+	if (!shut ||
+	    nsv_virtio_flags_format(NSV_VIRTIO_OP_SHUTDOWN,
+				    NSV_VIRTIO_TYPE_STREAM, shut, buf, len) < 0)
 		snprintf(buf, len, "-");
 }
 
@@ -139,8 +139,7 @@ static int put_u64(char *buf, uint64_t v)
  * "CID:PORT" as nsv_addr_format() writes it, without its snprintf() calls:
  * this runs twice per socket and 10,000 sockets should list as fast as ss.
  */
-static int addr_str(uint32_t cid, uint32_t port, unsigned int flags,
-		    char *buf)
+static int addr_str(uint32_t cid, uint32_t port, unsigned int flags, char *buf)
 {
 	int n;
 
@@ -409,14 +408,16 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 			if (netns)
 				fprintf(f, "%-*s ", (int)lw, label);
 			if (mode)
-				fprintf(f, "%-6s ", ns->mode[0] ? ns->mode : "-");
+				fprintf(f, "%-6s ",
+					ns->mode[0] ? ns->mode : "-");
 			fprintf(f, "%-9s %-10s %6zu\n", type, state, v[k].n);
 		}
 		/* A namespace with nothing in it is still worth a line. */
 		if (empty && netns) {
 			fprintf(f, "%-*s ", (int)lw, label);
 			if (mode)
-				fprintf(f, "%-6s ", ns->mode[0] ? ns->mode : "-");
+				fprintf(f, "%-6s ",
+					ns->mode[0] ? ns->mode : "-");
 			fprintf(f, "%-9s %-10s %6d\n", "-", "-", 0);
 		}
 	}
@@ -502,7 +503,8 @@ int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
 		nsv_socktab_ns_label(ns, label, sizeof(label));
 		nsv_json_str(j, "label", label);
 		nsv_json_u64(j, "ino", ns->info.ino);
-		nsv_json_str(j, "name", ns->info.name[0] ? ns->info.name : NULL);
+		nsv_json_str(j, "name",
+			     ns->info.name[0] ? ns->info.name : NULL);
 		if (ns->info.pid)
 			nsv_json_u64(j, "pid", (uint64_t)ns->info.pid);
 		else

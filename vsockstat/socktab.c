@@ -189,7 +189,8 @@ int nsv_socktab_add_all(struct nsv_socktab *t)
 		}
 		ns->info = v[i];
 		if (v[i].ino == (uint64_t)st.st_ino)
-			ns->info.path[0] = '\0'; /* ours: listed without setns() */
+			ns->info.path[0] =
+				'\0'; /* ours: listed without setns() */
 	}
 	free(v);
 	return 0;
@@ -230,7 +231,8 @@ static int fill_one(const struct nsv_diag_sock *s, void *data)
 
 	if (!nsv_sockfilter_match(c->f, s))
 		return 0;
-	if (grow((void **)&t->socks, &t->socks_cap, t->nsocks, sizeof(*t->socks)) < 0)
+	if (grow((void **)&t->socks, &t->socks_cap, t->nsocks,
+		 sizeof(*t->socks)) < 0)
 		return -ENOMEM;
 	e = &t->socks[t->nsocks++];
 	memset(e, 0, sizeof(*e));
@@ -437,8 +439,8 @@ static int replay_ns(struct nsv_socktab *t, const uint8_t *p, size_t mlen)
 		return -ENOMEM;
 	ns->info.ino = mnl_attr_get_u64(tb[NSV_REC_A_INO]);
 	if (tb[NSV_REC_A_PID])
-		ns->info.pid = (int)(mnl_attr_get_u32(tb[NSV_REC_A_PID]) &
-				     0x7fffffff);
+		ns->info.pid =
+			(int)(mnl_attr_get_u32(tb[NSV_REC_A_PID]) & 0x7fffffff);
 	if (tb[NSV_REC_A_NAME])
 		snprintf(ns->info.name, sizeof(ns->info.name), "%s",
 			 mnl_attr_get_str(tb[NSV_REC_A_NAME]));
@@ -606,7 +608,8 @@ static int user_add(struct nsv_socktab *t, uint32_t uid)
 	for (i = 0; i < t->nusers; i++)
 		if (t->users[i].uid == uid)
 			return 0;
-	if (grow((void **)&t->users, &t->users_cap, t->nusers, sizeof(*t->users)) < 0)
+	if (grow((void **)&t->users, &t->users_cap, t->nusers,
+		 sizeof(*t->users)) < 0)
 		return -ENOMEM;
 	u = &t->users[t->nusers++];
 	u->uid = uid;
@@ -664,7 +667,8 @@ int nsv_socktab_procs(struct nsv_socktab *t)
 		for (j = i; j < s.nown && s.own[j].sock == s.own[i].sock; j++)
 			t->procs[t->nprocs++] = s.own[j].p;
 		k->nprocs = j - i;
-		if (nsv_proc_fd_uid(s.own[i].p.pid, s.own[i].p.fd, &k->uid) == 0) {
+		if (nsv_proc_fd_uid(s.own[i].p.pid, s.own[i].p.fd, &k->uid) ==
+		    0) {
 			k->has_uid = true;
 			r = user_add(t, k->uid);
 			if (r < 0)

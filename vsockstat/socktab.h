@@ -16,10 +16,10 @@
 /* One namespace of a table. */
 struct nsv_stat_ns {
 	struct nsv_netns_info info; /* path "" is the caller's own netns */
-	char mode[16];		    /* ns_mode ("global", "local"), "" if none */
-	int err;		    /* -errno when it could not be listed */
-	bool err_enter;		    /* ... because setns() or open() failed */
-	size_t nsocks;		    /* sockets of it in the table */
+	char mode[16]; /* ns_mode ("global", "local"), "" if none */
+	int err; /* -errno when it could not be listed */
+	bool err_enter; /* ... because setns() or open() failed */
+	size_t nsocks; /* sockets of it in the table */
 };
 
 /* A process holding a socket. */
@@ -32,7 +32,7 @@ struct nsv_stat_proc {
 struct nsv_stat_sock {
 	struct nsv_diag_sock d;
 	unsigned int ns; /* index into the table's namespaces */
-	bool has_uid;	 /* uid and procs are filled by nsv_socktab_procs() */
+	bool has_uid; /* uid and procs are filled by nsv_socktab_procs() */
 	uint32_t uid;
 	size_t proc0, nprocs; /* slice of the table's procs */
 };
@@ -110,11 +110,11 @@ int nsv_socktab_collect(struct nsv_socktab *t, uint32_t states,
 #define NSV_REC_NETNS 0x7e56
 enum {
 	NSV_REC_A_UNSPEC,
-	NSV_REC_A_INO,	/* u64 */
-	NSV_REC_A_PID,	/* u32 */
+	NSV_REC_A_INO, /* u64 */
+	NSV_REC_A_PID, /* u32 */
 	NSV_REC_A_NAME, /* NUL-terminated string */
 	NSV_REC_A_MODE, /* NUL-terminated string */
-	NSV_REC_A_ERR,	/* u32: the errno that kept the namespace unlisted */
+	NSV_REC_A_ERR, /* u32: the errno that kept the namespace unlisted */
 	NSV_REC_A_ENTER_ERR, /* u32 flag: ... when entering it */
 	NSV_REC_A_MAX,
 };
@@ -145,13 +145,12 @@ const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid);
  * Printer flags, beside NSV_FMT_NUMERIC (addr.h), which also prints users
  * as numbers.
  */
-#define NSV_STAT_NETNS 0x2    /* a netns column (and mode, if the kernel has it) */
-#define NSV_STAT_PROCS 0x4    /* user and process columns */
+#define NSV_STAT_NETNS 0x2 /* a netns column (and mode, if the kernel has it) */
+#define NSV_STAT_PROCS 0x4 /* user and process columns */
 #define NSV_STAT_NOHEADER 0x8 /* no title line */
 
 /** nsv_socktab_print - the table as aligned text; 0 or -EIO/-ENOMEM */
-int nsv_socktab_print(FILE *f, const struct nsv_socktab *t,
-		      unsigned int flags);
+int nsv_socktab_print(FILE *f, const struct nsv_socktab *t, unsigned int flags);
 
 /** nsv_socktab_summary - counts per netns, type and state as text */
 int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,

@@ -11,7 +11,7 @@
 
 struct vsockstat_opts {
 	struct nsv_sockfilter f; /* states 0 means all */
-	unsigned int flags;	 /* NSV_FMT_NUMERIC, NSV_STAT_PROCS, _NOHEADER */
+	unsigned int flags; /* NSV_FMT_NUMERIC, NSV_STAT_PROCS, _NOHEADER */
 	bool json;
 	bool summary;
 	bool all_netns;
@@ -20,7 +20,7 @@ struct vsockstat_opts {
 	bool wait;
 	uint32_t wait_port;
 	double timeout; /* < 0: wait for ever */
-	double watch;	/* 0: print once */
+	double watch; /* 0: print once */
 	const char *record;
 	const char *replay;
 };

@@ -15,8 +15,8 @@ struct test_frame {
 	uint64_t scid, dcid;
 	uint32_t sport, dport;
 	uint16_t transport; /* NSV_TRANSPORT_* */
-	uint16_t thdr_len;  /* the transport header's declared length */
-	uint16_t type, op;  /* virtio */
+	uint16_t thdr_len; /* the transport header's declared length */
+	uint16_t type, op; /* virtio */
 	uint32_t len, flags, buf_alloc, fwd_cnt;
 };
 

@@ -60,23 +60,23 @@ static inline int tap_done(void)
 	return tap_failed ? 1 : 0;
 }
 
-#define tap_is_int(got, want, ...)                                        \
-	({                                                                \
-		long long _g = (got), _w = (want);                        \
-		int _r = tap_ok(_g == _w, __VA_ARGS__);                   \
-		if (!_r)                                                  \
-			tap_diag("  got %lld, want %lld", _g, _w);        \
-		_r;                                                       \
+#define tap_is_int(got, want, ...)                                 \
+	({                                                         \
+		long long _g = (got), _w = (want);                 \
+		int _r = tap_ok(_g == _w, __VA_ARGS__);            \
+		if (!_r)                                           \
+			tap_diag("  got %lld, want %lld", _g, _w); \
+		_r;                                                \
 	})
 
-#define tap_is_str(got, want, ...)                                        \
-	({                                                                \
-		const char *_g = (got), *_w = (want);                     \
-		int _r = tap_ok(_g && _w && !strcmp(_g, _w), __VA_ARGS__); \
-		if (!_r)                                                  \
+#define tap_is_str(got, want, ...)                                            \
+	({                                                                    \
+		const char *_g = (got), *_w = (want);                         \
+		int _r = tap_ok(_g && _w && !strcmp(_g, _w), __VA_ARGS__);    \
+		if (!_r)                                                      \
 			tap_diag("  got '%s', want '%s'", _g ? _g : "(null)", \
-				 _w ? _w : "(null)");                     \
-		_r;                                                       \
+				 _w ? _w : "(null)");                         \
+		_r;                                                           \
 	})
 
 #endif

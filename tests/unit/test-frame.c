@@ -22,10 +22,18 @@ static int decode_exact(const uint8_t *b, size_t caplen, size_t wirelen,
 }
 
 static const struct test_frame rw = {
-	.scid = 2, .dcid = 3, .sport = 1234, .dport = 5678,
-	.transport = NSV_TRANSPORT_VIRTIO, .thdr_len = NSV_VIRTIO_HDR_LEN,
-	.type = NSV_VIRTIO_TYPE_STREAM, .op = NSV_VIRTIO_OP_RW, .flags = 0,
-	.buf_alloc = 262144, .fwd_cnt = 4096, .len = 5,
+	.scid = 2,
+	.dcid = 3,
+	.sport = 1234,
+	.dport = 5678,
+	.transport = NSV_TRANSPORT_VIRTIO,
+	.thdr_len = NSV_VIRTIO_HDR_LEN,
+	.type = NSV_VIRTIO_TYPE_STREAM,
+	.op = NSV_VIRTIO_OP_RW,
+	.flags = 0,
+	.buf_alloc = 262144,
+	.fwd_cnt = 4096,
+	.len = 5,
 };
 
 static void test_whole_rw(void)
@@ -40,8 +48,8 @@ static void test_whole_rw(void)
 	tap_ok(f.src_cid == 2 && f.dst_cid == 3 && f.src_port == 1234 &&
 		       f.dst_port == 5678,
 	       "vsockmon addresses");
-	tap_ok(f.op == NSV_MON_OP_PAYLOAD && f.transport == NSV_TRANSPORT_VIRTIO &&
-		       f.thdr_len == 44,
+	tap_ok(f.op == NSV_MON_OP_PAYLOAD &&
+		       f.transport == NSV_TRANSPORT_VIRTIO && f.thdr_len == 44,
 	       "vsockmon op, transport, header length");
 	tap_ok(f.has_virtio && f.virtio.src_cid == 2 && f.virtio.dst_cid == 3 &&
 		       f.virtio.src_port == 1234 && f.virtio.dst_port == 5678,
@@ -85,7 +93,8 @@ static void test_every_truncation(void)
 			ok = ok && f.src_port == 0 && f.thdr == NULL;
 		ok = ok && f.has_virtio == (cap >= HDRS);
 		if (cap > NSV_MON_HDR_LEN)
-			ok = ok && f.thdr_caplen == (cap < HDRS ? cap - NSV_MON_HDR_LEN :
+			ok = ok && f.thdr_caplen ==
+					   (cap < HDRS ? cap - NSV_MON_HDR_LEN :
 							 NSV_VIRTIO_HDR_LEN);
 		if (cap >= HDRS)
 			ok = ok && f.payload_caplen == cap - HDRS &&
@@ -114,8 +123,9 @@ static void test_odd_transports(void)
 	s.thdr_len = 0;
 	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
 	r = decode_exact(b, n, n, &f, &c);
-	tap_ok(r == 0 && !f.has_virtio && f.thdr == NULL && f.thdr_caplen == 0 &&
-		       f.payload_len == 5 && !memcmp(f.payload, "hello", 5),
+	tap_ok(r == 0 && !f.has_virtio && f.thdr == NULL &&
+		       f.thdr_caplen == 0 && f.payload_len == 5 &&
+		       !memcmp(f.payload, "hello", 5),
 	       "NO_INFO transport with len 0: payload right after 32 bytes");
 	free(c);
 
@@ -147,8 +157,8 @@ static void test_odd_transports(void)
 	nsv_put_le16(b + NSV_MON_OFF(len), 0xffff);
 	r = decode_exact(b, n, n, &f, &c);
 	tap_ok(r == 0 && f.trunc == NSV_TRUNC_TRANSPORT_HDR &&
-		       f.thdr_caplen == n - NSV_MON_HDR_LEN && f.payload == NULL &&
-		       f.payload_len == 0 && f.has_virtio,
+		       f.thdr_caplen == n - NSV_MON_HDR_LEN &&
+		       f.payload == NULL && f.payload_len == 0 && f.has_virtio,
 	       "transport len 0xffff: truncated transport header, no payload");
 	free(c);
 
@@ -167,8 +177,8 @@ static void test_odd_transports(void)
 	s = rw;
 	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
 	r = decode_exact(b, 78, n, &f, &c);
-	tap_ok(r == 0 && f.trunc == NSV_TRUNC_PAYLOAD && f.payload_caplen == 2 &&
-		       f.payload_len == 5,
+	tap_ok(r == 0 && f.trunc == NSV_TRUNC_PAYLOAD &&
+		       f.payload_caplen == 2 && f.payload_len == 5,
 	       "snaplen 78 of 81: 2 payload bytes of 5");
 	free(c);
 
@@ -221,8 +231,9 @@ static void test_ops_and_types(void)
 		r = decode_exact(b, n, n, &f, &c);
 		nsv_virtio_flags_format(f.virtio.op, f.virtio.type,
 					f.virtio.flags, fl, sizeof(fl));
-		tap_ok(r == 0 && !strcmp(nsv_virtio_op_name(f.virtio.op),
-					 ops[i].name) &&
+		tap_ok(r == 0 &&
+			       !strcmp(nsv_virtio_op_name(f.virtio.op),
+				       ops[i].name) &&
 			       !strcmp(fl, ops[i].flagstr) &&
 			       f.payload_len == 0,
 		       "op %u %s type %s flags 0x%x = '%s' (got '%s')",

@@ -27,7 +27,8 @@ static void test_list(void)
 		for (i = 0; i < sizeof(always) / sizeof(always[0]); i++)
 			want |= e == always[i];
 		if (nsv_retryable(-e, 0) != want ||
-		    nsv_retryable(-e, NSV_RETRY_GUEST) != (want || e == ENODEV)) {
+		    nsv_retryable(-e, NSV_RETRY_GUEST) !=
+			    (want || e == ENODEV)) {
 			tap_diag("errno %d (%s): retryable %d, %d with "
 				 "NSV_RETRY_GUEST",
 				 e, strerror(e), nsv_retryable(-e, 0),

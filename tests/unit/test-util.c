@@ -48,11 +48,12 @@ static void test_json(void)
 	nsv_json_obj_begin(&j, NULL);
 	nsv_json_obj_end(&j);
 	fclose(f);
-	tap_is_str(buf,
-		   "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\",\"u\":18446744073709551615,"
-		   "\"i\":-5,\"t\":true,\"n\":null,\"a\":[1,{}],\"e\":[],\"d\":0.5}\n"
-		   "{}\n",
-		   "compact JSON: escapes, numbers, nesting, one value a line");
+	tap_is_str(
+		buf,
+		"{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\",\"u\":18446744073709551615,"
+		"\"i\":-5,\"t\":true,\"n\":null,\"a\":[1,{}],\"e\":[],\"d\":0.5}\n"
+		"{}\n",
+		"compact JSON: escapes, numbers, nesting, one value a line");
 
 	f = mem();
 	nsv_json_init(&j, f, true);
@@ -102,7 +103,8 @@ static void test_cli(void)
 
 	tap_is_int(nsv_getopt_init(&g, opts), 0, "option table builds");
 	tap_is_str(g.shortopts, "+:lw:C::", "short options string");
-	tap_ok(g.longopts[3].val == 256 && !strcmp(g.longopts[3].name, "retry") &&
+	tap_ok(g.longopts[3].val == 256 &&
+		       !strcmp(g.longopts[3].name, "retry") &&
 		       g.longopts[3].has_arg == required_argument &&
 		       g.longopts[5].name == NULL,
 	       "long options table, NULL-terminated");
@@ -224,11 +226,16 @@ static void test_parse_secs(void)
 		int ret;
 		double v;
 	} cases[] = {
-		{ "1.5", 10, 0, 1.5 },	       { "0", 10, 0, 0 },
-		{ "2e1", 100, 0, 20 },	       { "86400", 86400, 0, 86400 },
-		{ "86400.5", 86400, -EINVAL, 0 }, { "-1", 10, -EINVAL, 0 },
-		{ "", 10, -EINVAL, 0 },	       { "1s", 10, -EINVAL, 0 },
-		{ "nan", 10, -EINVAL, 0 },     { "inf", 1e9, -EINVAL, 0 },
+		{ "1.5", 10, 0, 1.5 },
+		{ "0", 10, 0, 0 },
+		{ "2e1", 100, 0, 20 },
+		{ "86400", 86400, 0, 86400 },
+		{ "86400.5", 86400, -EINVAL, 0 },
+		{ "-1", 10, -EINVAL, 0 },
+		{ "", 10, -EINVAL, 0 },
+		{ "1s", 10, -EINVAL, 0 },
+		{ "nan", 10, -EINVAL, 0 },
+		{ "inf", 1e9, -EINVAL, 0 },
 		{ " ", 10, -EINVAL, 0 },
 	};
 	size_t i;
@@ -260,9 +267,10 @@ static void test_netns_path(void)
 		   "an empty spec is -EINVAL");
 	tap_is_int(nsv_netns_path("..", p, sizeof(p)), -EINVAL,
 		   "'..' is -EINVAL");
-	tap_is_int(nsv_netns_path("a-very-long-name-that-does-not-fit-here-at-all",
-				  p, 20),
-		   -ENAMETOOLONG, "a name too long for the buffer");
+	tap_is_int(
+		nsv_netns_path("a-very-long-name-that-does-not-fit-here-at-all",
+			       p, 20),
+		-ENAMETOOLONG, "a name too long for the buffer");
 	tap_is_int(nsv_netns_open("nsv-test-no-such-ns"), -ENOENT,
 		   "opening a missing netns is -ENOENT");
 	tap_is_int(nsv_netns_open("/etc/hostname"), -EINVAL,

@@ -269,8 +269,8 @@ static void test_usage_errors(void)
 
 		snprintf(want, sizeof(want), "vncat: %s. Try 'vncat --help'.",
 			 cases[i].msg);
-		tap_is_int(run(cases[i].line), NSV_EXIT_USAGE, "'%s': usage error",
-			   cases[i].line);
+		tap_is_int(run(cases[i].line), NSV_EXIT_USAGE,
+			   "'%s': usage error", cases[i].line);
 		tap_is_str(err, want, "'%s': the message", cases[i].line);
 	}
 }

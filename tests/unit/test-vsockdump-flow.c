@@ -59,10 +59,8 @@ static int send_(struct nsv_flows *t, struct nsv_flow_note *n,
 		 const struct side *a, const struct side *b, uint16_t op,
 		 uint32_t len)
 {
-	return nsv_flows_update(t, &pkt,
-				mk(a, b, NSV_VIRTIO_TYPE_STREAM, op, len, 0,
-				   len),
-				n);
+	return nsv_flows_update(
+		t, &pkt, mk(a, b, NSV_VIRTIO_TYPE_STREAM, op, len, 0, len), n);
 }
 
 static void test_handshake_credit(void)
@@ -368,8 +366,9 @@ static void test_print(void)
 	       65536);
 	o = (struct nsv_print_opts){ .tstamp = NSV_TS_NONE, .hex = 2 };
 	s = print(&o, f, NULL);
-	tap_ok(s && strstr(s, "\t0x10000:  7070 7070 7070 7070 7070 7070 "
-			      "7070 7070  pppppppppppppppp\n") &&
+	tap_ok(s &&
+		       strstr(s, "\t0x10000:  7070 7070 7070 7070 7070 7070 "
+				 "7070 7070  pppppppppppppppp\n") &&
 		       strlen(s) > 65612 * 4,
 	       "-XX of a 64 KiB frame: every line, offsets past 0xffff");
 	free(s);

@@ -33,8 +33,10 @@ static void check_frame(const uint8_t *frame, size_t cap, size_t wire)
 		{ .tstamp = NSV_TS_DATE, .fmt = NSV_FMT_NUMERIC, .ascii = true },
 		{ .json = true, .hex = 1, .verbose = 1 },
 	};
-	struct nsv_pkt pkt = { .sec = 1700000000, .caplen = (uint32_t)cap,
-			       .wirelen = (uint32_t)wire, .data = frame };
+	struct nsv_pkt pkt = { .sec = 1700000000,
+			       .caplen = (uint32_t)cap,
+			       .wirelen = (uint32_t)wire,
+			       .data = frame };
 	struct nsv_flow_note note;
 	struct nsv_frame f;
 	size_t i;
@@ -96,7 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				prog.len, (struct bpf_insn *)prog.insns
 			};
 			struct pcap_pkthdr h = { .caplen = (uint32_t)cap,
-						 .len = (uint32_t)(cap + extra) };
+						 .len = (uint32_t)(cap +
+								   extra) };
 
 			if ((pcap_offline_filter(&bp, &h, copy) != 0) !=
 			    nsv_filter_match(f, copy, cap, cap + extra))
@@ -132,12 +135,55 @@ static uint32_t rnd(uint32_t n)
 
 /* Pieces of expressions, valid and not, to glue together at random. */
 static const char *const words[] = {
-	"cid", "src", "dst", "port", "op", "type", "len", "flags", "and",
-	"or", "not", "(", ")", "!", "&&", "||", "1", "2", "3", "1234",
-	"host", "local", "any", "*", "rw", "request", "rst", "shutdown",
-	"credit_update", "stream", "seqpacket", "eom", "eor", "rcv", "send",
-	">", "<", ">=", "<=", "=", "==", "!=", "0x10", "4294967295",
-	"99999999999", "&", "|", "foo", "-1",
+	"cid",
+	"src",
+	"dst",
+	"port",
+	"op",
+	"type",
+	"len",
+	"flags",
+	"and",
+	"or",
+	"not",
+	"(",
+	")",
+	"!",
+	"&&",
+	"||",
+	"1",
+	"2",
+	"3",
+	"1234",
+	"host",
+	"local",
+	"any",
+	"*",
+	"rw",
+	"request",
+	"rst",
+	"shutdown",
+	"credit_update",
+	"stream",
+	"seqpacket",
+	"eom",
+	"eor",
+	"rcv",
+	"send",
+	">",
+	"<",
+	">=",
+	"<=",
+	"=",
+	"==",
+	"!=",
+	"0x10",
+	"4294967295",
+	"99999999999",
+	"&",
+	"|",
+	"foo",
+	"-1",
 };
 
 static size_t gen(uint8_t *b)
@@ -161,8 +207,7 @@ static size_t gen(uint8_t *b)
 	if (k >= HDRS && rnd(4)) {
 		uint8_t *fr = b + n;
 
-		nsv_put_le16(fr + NSV_MON_OFF(transport),
-			     NSV_TRANSPORT_VIRTIO);
+		nsv_put_le16(fr + NSV_MON_OFF(transport), NSV_TRANSPORT_VIRTIO);
 		nsv_put_le16(fr + NSV_MON_OFF(len), NSV_VIRTIO_HDR_LEN);
 		op = (uint16_t)rnd(9);
 		nsv_put_le16(fr + NSV_FRAME_VIRTIO_OFF(op), op);

@@ -73,7 +73,8 @@ static void write_malformed(void)
 	n = mk(b, &(struct test_frame){ 1, 1, 5, 6, 2, 44, 1, 1, 0, 0, 0, 0 });
 	rec(f, b, 32, 32);
 	/* 3: NO_INFO transport, 8-byte header, 3 payload bytes */
-	n = mk(b, &(struct test_frame){ 2, 3, 1024, 99, 1, 8, 0, 0, 0, 0, 0, 0 });
+	n = mk(b,
+	       &(struct test_frame){ 2, 3, 1024, 99, 1, 8, 0, 0, 0, 0, 0, 0 });
 	memcpy(b + n, "abc", 3);
 	rec(f, b, (uint32_t)n + 3, (uint32_t)n + 3);
 	/* 4: unknown transport 7, 4-byte header */
@@ -87,31 +88,39 @@ static void write_malformed(void)
 	nsv_put_le16(b + NSV_MON_OFF(len), 0xffff);
 	rec(f, b, 100, 100);
 	/* 7: len says 100, the frame holds 10 */
-	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 0, 65536, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 0,
+					65536, 0 });
 	memcpy(b + n, "0123456789", 10);
 	rec(f, b, (uint32_t)n + 10, (uint32_t)n + 10);
 	/* 8: unknown op and type, stray flags */
-	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 9, 42, 0, 0x80, 1, 2 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 9, 42, 0, 0x80,
+					1, 2 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 9: RW on STREAM with flags 0x3: no names for them there */
-	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 3, 1, 2 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 3, 1,
+					2 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 10: the two headers disagree on the destination */
-	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 6, 0, 0, 1, 2 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 6, 0, 0, 1,
+					2 });
 	nsv_put_le32(b + NSV_FRAME_VIRTIO_OFF(dst_port), 4001);
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 11: a 64-bit CID (the header has room for one) */
-	n = mk(b, &(struct test_frame){ 0x100000005ULL, 2, 1, 2, 2, 44, 1, 1, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 0x100000005ULL, 2, 1, 2, 2, 44, 1, 1, 0,
+					0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 12: payload cut by the snap length: 100 on the wire, 20 kept */
-	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 2, 5, 100, 1, 4096, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 2, 5, 100, 1,
+					4096, 0 });
 	memset(b + n, 'q', 20);
 	rec(f, b, (uint32_t)n + 20, (uint32_t)n + 100);
 	/* 13: any CID, any port */
-	n = mk(b, &(struct test_frame){ 0xffffffff, 1, 0xffffffff, 5, 2, 44, 1, 3, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 0xffffffff, 1, 0xffffffff, 5, 2, 44, 1,
+					3, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 14: a record claiming less on the wire than it holds */
-	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 7, 0, 0, 4096, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 7, 0, 0,
+					4096, 0 });
 	rec(f, b, (uint32_t)n, 10);
 	fclose(f);
 }
@@ -128,18 +137,22 @@ static void write_fragments(void)
 	uint32_t rest = 35756, fr;
 	size_t n;
 
-	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 1, 0, 0, 262144, 0 });
+	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 1, 0, 0,
+					262144, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
-	n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 2, 0, 0, 262144, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 2, 0, 0,
+					262144, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	while (rest) {
 		fr = rest > 3732 ? 3732 : rest;
-		n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 5, fr, 0, 262144, 0 });
+		n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 5,
+						fr, 0, 262144, 0 });
 		memset(b + n, 'f', rest);
 		rec(f, b, (uint32_t)n + rest, (uint32_t)n + rest);
 		rest -= fr;
 	}
-	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 6, 0, 0, 262144, 35756 });
+	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 6, 0, 0,
+					262144, 35756 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	fclose(f);
 }
@@ -281,7 +294,6 @@ static void write_inputs(void)
 
 /* ------------------------------------------------------------ running */
 
-
 static const char *run_stdin; /* a file for the next run()'s stdin */
 
 /* Run vsockdump in @dir with @argv; returns "stdout# exit N\n[stderr]". */
@@ -323,8 +335,8 @@ static char *run(const char *dir, char **argv)
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) :
 					       128 + WTERMSIG(status);
 
-		snprintf(res, ol + el + 64, "%s# exit %d\n%s", o ? o : "",
-			 code, code ? (e ? e : "") : "");
+		snprintf(res, ol + el + 64, "%s# exit %d\n%s", o ? o : "", code,
+			 code ? (e ? e : "") : "");
 	}
 	free(o);
 	free(e);
@@ -415,22 +427,41 @@ static void run_cases(void)
  * primitive selects some frames of the captures but not all of them.
  */
 static const char *const exprs[] = {
-	"cid 1",	  "src cid local",    "dst cid 1",
-	"cid 3",	  "port 1234",	      "src port 1234",
-	"dst port 1235",  "op request",	      "op response",
-	"op rst",	  "op shutdown",      "op rw",
-	"op credit_update", "type stream",    "type seqpacket",
-	"len > 100",	  "len < 13",	      "len >= 4096",
-	"len <= 8",	  "len = 700",	      "len != 0",
-	"flags rcv",	  "flags send",	      "flags eom",
-	"flags eor",	  "flags 3",	      "not op rw",
-	"op rw and (len > 100 or flags eor)", "! port 1234 && len == 0",
+	"cid 1",
+	"src cid local",
+	"dst cid 1",
+	"cid 3",
+	"port 1234",
+	"src port 1234",
+	"dst port 1235",
+	"op request",
+	"op response",
+	"op rst",
+	"op shutdown",
+	"op rw",
+	"op credit_update",
+	"type stream",
+	"type seqpacket",
+	"len > 100",
+	"len < 13",
+	"len >= 4096",
+	"len <= 8",
+	"len = 700",
+	"len != 0",
+	"flags rcv",
+	"flags send",
+	"flags eom",
+	"flags eor",
+	"flags 3",
+	"not op rw",
+	"op rw and (len > 100 or flags eor)",
+	"! port 1234 && len == 0",
 	"src port 1234 or dst port 1299",
 };
 
 /* lab-made, then written by this test ('@'): other CIDs, odd frames */
 static const char *const fixtures[] = {
-	"stream.pcap", "seqpacket.pcap", "refused.pcap",   "credit.pcap",
+	"stream.pcap", "seqpacket.pcap", "refused.pcap",    "credit.pcap",
 	"snap60.pcap", "snap90.pcap",	 "@fragments.pcap", "@malformed.pcap",
 };
 
@@ -438,8 +469,7 @@ struct tally {
 	unsigned long frames, matched, disagree;
 };
 
-static void filter_fixture(const char *expr, const char *file,
-			   struct tally *t)
+static void filter_fixture(const char *expr, const char *file, struct tally *t)
 {
 	char ebuf[PCAP_ERRBUF_SIZE], path[4200];
 	struct nsv_filter *f = NULL;
@@ -565,8 +595,9 @@ static void run_tcpdump(void)
 			free(ours);
 			free(theirs);
 		}
-		tap_ok(same, "tcpdump with --tcpdump-filter '%s' picks the "
-			     "same frames",
+		tap_ok(same,
+		       "tcpdump with --tcpdump-filter '%s' picks the "
+		       "same frames",
 		       exprs[i]);
 	}
 }
@@ -594,8 +625,8 @@ static long frames_in(const char *path)
 static void run_rotation(void)
 {
 	char path[4200], out[4200];
-	char *argv[] = { "vsockdump", "-r", "credit.pcap", "-w", out, "-C",
-			 "5k", NULL, NULL, NULL };
+	char *argv[] = { "vsockdump", "-r", "credit.pcap", "-w", out,
+			 "-C",	      "5k", NULL,	   NULL, NULL };
 	char *res;
 	long total = 0, n;
 	int files = 0, i;
@@ -633,8 +664,8 @@ static void run_rotation(void)
 	snprintf(path, sizeof(path), "%s/ring1", tmpdir);
 	total = frames_in(path);
 	tap_ok(n > 0 && total > 0 && n + total < 12,
-	       "-W 2 keeps two files, older frames overwritten (%ld + %ld)",
-	       n, total);
+	       "-W 2 keeps two files, older frames overwritten (%ld + %ld)", n,
+	       total);
 
 	/* what -w wrote reads back frame for frame */
 	snprintf(out, sizeof(out), "%s/copy.pcap", tmpdir);
@@ -643,8 +674,8 @@ static void run_rotation(void)
 	free(res);
 	{
 		char *a, *b;
-		char *ra[] = { "vsockdump", "-r", "credit.pcap", "-v", "-X",
-			       NULL };
+		char *ra[] = { "vsockdump", "-r", "credit.pcap",
+			       "-v",	    "-X", NULL };
 		char *rb[] = { "vsockdump", "-r", out, "-v", "-X", NULL };
 
 		a = run(golden, ra);
@@ -678,20 +709,20 @@ static void drop_name(char *s, const char *name)
 static void run_readers(void)
 {
 	static const char *const files[] = {
-		"stream.pcap", "seqpacket.pcap", "credit.pcap", "snap60.pcap",
-		"@malformed.pcap", "@fragments.pcap", "@cut.pcap",
-		"@swapped.pcap", "@nano.pcap", "@snap100.pcap", "@bigcap.pcap",
-		"@cuthdr.pcap",
+		"stream.pcap",	 "seqpacket.pcap",  "credit.pcap",
+		"snap60.pcap",	 "@malformed.pcap", "@fragments.pcap",
+		"@cut.pcap",	 "@swapped.pcap",   "@nano.pcap",
+		"@snap100.pcap", "@bigcap.pcap",    "@cuthdr.pcap",
 	};
 	char path[4200], name[64];
 	size_t i;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		const char *file = files[i], *dir = golden;
-		char *argv_f[] = { "vsockdump", "-r", name, "-vv", "-XX",
-				   "--flows", "--nano", NULL };
-		char *argv_s[] = { "vsockdump", "-r", "-", "-vv", "-XX",
-				   "--flows", "--nano", NULL };
+		char *argv_f[] = { "vsockdump", "-r",	   name,     "-vv",
+				   "-XX",	"--flows", "--nano", NULL };
+		char *argv_s[] = { "vsockdump", "-r",	   "-",	     "-vv",
+				   "-XX",	"--flows", "--nano", NULL };
 		char *a, *b;
 
 		if (file[0] == '@') {
