@@ -120,26 +120,15 @@ static void test_cli(void)
 		   "help lists visible options aligned");
 }
 
-/* What @fn writes on stderr, without its newline. */
-static const char *stderr_of(void (*fn)(void *), void *arg)
+/* What @fn writes, without its last newline. */
+static const char *output_of(void (*fn)(void *), void *arg)
 {
 	static char out[512];
-	FILE *tmp = tmpfile();
-	int saved = dup(2);
-	size_t n;
+	struct tap_capture cap;
 
-	fflush(stderr);
-	dup2(fileno(tmp), 2);
+	tap_capture_begin(&cap);
 	fn(arg);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	n = fread(out, 1, sizeof(out) - 1, tmp);
-	out[n] = '\0';
-	if (n && out[n - 1] == '\n')
-		out[n - 1] = '\0';
-	fclose(tmp);
+	tap_capture_end(&cap, out, sizeof(out));
 	return out;
 }
 
@@ -158,15 +147,12 @@ static void say_usage(void *arg)
 /* getopt_long() over a command line split at blanks, then its error. */
 static void say_getopt(void *arg)
 {
-	char line[128], *argv[8], *save = NULL, *p;
+	char line[128], *argv[8];
 	struct nsv_getopt g;
-	int argc = 0, c;
+	int argc, c;
 
 	snprintf(line, sizeof(line), "prog %s", (const char *)arg);
-	for (p = strtok_r(line, " ", &save); p && argc < 7;
-	     p = strtok_r(NULL, " ", &save))
-		argv[argc++] = p;
-	argv[argc] = NULL;
+	argc = tap_argv(line, argv, 8);
 	nsv_getopt_init(&g, opts);
 	optind = 0;
 	status = 0;
@@ -200,10 +186,10 @@ static void test_messages(void)
 	nsv_cli_init("/usr/local/sbin/vsockdump");
 	tap_is_str(nsv_cli_prog(), "vsockdump",
 		   "the program is named by the last part of argv[0]");
-	tap_is_str(stderr_of(say_err, "x.pcap"),
+	tap_is_str(output_of(say_err, "x.pcap"),
 		   "vsockdump: cannot open x.pcap: No such file",
 		   "an error is one line: PROG: message");
-	tap_is_str(stderr_of(say_usage, "70000x"),
+	tap_is_str(output_of(say_usage, "70000x"),
 		   "vsockdump: invalid port '70000x'. Try 'vsockdump --help'.",
 		   "a usage error ends with the hint, on the same line");
 	tap_is_int(status, NSV_EXIT_USAGE, "... and gives exit status 2");
@@ -211,7 +197,7 @@ static void test_messages(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(want, sizeof(want), "tool: %s. Try 'tool --help'.",
 			 bad[i].msg);
-		tap_is_str(stderr_of(say_getopt, (void *)bad[i].line), want,
+		tap_is_str(output_of(say_getopt, (void *)bad[i].line), want,
 			   "'%s': one line, no getopt message", bad[i].line);
 		tap_is_int(status, NSV_EXIT_USAGE, "'%s': exit status 2",
 			   bad[i].line);

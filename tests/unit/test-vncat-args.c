@@ -19,40 +19,20 @@ static char err[1024];
 /* Parse a command line split at blanks; stderr goes to err[]. */
 static int run(const char *line)
 {
-	char buf[512], *argv[64], *p, *save = NULL;
-	int argc = 0, r, saved, saved_out;
-	FILE *tmp = tmpfile();
-	size_t n;
+	char buf[512], *argv[64];
+	struct tap_capture cap;
+	int argc, r;
 
 	snprintf(buf, sizeof(buf), "vncat %s", line);
-	for (p = strtok_r(buf, " ", &save); p && argc < 63;
-	     p = strtok_r(NULL, " ", &save))
-		argv[argc++] = p;
-	argv[argc] = NULL;
+	argc = tap_argv(buf, argv, 64);
 	vncat_opts_free(&O);
 	vncat_opts_init(&O);
 	/* a fresh getopt for every command line */
 	optind = 0;
 	getopt(1, (char *[]){ "x", NULL }, "");
-	fflush(stderr);
-	fflush(stdout);
-	saved = dup(2);
-	saved_out = dup(1);
-	dup2(fileno(tmp), 2);
-	dup2(fileno(tmp), 1); /* --help and -V: not on the TAP stream */
+	tap_capture_begin(&cap); /* --help and -V: not on the TAP stream */
 	r = vncat_opts_parse(&O, argc, argv);
-	fflush(stderr);
-	fflush(stdout);
-	dup2(saved, 2);
-	dup2(saved_out, 1);
-	close(saved);
-	close(saved_out);
-	rewind(tmp);
-	n = fread(err, 1, sizeof(err) - 1, tmp);
-	err[n] = '\0';
-	if (n && err[n - 1] == '\n')
-		err[n - 1] = '\0';
-	fclose(tmp);
+	tap_capture_end(&cap, err, sizeof(err));
 	return r;
 }
 
