@@ -125,16 +125,20 @@ const char *nsv_cli_prog(void)
 	return prog;
 }
 
-/* One fputs() of the whole line: lines of concurrent children stay whole. */
+/*
+ * One fputs() of the whole line: lines of concurrent children stay whole.
+ * A message too long for the line is cut, never its tail or newline.
+ */
 static void say(const char *tail, const char *fmt, va_list ap)
 {
 	char line[1024];
-	int n;
+	size_t room = sizeof(line) - strlen(tail) - 1, n;
 
-	n = snprintf(line, sizeof(line), "%s: ", prog);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	n = (int)strlen(line);
-	snprintf(line + n, sizeof(line) - (size_t)n, "%s\n", tail);
+	n = (size_t)snprintf(line, room, "%s: ", prog);
+	if (n < room)
+		vsnprintf(line + n, room - n, fmt, ap);
+	strcat(line, tail);
+	strcat(line, "\n");
 	fputs(line, stderr);
 }
 

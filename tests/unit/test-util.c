@@ -123,7 +123,7 @@ static void test_cli(void)
 /* What @fn writes, without its last newline. */
 static const char *output_of(void (*fn)(void *), void *arg)
 {
-	static char out[512];
+	static char out[2048];
 	struct tap_capture cap;
 
 	tap_capture_begin(&cap);
@@ -142,6 +142,11 @@ static void say_err(void *arg)
 static void say_usage(void *arg)
 {
 	status = nsv_usage_err("invalid port '%s'", (const char *)arg);
+}
+
+static void say_long(void *arg)
+{
+	status = nsv_usage_err("%2000s", (const char *)arg);
 }
 
 /* getopt_long() over a command line split at blanks, then its error. */
@@ -193,6 +198,15 @@ static void test_messages(void)
 		   "vsockdump: invalid port '70000x'. Try 'vsockdump --help'.",
 		   "a usage error ends with the hint, on the same line");
 	tap_is_int(status, NSV_EXIT_USAGE, "... and gives exit status 2");
+	{
+		const char *out = output_of(say_long, "x");
+		const char *hint = ". Try 'vsockdump --help'.";
+		size_t n = strlen(out);
+
+		tap_ok(n < 1024 && n > strlen(hint) && !strchr(out, '\n') &&
+			       !strcmp(out + n - strlen(hint), hint),
+		       "a message too long is cut, its hint is not");
+	}
 	nsv_cli_init("tool");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(want, sizeof(want), "tool: %s. Try 'tool --help'.",
