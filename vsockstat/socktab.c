@@ -632,6 +632,7 @@ const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid)
 int nsv_socktab_procs(struct nsv_socktab *t)
 {
 	struct pscan s = { .last_pid = -1 };
+	struct nsv_stat_proc *procs;
 	size_t i, j;
 	int r;
 
@@ -653,12 +654,12 @@ int nsv_socktab_procs(struct nsv_socktab *t)
 	if (r < 0)
 		goto out;
 	qsort(s.own, s.nown, sizeof(*s.own), owner_cmp);
-	t->procs = realloc(t->procs, (s.nown ? s.nown : 1) * sizeof(*t->procs));
-	if (!t->procs) {
-		t->procs_cap = 0;
+	procs = realloc(t->procs, (s.nown ? s.nown : 1) * sizeof(*t->procs));
+	if (!procs) {
 		r = -ENOMEM;
 		goto out;
 	}
+	t->procs = procs;
 	t->procs_cap = s.nown ? s.nown : 1;
 	for (i = 0; i < s.nown; i = j) {
 		struct nsv_stat_sock *k = &t->socks[s.own[i].sock];
