@@ -17,9 +17,11 @@
 #include "netns.h"
 #include "pcapio.h"
 #include "proto.h"
+#include "source.h"
+#include "tpcapture.h"
 #include "vsockdump.h"
 
-static struct nsv_pcap *volatile g_src;
+static struct nsv_source *volatile g_src;
 static volatile sig_atomic_t g_stop, g_stats;
 static volatile pid_t g_child;
 
@@ -34,7 +36,7 @@ static void on_signal(int sig)
 	else
 		g_stop = 1;
 	if (g_src)
-		nsv_pcap_break(g_src);
+		g_src->ops->brk(g_src->s);
 }
 
 static void catch_signals(void)
@@ -89,7 +91,7 @@ static void supervise(struct nsv_monitor *mon)
 
 struct run {
 	const struct vsockdump_opts *o;
-	struct nsv_pcap *src;
+	struct nsv_source src;
 	struct nsv_pcap_writer *w;
 	struct nsv_printer *pr;
 	struct nsv_flows *flows;
@@ -137,7 +139,7 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 	}
 	return;
 stop:
-	nsv_pcap_break(r->src);
+	r->src.ops->brk(r->src.s);
 }
 
 /* A filter error: the message, the expression with a caret under the
@@ -277,7 +279,7 @@ static void print_stats(struct run *r)
 
 	fprintf(stderr, "%llu frame%s captured\n", (unsigned long long)r->num,
 		r->num == 1 ? "" : "s");
-	if (nsv_pcap_stats(r->src, &st) == 0)
+	if (r->src.ops->stats(r->src.s, &st) == 0)
 		fprintf(stderr,
 			"%llu frames received by filter\n"
 			"%llu frames dropped by kernel\n",
@@ -303,8 +305,26 @@ static int load_vsockmon(void)
 	return 0;
 }
 
+static int open_tracepoints(const struct vsockdump_opts *o,
+			    struct nsv_source *src, char *err, size_t errlen)
+{
+	struct nsv_tpcap_opts to = {
+		.snaplen = o->snaplen,
+		.bufsize = o->bufsize,
+	};
+	struct nsv_tpcap *c;
+	int r;
+
+	r = nsv_tpcap_open(&c, &to, err, errlen);
+	if (r < 0)
+		return r;
+	src->ops = &nsv_tpcap_source_ops;
+	src->s = c;
+	return 0;
+}
+
 static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
-		     struct nsv_pcap **src)
+		     struct nsv_source *src)
 {
 	struct nsv_live_opts lo = {
 		.snaplen = o->snaplen,
@@ -312,12 +332,26 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		.immediate = true,
 	};
 	char err[512] = "", list[256];
+	struct nsv_pcap *p;
 	int r;
 
+	if (o->ifname && !strcmp(o->ifname, NSV_TP_IFNAME)) {
+		r = open_tracepoints(o, src, err, sizeof(err));
+		if (r < 0)
+			nsv_err("%s", err);
+		return r;
+	}
 	r = nsv_monitor_open(mon, o->ifname, !o->no_create);
 	if (r == -EOPNOTSUPP && load_vsockmon() == 0) {
 		nsv_monitor_close(mon);
 		r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+	}
+	/* no vsockmon and none to be had: the tracepoints still see headers */
+	if (r == -EOPNOTSUPP && !o->ifname &&
+	    open_tracepoints(o, src, err, sizeof(err)) == 0) {
+		nsv_err("headers only: no vsockmon on this kernel (capturing "
+			"from the vsock tracepoints)");
+		return 0;
 	}
 	if (r == -ENODEV && !o->ifname) {
 		nsv_err("no vsockmon device in this network "
@@ -338,6 +372,8 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 			"vsockmon link type (modprobe vsockmon; it needs "
 			"CONFIG_VSOCKMON)",
 			mon->name);
+		if (err[0])
+			nsv_err("and no header capture either: %s", err);
 		return r;
 	}
 	if (r == -EPERM) {
@@ -353,11 +389,13 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		return r;
 	}
 	lo.ifname = mon->name;
-	r = nsv_pcap_open_live(src, &lo, err, sizeof(err));
+	r = nsv_pcap_open_live(&p, &lo, err, sizeof(err));
 	if (r < 0) {
 		nsv_err("%s%s", err, r == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		return r;
 	}
+	src->ops = &nsv_pcap_source_ops;
+	src->s = p;
 	return 0;
 }
 
@@ -374,6 +412,9 @@ static int list_devices(void)
 	for (p = strtok_r(list, ", ", &save); p;
 	     p = strtok_r(NULL, ", ", &save))
 		printf("%s\n", p);
+	/* the pseudo-interface, as tcpdump -D lists "any" */
+	if (nsv_tpcap_available())
+		printf("%s (headers only)\n", NSV_TP_IFNAME);
 	return 0;
 }
 
@@ -386,6 +427,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	char err[4096 + 256] = "", *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false;
+	unsigned int snaplen;
 	int rc, e;
 	long n;
 
@@ -432,32 +474,42 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	}
 
 	if (o->rfile) {
-		e = nsv_pcap_open_file(&r.src, o->rfile, err, sizeof(err));
+		struct nsv_pcap *p;
+
+		e = nsv_pcap_open_file(&p, o->rfile, err, sizeof(err));
 		if (e < 0) {
 			nsv_err("%s", err);
 			goto out;
 		}
+		r.src.ops = &nsv_pcap_source_ops;
+		r.src.s = p;
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
 	if (filter) {
-		e = nsv_pcap_set_filter(r.src, &prog);
+		e = r.src.ops->set_filter(r.src.s, &prog);
 		if (e < 0) {
+			const char *why = r.src.ops->error(r.src.s);
+
 			nsv_err("setting the filter: %s",
-				nsv_pcap_error(r.src));
+				why && *why ? why : strerror(-e));
 			goto out;
 		}
 	}
+	snaplen = r.src.ops->snaplen(r.src.s);
 	if (o->rfile)
 		fprintf(stderr,
 			"reading from file %s, link-type VSOCK (271), "
 			"snapshot length %u\n",
-			o->rfile, nsv_pcap_snaplen(r.src));
+			o->rfile, snaplen);
+	else if (r.src.ops == &nsv_tpcap_source_ops)
+		nsv_err("listening on %s (headers only), link-type VSOCK "
+			"(271), snapshot length %u bytes",
+			NSV_TP_IFNAME, snaplen);
 	else
 		nsv_err("listening on %s%s, link-type VSOCK (271), "
 			"snapshot length %u bytes",
-			mon.name, mon.created ? " (created)" : "",
-			nsv_pcap_snaplen(r.src));
+			mon.name, mon.created ? " (created)" : "", snaplen);
 
 	if (o->user) {
 		if (mon.created || mon.raised)
@@ -467,8 +519,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	}
 
 	if (o->wfile) {
-		e = nsv_pcap_writer_open(&r.w, o->wfile,
-					 nsv_pcap_snaplen(r.src),
+		e = nsv_pcap_writer_open(&r.w, o->wfile, snaplen,
 					 o->rotate_bytes, o->max_files, err,
 					 sizeof(err));
 		if (e < 0) {
@@ -483,9 +534,9 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
-	g_src = r.src;
+	g_src = &r.src;
 	for (n = 0; !g_stop;) {
-		n = nsv_pcap_loop(r.src, left, on_frame, &r);
+		n = r.src.ops->loop(r.src.s, left, on_frame, &r);
 		if (n > 0 && left)
 			left = (unsigned long)n >= left ? 0 : left - n;
 		if (n < 0 || r.err || g_stop || (o->count && !left))
@@ -504,7 +555,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (n < 0) {
 		nsv_printer_flush(r.pr);
 		nsv_err("%s: %s", o->rfile ? o->rfile : mon.name,
-			nsv_pcap_error(r.src));
+			r.src.ops->error(r.src.s));
 		rc = 1;
 	}
 	/* A reader that went away (| head) ends us quietly, not SIGPIPE:
@@ -552,7 +603,8 @@ out:
 		nsv_pcap_writer_close(r.w);
 	nsv_printer_free(r.pr);
 	nsv_flows_free(r.flows);
-	nsv_pcap_close(r.src);
+	if (r.src.ops)
+		r.src.ops->close(r.src.s);
 	if (mon.nl) {
 		bool created = mon.created;
 

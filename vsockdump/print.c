@@ -371,6 +371,23 @@ static void put_hex_inline(struct nsv_printer *p, const uint8_t *d, size_t n)
 
 /* ------------------------------------------------------------------- text */
 
+/* What a frame vsockdump made itself was made from; NULL for the kernel's. */
+static const char *synth_name(unsigned int synth)
+{
+	if (synth & NSV_SYNTH_RELAY)
+		return "relay";
+	switch (synth & (NSV_SYNTH_ALLOC | NSV_SYNTH_RECV)) {
+	case NSV_SYNTH_ALLOC:
+		return "tracepoint:alloc";
+	case NSV_SYNTH_RECV:
+		return "tracepoint:recv";
+	case NSV_SYNTH_ALLOC | NSV_SYNTH_RECV:
+		return "tracepoint:alloc+recv";
+	default:
+		return synth ? "vsockdump" : NULL;
+	}
+}
+
 static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 		       const struct nsv_flow_note *note)
 {
@@ -432,10 +449,15 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 	}
 	if (p->o.verbose < 1)
 		return;
-	PUTS(p, ", buf_alloc ");
-	put_u64(p, v->buf_alloc);
-	PUTS(p, ", fwd_cnt ");
-	put_u64(p, v->fwd_cnt);
+	if (!nsv_frame_credit_known(f)) {
+		/* the alloc tracepoint does not carry them: never make up */
+		PUTS(p, ", buf_alloc ?, fwd_cnt ? (alloc event only)");
+	} else {
+		PUTS(p, ", buf_alloc ");
+		put_u64(p, v->buf_alloc);
+		PUTS(p, ", fwd_cnt ");
+		put_u64(p, v->fwd_cnt);
+	}
 	if (note && note->credit_known) {
 		PUTS(p, ", credit ");
 		put_i64(p, note->credit);
@@ -466,8 +488,10 @@ static void put_other(struct nsv_printer *p, const struct nsv_frame *f)
 	}
 	if (f->transport == NSV_TRANSPORT_VIRTIO)
 		PUTS(p, " (bad virtio header length)");
-	PUTS(p, ", header ");
-	put_u64(p, f->thdr_len);
+	if (f->thdr_len || f->transport != NSV_TRANSPORT_NO_INFO) {
+		PUTS(p, ", header ");
+		put_u64(p, f->thdr_len);
+	}
 	if (f->thdr_caplen) {
 		PUTS(p, ": ");
 		put_hex_inline(p, f->thdr, f->thdr_caplen);
@@ -562,6 +586,11 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 				   "?");
 		PUTS(p, " hdr ");
 		put_u64(p, f->thdr_len);
+		name = synth_name(nsv_frame_synth(f));
+		if (name) {
+			PUTS(p, ", made from ");
+			put_str(p, name);
+		}
 	}
 	put_ch(p, '\n');
 dump:
@@ -656,6 +685,11 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 			  nsv_transport_name(f->transport));
 		nsv_json_u64(j, "hdr_len", f->thdr_len);
 		nsv_json_u64(j, "reserved", f->reserved);
+		if (synth_name(nsv_frame_synth(f)))
+			nsv_json_str(j, "source",
+				     synth_name(nsv_frame_synth(f)));
+		if (nsv_frame_synth(f) & NSV_SYNTH_RELAY)
+			nsv_json_u64(j, "relay_conn", nsv_frame_relay_tag(f));
 	}
 	if (f->has_virtio) {
 		nsv_json_obj_begin(j, "virtio");
@@ -673,8 +707,13 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 					    sizeof(flags)) < 0)
 			flags[0] = '\0';
 		nsv_json_str(j, "flags_names", flags);
-		nsv_json_u64(j, "buf_alloc", v->buf_alloc);
-		nsv_json_u64(j, "fwd_cnt", v->fwd_cnt);
+		if (nsv_frame_credit_known(f)) {
+			nsv_json_u64(j, "buf_alloc", v->buf_alloc);
+			nsv_json_u64(j, "fwd_cnt", v->fwd_cnt);
+		} else {
+			nsv_json_null(j, "buf_alloc");
+			nsv_json_null(j, "fwd_cnt");
+		}
 		nsv_json_obj_end(j);
 	} else if (f->thdr_caplen) {
 		json_hex(j, "hdr", f->thdr, f->thdr_caplen);
@@ -759,10 +798,17 @@ static void fmt_rate(char *b, size_t len, double bytes, double secs)
 	snprintf(b, len, "%.1f %s", r, units[u]);
 }
 
+static const char *event_name(const struct nsv_flow_event *e)
+{
+	if (e->op & NSV_FLOW_MON_OP)
+		return nsv_mon_op_name(e->op & ~NSV_FLOW_MON_OP);
+	return nsv_virtio_op_name(e->op);
+}
+
 static void fmt_event(char *b, size_t len, const struct nsv_flow *fl,
 		      const struct nsv_flow_event *e)
 {
-	const char *op = nsv_virtio_op_name(e->op);
+	const char *op = event_name(e);
 	char fl_s[48] = "", n[24] = "";
 
 	if (e->op == NSV_VIRTIO_OP_SHUTDOWN &&
@@ -795,6 +841,8 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 		fprintf(out, "%s ", type);
 	else if (fl->type)
 		fprintf(out, "type %u ", fl->type);
+	else if (fl->synth & NSV_SYNTH_RELAY)
+		fprintf(out, "hybrid ");
 	else
 		fprintf(out, "non-virtio ");
 	fprintf(out, "%s > %s: %s, %.6f s, %s\n", a, b,
@@ -812,6 +860,14 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 	for (d = 0; d < 2; d++) {
 		const struct nsv_flow_dir *dd = &fl->dir[d];
 
+		if (fl->transport == NSV_TRANSPORT_NO_INFO) {
+			/* no virtio header: nothing to say about credit */
+			fprintf(out,
+				"  %c %" PRIu64 " frame%s, %" PRIu64 " bytes\n",
+				d ? '<' : '>', dd->pkts,
+				dd->pkts == 1 ? "" : "s", dd->bytes);
+			continue;
+		}
 		fprintf(out,
 			"  %c %" PRIu64 " frame%s, %" PRIu64 " bytes, %" PRIu64
 			" credit updates, %" PRIu64 " credit requests, ",
@@ -856,6 +912,8 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 	nsv_json_u64(j, "dst_cid", fl->cid[1]);
 	nsv_json_u64(j, "dst_port", fl->port[1]);
 	nsv_json_str(j, "state", nsv_flow_state_name(fl->state));
+	if (fl->synth & NSV_SYNTH_RELAY)
+		nsv_json_str(j, "source", "relay");
 	nsv_json_bool(j, "handshake_seen", fl->handshake);
 	json_ts(j, "first", fl->first_sec, fl->first_nsec, false);
 	json_ts(j, "last", fl->last_sec, fl->last_nsec, false);
@@ -865,7 +923,7 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 		const struct nsv_flow_event *e = &fl->events[i];
 
 		nsv_json_obj_begin(j, NULL);
-		nsv_json_str(j, "op", nsv_virtio_op_name(e->op));
+		nsv_json_str(j, "op", event_name(e));
 		nsv_json_u64(j, "dir", e->dir);
 		nsv_json_u64(j, "flags", e->flags);
 		nsv_json_u64(j, "count", e->count);
