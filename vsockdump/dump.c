@@ -323,6 +323,38 @@ static int open_tracepoints(const struct vsockdump_opts *o,
 	return 0;
 }
 
+static void relay_notice(void *user, const char *msg)
+{
+	(void)user;
+	nsv_err("%s", msg);
+}
+
+static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
+{
+	struct nsv_hrelay_opts ho = {
+		.vmm = o->hybrid,
+		.listen = o->hybrid_listen,
+		.ports = o->ports,
+		.nports = o->nports,
+		.takeover = o->takeover,
+		.guest_cid = o->guest_cid,
+		.snaplen = o->snaplen,
+		.notice = relay_notice,
+	};
+	struct nsv_hrelay *r;
+	char err[512] = "";
+	int e;
+
+	e = nsv_hrelay_open(&r, &ho, err, sizeof(err));
+	if (e < 0) {
+		nsv_err("%s", err[0] ? err : strerror(-e));
+		return e;
+	}
+	src->ops = &nsv_hrelay_source_ops;
+	src->s = r;
+	return 0;
+}
+
 static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		     struct nsv_source *src)
 {
@@ -483,6 +515,9 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		}
 		r.src.ops = &nsv_pcap_source_ops;
 		r.src.s = p;
+	} else if (o->hybrid) {
+		if (open_relay(o, &r.src) < 0)
+			goto out;
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
@@ -502,6 +537,11 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			"reading from file %s, link-type VSOCK (271), "
 			"snapshot length %u\n",
 			o->rfile, snaplen);
+	else if (r.src.ops == &nsv_hrelay_source_ops &&
+		 nsv_hrelay_describe(r.src.s, err, sizeof(err)) == 0)
+		nsv_err("listening as %s, link-type VSOCK (271), snapshot "
+			"length %u bytes",
+			err, snaplen);
 	else if (r.src.ops == &nsv_tpcap_source_ops)
 		nsv_err("listening on %s (headers only), link-type VSOCK "
 			"(271), snapshot length %u bytes",

@@ -18,7 +18,7 @@
 
 #include "addr.h"
 #include "vncat/endpoint.h"
-#include "vncat/hybrid.h"
+#include "hybrid.h"
 #include "vncat/relay.h"
 #include "vncat/sock.h"
 #include "tap.h"
