@@ -37,6 +37,8 @@
 #define LINE NSV_HYBRID_LINE_MAX
 #define HOLD_MAX 16 /* frames held while a request waits for its answer */
 #define CONNECT_TIMEOUT_S 2
+#define PIPE_SIZE (1 << 20)
+#define SNDBUF (4 << 20)
 #define SUN_MAX (sizeof(((struct sockaddr_un *)0)->sun_path))
 
 enum { A, B }; /* A connected to us (client, VMM); B is where we connect */
@@ -78,9 +80,13 @@ struct endpoint {
 
 struct dir {
 	uint8_t *buf; /* HDR of room, then CHUNK bytes */
-	size_t off, len; /* read, not yet written */
+	size_t off, len; /* read, not yet written (in buf, or in pipe) */
 	bool eof; /* nothing more comes from the source */
 	bool shut; /* the destination was shut down for writing */
+	/* spliced: the bytes wait in pipe; tee gets a copy of what the
+	 * frame keeps */
+	int pipe[2], tee[2];
+	bool no_splice; /* pipes unavailable: read and write */
 };
 
 struct conn {
@@ -431,13 +437,20 @@ static uint32_t caplen_of(const struct nsv_hrelay *r, size_t n)
 	return HDR + n < r->snaplen ? (uint32_t)(HDR + n) : r->snaplen;
 }
 
-/* A frame of @n bytes at @data, which has HDR bytes of room before it. */
+/*
+ * A frame of @n bytes of which @data holds the first @have (at least what
+ * the snap length keeps), with HDR bytes of room before it.
+ */
 static void emit_inplace(struct nsv_hrelay *r, struct conn *c, int dir,
-			 uint16_t op, uint8_t *data, size_t n, int64_t sec,
-			 uint32_t nsec)
+			 uint16_t op, uint8_t *data, size_t have, size_t n,
+			 int64_t sec, uint32_t nsec)
 {
+	uint32_t cap = caplen_of(r, n);
+
+	if (cap > HDR + have)
+		cap = (uint32_t)(HDR + have);
 	put_header(c, dir, op, data - HDR);
-	deliver(r, sec, nsec, data - HDR, caplen_of(r, n), (uint32_t)(HDR + n));
+	deliver(r, sec, nsec, data - HDR, cap, (uint32_t)(HDR + n));
 }
 
 static void emit(struct nsv_hrelay *r, struct conn *c, int dir, uint16_t op,
@@ -446,7 +459,7 @@ static void emit(struct nsv_hrelay *r, struct conn *c, int dir, uint16_t op,
 	size_t keep = caplen_of(r, n) - HDR;
 
 	memcpy(r->scratch + HDR, data, keep);
-	emit_inplace(r, c, dir, op, r->scratch + HDR, n, sec, nsec);
+	emit_inplace(r, c, dir, op, r->scratch + HDR, keep, n, sec, nsec);
 }
 
 /*
@@ -650,11 +663,21 @@ static void conn_free(struct nsv_hrelay *r, struct conn *c)
 	if (c->dead)
 		return;
 	for (i = 0; i < 2; i++) {
+		struct dir *x = &c->d[i];
+		int k;
+
 		if (c->fd[i] >= 0)
 			close(c->fd[i]);
 		c->fd[i] = -1;
-		free(c->d[i].buf);
-		c->d[i].buf = NULL;
+		free(x->buf);
+		x->buf = NULL;
+		for (k = 0; k < 2; k++) {
+			if (x->pipe[k] >= 0)
+				close(x->pipe[k]);
+			if (x->tee[k] >= 0)
+				close(x->tee[k]);
+			x->pipe[k] = x->tee[k] = -1;
+		}
 	}
 	for (i = 0; i < c->nhold; i++)
 		free(c->hold[i].frame);
@@ -694,6 +717,19 @@ static int watch(struct nsv_hrelay *r, struct conn *c, int side,
 	return 0;
 }
 
+/*
+ * Room for a whole read or more in flight: with the default send buffer a
+ * Unix stream socket turns writable only when three quarters are read, and
+ * the two hops would take turns instead of overlapping.
+ */
+static void widen(int fd)
+{
+	int sz = SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
 static struct conn *conn_new(struct nsv_hrelay *r, int a, int b, bool host)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -701,6 +737,8 @@ static struct conn *conn_new(struct nsv_hrelay *r, int a, int b, bool host)
 
 	if (!c)
 		return NULL;
+	widen(a);
+	widen(b);
 	c->fd[A] = a;
 	c->fd[B] = b;
 	c->host = host;
@@ -710,6 +748,8 @@ static struct conn *conn_new(struct nsv_hrelay *r, int a, int b, bool host)
 
 		c->ep[i].c = c;
 		c->ep[i].side = i;
+		c->d[i].pipe[0] = c->d[i].pipe[1] = -1;
+		c->d[i].tee[0] = c->d[i].tee[1] = -1;
 		c->d[i].buf = malloc(HDR + CHUNK);
 		if (!c->d[i].buf ||
 		    epoll_ctl(r->epfd, EPOLL_CTL_ADD, c->fd[i], &ev) < 0) {
@@ -739,47 +779,117 @@ static void finish_dir(struct conn *c, int d)
 }
 
 /*
+ * Once the handshake is through, bytes go from socket to socket through a
+ * pipe (splice: the kernel passes pages on instead of copying them twice
+ * through us) and only what the frame keeps is copied out, through a tee.
+ */
+static bool splice_ready(struct conn *c, struct dir *x)
+{
+	int k;
+
+	if (x->pipe[0] >= 0)
+		return true;
+	if (x->no_splice || (c->host && (!c->req_done || !c->ans_done)))
+		return false;
+	if (pipe2(x->pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(x->tee, O_CLOEXEC | O_NONBLOCK) < 0) {
+		for (k = 0; k < 2; k++) {
+			if (x->pipe[k] >= 0)
+				close(x->pipe[k]);
+			x->pipe[k] = x->tee[k] = -1;
+		}
+		x->no_splice = true;
+		return false;
+	}
+	/* a whole read fits: fewer rounds (a smaller pipe still works) */
+	fcntl(x->pipe[1], F_SETPIPE_SZ, PIPE_SIZE);
+	fcntl(x->tee[1], F_SETPIPE_SZ, PIPE_SIZE);
+	return true;
+}
+
+/* Read the next chunk of direction @d: its length, 0 at EOF, or -errno. */
+static ssize_t take_in(struct nsv_hrelay *r, struct conn *c, int d,
+		       size_t *have)
+{
+	struct dir *x = &c->d[d];
+	size_t keep, got = 0;
+	ssize_t n, t, m;
+
+	if (!splice_ready(c, x)) {
+		n = recv(c->fd[d], x->buf + HDR, CHUNK, MSG_DONTWAIT);
+		*have = n > 0 ? (size_t)n : 0;
+		return n < 0 ? -errno : n;
+	}
+	n = splice(c->fd[d], NULL, x->pipe[1], NULL, CHUNK,
+		   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	/* tee copies from the pipe's start, where this chunk begins */
+	keep = caplen_of(r, (size_t)n) - HDR;
+	t = keep ? tee(x->pipe[0], x->tee[1], keep, SPLICE_F_NONBLOCK) : 0;
+	while (t > 0 &&
+	       (m = read(x->tee[0], x->buf + HDR + got, (size_t)t)) > 0) {
+		got += (size_t)m;
+		t -= m;
+	}
+	*have = got;
+	return n;
+}
+
+/* Write out what direction @d holds: 0 (done, or must wait) or -errno. */
+static int push_out(struct conn *c, int d)
+{
+	struct dir *x = &c->d[d];
+	ssize_t n;
+
+	while (x->len) {
+		if (x->pipe[0] >= 0)
+			n = splice(x->pipe[0], NULL, c->fd[!d], NULL, x->len,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		else
+			n = send(c->fd[!d], x->buf + HDR + x->off, x->len,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		x->off += (size_t)n;
+		x->len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
  * Move what can be moved in direction @d without blocking. Returns -1
  * when the connection is to be torn down, else 0.
  */
 static int pump(struct nsv_hrelay *r, struct conn *c, int d)
 {
 	struct dir *x = &c->d[d];
-	int src = c->fd[d], dst = c->fd[!d], rounds;
+	int rounds;
 	int64_t sec;
 	uint32_t nsec;
+	size_t have = 0;
 	ssize_t n;
 
-	for (rounds = 0; rounds < 8; rounds++) {
-		if (x->len) {
-			n = send(dst, x->buf + HDR + x->off, x->len,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					return 0;
-				/* the far reader is gone: so is this direction,
-				 * and our writer learns it as it would have */
-				x->len = 0;
-				x->eof = x->shut = true;
-				shutdown(src, SHUT_RD);
-				return 0;
-			}
-			x->off += (size_t)n;
-			x->len -= (size_t)n;
-			if (x->len)
-				continue;
+	for (rounds = 0; rounds < 16; rounds++) {
+		if (push_out(c, d) < 0) {
+			/* the far reader is gone: so is this direction, and
+			 * our writer learns it as it would have */
+			x->len = 0;
+			x->eof = x->shut = true;
+			shutdown(c->fd[d], SHUT_RD);
+			return 0;
 		}
+		if (x->len)
+			return 0;
 		if (x->eof) {
 			finish_dir(c, d);
 			return 0;
 		}
-		n = recv(src, x->buf + HDR, CHUNK, MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		n = take_in(r, c, d, &have);
+		if (n == -EAGAIN || n == -EINTR)
 			return 0;
 		now(&sec, &nsec);
 		if (n <= 0) {
-			bool failed = n < 0;
-
 			x->eof = true;
 			handshake_cut(r, c, d, sec, nsec);
 			if (c->host && !c->ans_done)
@@ -788,7 +898,7 @@ static int pump(struct nsv_hrelay *r, struct conn *c, int d)
 			else
 				emit(r, c, d, NSV_MON_OP_DISCONNECT, "", 0, sec,
 				     nsec);
-			if (failed) /* a reset: the other end is reset too */
+			if (n < 0) /* a reset: the other end is reset too */
 				return -1;
 			finish_dir(c, d);
 			return 0;
@@ -807,7 +917,7 @@ static int pump(struct nsv_hrelay *r, struct conn *c, int d)
 			     sec, nsec);
 		} else {
 			emit_inplace(r, c, d, NSV_MON_OP_PAYLOAD, x->buf + HDR,
-				     x->len, sec, nsec);
+				     have, x->len, sec, nsec);
 		}
 	}
 	return 0;
