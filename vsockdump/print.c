@@ -939,6 +939,11 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 		nsv_json_obj_begin(j, NULL);
 		nsv_json_u64(j, "frames", dd->pkts);
 		nsv_json_u64(j, "bytes", dd->bytes);
+		if (fl->transport == NSV_TRANSPORT_NO_INFO) {
+			/* no virtio header: nothing known about credit */
+			nsv_json_obj_end(j);
+			continue;
+		}
 		nsv_json_u64(j, "credit_updates", dd->credit_updates);
 		nsv_json_u64(j, "credit_requests", dd->credit_requests);
 		nsv_json_u64(j, "zero_credit", dd->zero_credit);

@@ -12,8 +12,10 @@
 
 #include <pcap/pcap.h>
 
+#include "addr.h"
 #include "vsockdump/filter.h"
 #include "vsockdump/pcapio.h"
+#include "vsockdump/tracepoint.h"
 #include "frames.h"
 #include "proto.h"
 #include "tap.h"
@@ -267,6 +269,117 @@ static void write_variant(const char *name, char mode)
 	free(b);
 }
 
+/*
+ * What -i tracepoints makes on a guest (CID 3): its own packets from alloc
+ * events only (no credit fields), the host's from recv events; and one
+ * loopback packet that fired both.
+ */
+static void write_tracepoints(void)
+{
+	static const struct {
+		unsigned int synth;
+		uint32_t scid, sport, dcid, dport;
+		uint16_t op;
+		uint32_t len, flags, buf_alloc, fwd_cnt;
+	} ev[] = {
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 1, 0, 0, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 2, 0, 0, 262144, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 5, 1000, 0, 0, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 5, 65536, 0, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 6, 0, 0, 262144, 66536 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 4, 0, 3, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 3, 0, 0, 262144, 66536 },
+		{ NSV_SYNTH_ALLOC | NSV_SYNTH_RECV, 1, 40000, 1, 1240, 1, 0, 0,
+		  65536, 0 },
+	};
+	uint8_t b[NSV_TP_FRAME_LEN];
+	FILE *f = pcap_new("tp-guest.pcap", NSV_DLT_VSOCK);
+	size_t i;
+
+	for (i = 0; f && i < sizeof(ev) / sizeof(ev[0]); i++) {
+		struct nsv_tp_frame fr = {
+			.ev = { .src_cid = ev[i].scid,
+				.src_port = ev[i].sport,
+				.dst_cid = ev[i].dcid,
+				.dst_port = ev[i].dport,
+				.len = ev[i].len,
+				.type = NSV_VIRTIO_TYPE_STREAM,
+				.op = ev[i].op,
+				.flags = ev[i].flags,
+				.buf_alloc = ev[i].buf_alloc,
+				.fwd_cnt = ev[i].fwd_cnt },
+			.synth = ev[i].synth,
+		};
+		uint32_t wire;
+
+		nsv_tp_frame_build(&fr, b, &wire);
+		rec(f, b, sizeof(b), wire);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * What --hybrid records: a host-initiated connection to guest port 52, a
+ * guest-initiated one to host port 7000 (the guest's port unknown), and a
+ * request the VMM refused.
+ */
+static void write_relay(void)
+{
+	static const struct {
+		uint8_t conn;
+		uint32_t scid, sport, dcid, dport;
+		uint16_t op;
+		const char *data;
+		uint32_t more; /* bytes on the wire past @data */
+	} fr[] = {
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_CONNECT, "CONNECT 52\n",
+		  0 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_CONNECT,
+		  "OK 1073741824\n", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_CONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_CONNECT, "", 0 },
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_PAYLOAD, "GET /\r\n", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_PAYLOAD, "hello",
+		  1000 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_PAYLOAD, "200 OK\r\n",
+		  0 },
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 3, 2, NSV_PORT_ANY, 3, 5, NSV_MON_OP_CONNECT, "CONNECT 5\n",
+		  0 },
+		{ 3, 3, 5, 2, NSV_PORT_ANY, NSV_MON_OP_DISCONNECT,
+		  "ERR no such port\n", 0 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_PAYLOAD, "hi", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_DISCONNECT, "", 0 },
+	};
+	uint8_t b[NSV_MON_HDR_LEN + 64];
+	FILE *f = pcap_new("relay.pcap", NSV_DLT_VSOCK);
+	size_t i, n;
+
+	for (i = 0; f && i < sizeof(fr) / sizeof(fr[0]); i++) {
+		struct nsv_frame h = {
+			.src_cid = fr[i].scid,
+			.dst_cid = fr[i].dcid,
+			.src_port = fr[i].sport,
+			.dst_port = fr[i].dport,
+			.op = fr[i].op,
+			.transport = NSV_TRANSPORT_NO_INFO,
+			.reserved = (uint16_t)(NSV_SYNTH | NSV_SYNTH_RELAY |
+					       fr[i].conn << 8),
+		};
+
+		nsv_frame_encode(&h, b, sizeof(b));
+		n = strlen(fr[i].data);
+		memcpy(b + NSV_MON_HDR_LEN, fr[i].data, n);
+		rec(f, b, (uint32_t)(NSV_MON_HDR_LEN + n),
+		    (uint32_t)(NSV_MON_HDR_LEN + n + fr[i].more));
+	}
+	if (f)
+		fclose(f);
+}
+
 static void write_inputs(void)
 {
 	char path[4200];
@@ -274,6 +387,8 @@ static void write_inputs(void)
 
 	write_malformed();
 	write_fragments();
+	write_tracepoints();
+	write_relay();
 	/* stream.pcap cut inside its fifth frame */
 	copy_cut("stream.pcap", "cut.pcap", 24 + 4 * (16 + 76) + 16 + 30);
 	f = pcap_new("ethernet.pcap", 1 /* DLT_EN10MB */);
