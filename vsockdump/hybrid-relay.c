@@ -105,6 +105,7 @@ struct conn {
 	uint32_t guest_port;
 	struct held hold[HOLD_MAX];
 	int nhold;
+	bool refused; /* the VMM said no: there is no connection to close */
 	bool dead;
 };
 
@@ -607,6 +608,7 @@ static size_t handshake(struct nsv_hrelay *r, struct conn *c, int dir,
 			release_held(r, c);
 			emit(r, c, 1, NSV_MON_OP_DISCONNECT, c->ans, c->anslen,
 			     sec, nsec);
+			c->refused = true;
 		}
 		return take;
 	}
@@ -648,6 +650,7 @@ static void handshake_cut(struct nsv_hrelay *r, struct conn *c, int dir,
 	       c->anslen ? "')" : "");
 	c->ans_done = true;
 	release_held(r, c);
+	c->refused = true; /* by the DISCONNECT that follows */
 }
 
 /* ---------------------------------------------------------- connections */
@@ -890,12 +893,15 @@ static int pump(struct nsv_hrelay *r, struct conn *c, int d)
 			return 0;
 		now(&sec, &nsec);
 		if (n <= 0) {
+			bool refused = c->refused;
+
 			x->eof = true;
 			handshake_cut(r, c, d, sec, nsec);
+			/* after a refusal, closing ends no connection */
 			if (c->host && !c->ans_done)
 				hold(r, c, d, NSV_MON_OP_DISCONNECT, "", 0, sec,
 				     nsec);
-			else
+			else if (!refused)
 				emit(r, c, d, NSV_MON_OP_DISCONNECT, "", 0, sec,
 				     nsec);
 			if (n < 0) /* a reset: the other end is reset too */
