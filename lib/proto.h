@@ -221,6 +221,18 @@ static inline bool nsv_frame_credit_known(const struct nsv_frame *f)
 	return !s || (s & NSV_SYNTH_RECV);
 }
 
+/*
+ * nsv_frame_seq_flags_known - whether a SEQPACKET RW's SEQ_EOM and SEQ_EOR
+ * bits are real: a tracepoint alloc event is taken before the kernel sets
+ * them in the header, so a frame of that event alone cannot tell
+ */
+static inline bool nsv_frame_seq_flags_known(const struct nsv_frame *f)
+{
+	return nsv_frame_credit_known(f) || !f->has_virtio ||
+	       f->virtio.op != NSV_VIRTIO_OP_RW ||
+	       f->virtio.type != NSV_VIRTIO_TYPE_SEQPACKET;
+}
+
 /* nsv_frame_relay_tag - a relay frame's connection number modulo 256 */
 static inline unsigned int nsv_frame_relay_tag(const struct nsv_frame *f)
 {

@@ -428,6 +428,8 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 			put_ch(p, ']');
 		}
 	}
+	if (!nsv_frame_seq_flags_known(f))
+		PUTS(p, " [eom/eor unknown]");
 	PUTS(p, ", length ");
 	put_u64(p, v->len);
 	if (f->payload_len != v->len) {
@@ -706,7 +708,13 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 		if (nsv_virtio_flags_format(v->op, v->type, v->flags, flags,
 					    sizeof(flags)) < 0)
 			flags[0] = '\0';
-		nsv_json_str(j, "flags_names", flags);
+		if (nsv_frame_seq_flags_known(f)) {
+			nsv_json_str(j, "flags_names", flags);
+		} else {
+			/* an alloc event: EOM and EOR are not in it */
+			nsv_json_null(j, "flags_names");
+			nsv_json_bool(j, "seq_flags_known", false);
+		}
 		if (nsv_frame_credit_known(f)) {
 			nsv_json_u64(j, "buf_alloc", v->buf_alloc);
 			nsv_json_u64(j, "fwd_cnt", v->fwd_cnt);

@@ -111,10 +111,17 @@ struct chain {
 
 enum class_state { CLASS_FREE = 0, CLASS_PAIRED, CLASS_ONE_SIDED };
 
-/* What we learned about one (source CID, destination CID). */
+/*
+ * What we learned about one (source CID, destination CID). A few allocs
+ * in a row left alone (MISSES) before loopback-like traffic is taken as
+ * one-sided: a lost recv event should not cost the next packets theirs.
+ */
+#define MISSES 3
+
 struct cls {
 	uint64_t scid, dcid;
 	enum class_state state;
+	unsigned int misses;
 };
 
 struct nsv_tp_pairer {
@@ -166,6 +173,19 @@ static struct entry *at(struct nsv_tp_pairer *p, uint64_t seq)
 	return &p->ring[seq & (p->cap - 1)];
 }
 
+/*
+ * The alloc event reports the flags the sender asked for; the kernel sets
+ * SEQ_EOM and SEQ_EOR in an RW packet's header after that, so only the recv
+ * event has them: pairing leaves them out.
+ */
+static uint32_t pair_flags(const struct nsv_tp_event *e)
+{
+	if (e->op == NSV_VIRTIO_OP_RW)
+		return e->flags &
+		       ~(uint32_t)(NSV_VIRTIO_SEQ_EOM | NSV_VIRTIO_SEQ_EOR);
+	return e->flags;
+}
+
 /* Everything both events carry: what makes a recv the alloc's partner. */
 static bool same_header(const struct nsv_tp_event *a,
 			const struct nsv_tp_event *b)
@@ -173,7 +193,7 @@ static bool same_header(const struct nsv_tp_event *a,
 	return a->src_cid == b->src_cid && a->dst_cid == b->dst_cid &&
 	       a->src_port == b->src_port && a->dst_port == b->dst_port &&
 	       a->len == b->len && a->type == b->type && a->op == b->op &&
-	       a->flags == b->flags;
+	       pair_flags(a) == pair_flags(b);
 }
 
 static unsigned int chain_of(const struct nsv_tp_event *e)
@@ -185,7 +205,7 @@ static unsigned int chain_of(const struct nsv_tp_event *e)
 	     0x165667b19e3779f9ULL;
 	h ^= ((uint64_t)e->len << 32 | (uint64_t)e->op << 16 | e->type) *
 	     0x27d4eb2f165667c5ULL;
-	h ^= e->flags;
+	h ^= pair_flags(e);
 	h ^= h >> 31;
 	return (unsigned int)(h % CHAINS);
 }
@@ -211,13 +231,23 @@ static struct cls *class_of(struct nsv_tp_pairer *p, uint64_t scid,
 	return NULL; /* full: fall back on the guess */
 }
 
+/* An alloc of @e's CIDs found its recv (@paired), or went out alone. */
 static void learn(struct nsv_tp_pairer *p, const struct nsv_tp_event *e,
-		  enum class_state s)
+		  bool paired)
 {
 	struct cls *c = class_of(p, e->src_cid, e->dst_cid, true);
 
-	if (c)
-		c->state = s;
+	if (!c)
+		return;
+	if (paired) {
+		c->state = CLASS_PAIRED;
+		c->misses = 0;
+	} else if (++c->misses >= MISSES) {
+		c->state = CLASS_ONE_SIDED;
+	} else if (c->state == CLASS_FREE) {
+		c->state = e->src_cid == e->dst_cid ? CLASS_PAIRED :
+						      CLASS_ONE_SIDED;
+	}
 }
 
 static bool expect_pair(struct nsv_tp_pairer *p, const struct nsv_tp_event *e)
@@ -308,13 +338,15 @@ int nsv_tp_pairer_push(struct nsv_tp_pairer *p, const struct nsv_tp_event *ev)
 	}
 	e = at(p, s - 1);
 	e->matched = true;
-	learn(p, ev, CLASS_PAIRED);
+	learn(p, ev, true);
 	if (s - 1 < p->out) {
 		/* it went out alone already: never show the packet twice */
 		p->st.late++;
 		return 0;
 	}
+	/* the recv event has the header as it went: credit, EOM and EOR */
 	e->fr.synth |= NSV_SYNTH_RECV;
+	e->fr.ev.flags = ev->flags;
 	e->fr.ev.buf_alloc = ev->buf_alloc;
 	e->fr.ev.fwd_cnt = ev->fwd_cnt;
 	e->ready = true;
@@ -359,7 +391,7 @@ int nsv_tp_pairer_pop(struct nsv_tp_pairer *p, int64_t now,
 		if (e->fr.ns + p->window > p->now)
 			return 0;
 		/* no recv within the window: this side sees only allocs */
-		learn(p, &e->fr.ev, CLASS_ONE_SIDED);
+		learn(p, &e->fr.ev, false);
 	}
 	*fr = e->fr;
 	if (e->fr.synth == (NSV_SYNTH_ALLOC | NSV_SYNTH_RECV))

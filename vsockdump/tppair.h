@@ -31,11 +31,13 @@ int nsv_tp_sort_next(struct nsv_tp_sort *s, int64_t upto,
  * On a guest or a host only one of them fires for a packet. The pairer
  * takes events in time order and gives one frame per packet: a recv event
  * joins the oldest unpaired alloc event with the same addresses, length,
- * type, op and flags (loopback delivers in order); an alloc event waits at
- * most @window_ns for its recv, then goes out alone. Whether a pair of CIDs
- * sees both events is learned from what matched (a guess before that: both
- * when source and destination CID are equal, as over loopback), so alloc
- * events that will never pair do not wait. A recv event that arrives for an
+ * type, op and flags (loopback delivers in order; an RW's SEQ_EOM and
+ * SEQ_EOR are set after the alloc event and only the recv event has them);
+ * an alloc event waits at most @window_ns for its recv, then goes out
+ * alone. Whether a pair of CIDs sees both events is learned from what
+ * matched (a guess before that: both when source and destination CID are
+ * equal, as over loopback; three allocs in a row left alone change that),
+ * so alloc events that will never pair do not wait. A recv event that arrives for an
  * alloc frame already sent out alone is counted as late and dropped: a
  * packet is never shown twice.
  */

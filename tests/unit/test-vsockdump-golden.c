@@ -271,8 +271,9 @@ static void write_variant(const char *name, char mode)
 
 /*
  * What -i tracepoints makes on a guest (CID 3): its own packets from alloc
- * events only (no credit fields), the host's from recv events; and one
- * loopback packet that fired both.
+ * events only (no credit fields), the host's from recv events; one
+ * loopback packet that fired both; and a SEQPACKET RW sent (its EOM and
+ * EOR unknown).
  */
 static void write_tracepoints(void)
 {
@@ -291,6 +292,7 @@ static void write_tracepoints(void)
 		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 3, 0, 0, 262144, 66536 },
 		{ NSV_SYNTH_ALLOC | NSV_SYNTH_RECV, 1, 40000, 1, 1240, 1, 0, 0,
 		  65536, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1031, 2, 1235, 5, 8, 0, 0, 0 },
 	};
 	uint8_t b[NSV_TP_FRAME_LEN];
 	FILE *f = pcap_new("tp-guest.pcap", NSV_DLT_VSOCK);
@@ -303,7 +305,9 @@ static void write_tracepoints(void)
 				.dst_cid = ev[i].dcid,
 				.dst_port = ev[i].dport,
 				.len = ev[i].len,
-				.type = NSV_VIRTIO_TYPE_STREAM,
+				.type = ev[i].dport == 1235 ?
+						NSV_VIRTIO_TYPE_SEQPACKET :
+						NSV_VIRTIO_TYPE_STREAM,
 				.op = ev[i].op,
 				.flags = ev[i].flags,
 				.buf_alloc = ev[i].buf_alloc,
