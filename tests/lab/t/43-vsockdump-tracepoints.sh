@@ -59,11 +59,11 @@ like "$(cat "$T/tp.err")" '^0 frames dropped by kernel' "no event lost by the pe
 headers "$T/mon.pcap" | sort >"$T/mon.keys"
 headers "$T/tp.pcap" | sort >"$T/tp.keys"
 n=$(wc -l <"$T/mon.keys")
-if [ "$n" -gt 100 ] && cmp -s "$T/mon.keys" "$T/tp.keys"; then
+if [ "$n" -gt 50 ] && cmp -s "$T/mon.keys" "$T/tp.keys"; then
 	ok 0 "the tracepoints saw the $n packets vsockmon saw, each exactly once, headers and credit alike"
 else
 	ok 1 "the tracepoints saw the packets vsockmon saw, each exactly once"
-	diag "vsockmon $n frames, tracepoints $(wc -l <"$T/tp.keys")"
+	diag "vsockmon $n frames (50 at least expected), tracepoints $(wc -l <"$T/tp.keys")"
 	diff "$T/mon.keys" "$T/tp.keys" | head -10 | sed 's/^/# /'
 fi
 is "$(vsockdump -r "$T/tp.pcap" --json 2>/dev/null | grep -c '"source":"tracepoint:alloc+recv"')" "$n" \
