@@ -27,14 +27,13 @@ enum {
 
 static const struct nsv_opt options[] = {
 	{ "interface", 'i', required_argument, "IFACE",
-	  "capture on IFACE (default: find or create; "
-	  "tracepoints: headers only, no vsockmon needed)" },
+	  "capture on IFACE; 'tracepoints': headers only" },
 	{ "no-create", OPT_NO_CREATE, no_argument, NULL,
 	  "fail instead of creating vsockmon0" },
 	{ "netns", 'N', required_argument, "NAME|PATH|PID",
 	  "capture inside this network namespace" },
 	{ "list-interfaces", 'D', no_argument, NULL,
-	  "list the vsockmon devices here" },
+	  "list the vsockmon devices (and tracepoints)" },
 	{ "count", 'c', required_argument, "N", "stop after N frames" },
 	{ "snapshot-length", 's', required_argument, "LEN",
 	  "bytes kept per frame (0: 262144)" },
@@ -78,14 +77,13 @@ static const struct nsv_opt options[] = {
 	{ NULL, 'F', required_argument, "FILE",
 	  "read the expression from FILE" },
 	{ "hybrid", OPT_HYBRID, required_argument, "VMM_SOCKET",
-	  "relay and record a Firecracker/Cloud Hypervisor VMM's vsock" },
+	  "relay and record a hybrid vsock VMM's traffic" },
 	{ "hybrid-listen", OPT_HYBRID_LISTEN, required_argument, "PATH",
 	  "host-initiated: clients connect to PATH instead" },
 	{ "hybrid-port", OPT_HYBRID_PORT, required_argument, "PORT[:APP]",
-	  "guest-initiated to host PORT: listen on VMM_SOCKET_PORT, "
-	  "forward to the application's socket APP" },
+	  "guest-initiated to PORT: VMM_SOCKET_PORT -> APP" },
 	{ "takeover", OPT_TAKEOVER, no_argument, NULL,
-	  "swap in at VMM_SOCKET (and VMM_SOCKET_PORT) while running" },
+	  "swap in at VMM_SOCKET (and _PORT) while running" },
 	{ "guest-cid", OPT_GUEST_CID, required_argument, "CID",
 	  "the guest's CID in relay frames (default 3)" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
@@ -125,8 +123,8 @@ static void help(void)
 	      "BPF\n"
 	      "  tcpdump -i vsockmon0 \"$(vsockdump --tcpdump-filter port "
 	      "1234)\"\n"
-	      "  vsockdump -i tracepoints --flows  headers only, where there "
-	      "is no vsockmon\n"
+	      "  vsockdump -i tracepoints --flows   headers, where there is "
+	      "no vsockmon\n"
 	      "  vsockdump --hybrid /run/fc.sock --takeover -w fc.pcap\n"
 	      "                                     record a Firecracker "
 	      "VM's vsock\n"
