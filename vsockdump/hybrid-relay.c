@@ -76,6 +76,7 @@ struct endpoint {
 	struct conn *c;
 	int side;
 	uint32_t events; /* registered with epoll */
+	bool gone; /* hung up and done with: out of epoll */
 };
 
 struct dir {
@@ -712,7 +713,7 @@ static int watch(struct nsv_hrelay *r, struct conn *c, int side,
 {
 	struct epoll_event ev = { .events = events, .data.ptr = &c->ep[side] };
 
-	if (c->ep[side].events == events)
+	if (c->ep[side].gone || c->ep[side].events == events)
 		return 0;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_MOD, c->fd[side], &ev) < 0)
 		return -errno;
@@ -950,6 +951,12 @@ static void service(struct nsv_hrelay *r, struct conn *c, int hup)
 		c->d[!hup].len = 0;
 		c->d[!hup].eof = c->d[!hup].shut = true;
 		shutdown(c->fd[!hup], SHUT_RD);
+	}
+	/* a hang-up stays reported: once nothing is left to do on that side,
+	 * stop listening to it (the other side may still be draining) */
+	if (hup >= 0 && c->d[hup].eof && c->d[!hup].shut && !c->ep[hup].gone) {
+		epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->fd[hup], NULL);
+		c->ep[hup].gone = true;
 	}
 	if (c->d[0].shut && c->d[1].shut) {
 		conn_free(r, c);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -114,7 +115,7 @@ static uint8_t *pattern(size_t n, unsigned int seed)
 /* ------------------------------------------------- a fake VMM and app */
 
 /* How the fake VMM answers "CONNECT PORT\n". */
-enum vmm_mode { VMM_OK, VMM_ERR, VMM_SILENT_CLOSE };
+enum vmm_mode { VMM_OK, VMM_ERR, VMM_SILENT_CLOSE, VMM_SLOW };
 
 struct peer {
 	int lfd;
@@ -151,6 +152,8 @@ static void serve_one(struct peer *p)
 			return;
 		}
 		send_all(c, "OK 1073741824\n", 14);
+		if (p->mode == VMM_SLOW) /* a reader that takes its time */
+			usleep(300 * 1000);
 	}
 	n = recv_all(c, &d);
 	if (!p->data) {
@@ -486,6 +489,49 @@ static void test_host_refused(void)
 	free(b);
 }
 
+/*
+ * A client that writes and closes at once, before the VMM has read: the
+ * VMM still gets every byte, and the relay waits for it without spinning
+ * on the hung-up side.
+ */
+static void test_close_while_draining(void)
+{
+	struct nsv_hrelay_opts o = { .vmm = at("vmm.sock"),
+				     .listen = at("rec.sock") };
+	size_t up = 16 << 20; /* more than the relay's buffers hold */
+	uint8_t *data = pattern(up, 5);
+	struct timespec t0, t1;
+	struct peer vmm;
+	struct run u;
+	char ans[64];
+	double cpu;
+	int c;
+
+	peer_start(&vmm, o.vmm, true, VMM_SLOW, 0, 0);
+	relay_start(&u, &o, NULL);
+	c = unix_connect(o.listen);
+	send_all(c, "CONNECT 7\n", 10);
+	recv_line(c, ans, sizeof(ans));
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	send_all(c, data, up);
+	close(c);
+	peer_stop(&vmm);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+	relay_stop(&u);
+	cpu = (double)(t1.tv_sec - t0.tv_sec) +
+	      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	tap_ok(vmm.got == up && !memcmp(vmm.data, data, up),
+	       "a client that closed at once: the slow VMM still got its 16 "
+	       "MiB");
+	tap_ok(cpu < 0.2,
+	       "while the VMM dawdled the relay slept (%.3f s of CPU, all "
+	       "copying included)",
+	       cpu);
+	run_free(&u);
+	free(vmm.data);
+	free(data);
+}
+
 static void test_guest_initiated(void)
 {
 	struct nsv_hrelay_port ports[] = { { 7000, NULL } };
@@ -788,6 +834,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	test_host_initiated();
 	test_host_refused();
+	test_close_while_draining();
 	test_guest_initiated();
 	test_parallel_and_filter();
 	test_filter_semantics();
