@@ -18,6 +18,7 @@ enum {
 	OPT_FLOWS,
 	OPT_TCPDUMP_FILTER,
 	OPT_NANO,
+	OPT_PCAPNG,
 };
 
 static const struct nsv_opt options[] = {
@@ -43,10 +44,16 @@ static const struct nsv_opt options[] = {
 	  "write a pcap file (-: stdout)" },
 	{ "file-size", 'C', required_argument, "MB",
 	  "new file past MB (10^6; k/m/g suffix)" },
+	{ "rotate-seconds", 'G', required_argument, "SECS",
+	  "new file every SECS (-w name: strftime)" },
 	{ "file-count", 'W', required_argument, "N",
-	  "with -C: reuse N files in turn" },
+	  "-C: reuse N files; -G: stop after N" },
+	{ "postrotate-command", 'z', required_argument, "CMD",
+	  "run CMD FILE for each file closed" },
+	{ "pcapng", OPT_PCAPNG, no_argument, NULL,
+	  "write pcapng (default for *.pcapng)" },
 	{ "read", 'r', required_argument, "FILE",
-	  "read pcap/pcapng (-: stdin)" },
+	  "read pcap/pcapng (-: stdin); repeat to merge" },
 	{ "print", OPT_PRINT, no_argument, NULL, "print frames too with -w" },
 	{ "quiet", 'q', no_argument, NULL,
 	  "print no frames (e.g. with --flows)" },
@@ -222,14 +229,35 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 						"100 or 64m",
 						optarg);
 			break;
+		case 'G':
+			if (num(optarg, 100000000, &v) || !v)
+				r = usage_error("-G needs seconds 1..100000000",
+						optarg);
+			o->rotate_secs = (unsigned int)v;
+			break;
 		case 'W':
 			if (num(optarg, 1000000, &v) || !v)
 				r = usage_error("-W needs a count 1..1000000",
 						optarg);
 			o->max_files = (unsigned int)v;
 			break;
+		case 'z':
+			o->postrotate = optarg;
+			break;
+		case OPT_PCAPNG:
+			o->pcapng = true;
+			break;
 		case 'r':
-			o->rfile = optarg;
+			if (!o->rfiles)
+				o->rfiles = calloc((size_t)argc,
+						   sizeof(*o->rfiles));
+			if (!o->rfiles) {
+				nsv_err("out of memory");
+				r = NSV_EXIT_FAIL;
+				break;
+			}
+			o->rfiles[o->nrfiles++] = optarg;
+			o->rfile = o->rfiles[0];
 			break;
 		case OPT_PRINT:
 			o->print = true;
@@ -300,10 +328,23 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 		return usage_error("-D and -r do not mix", NULL);
 	if (o->rotate_bytes && !o->wfile)
 		return usage_error("-C needs -w", NULL);
-	if (o->max_files && !o->rotate_bytes)
-		return usage_error("-W needs -C", NULL);
-	if (o->wfile && o->rotate_bytes && !strcmp(o->wfile, "-"))
-		return usage_error("-C cannot rotate standard output", NULL);
+	if (o->rotate_secs && !o->wfile)
+		return usage_error("-G needs -w", NULL);
+	if (o->max_files && !o->rotate_bytes && !o->rotate_secs)
+		return usage_error("-W needs -C or -G", NULL);
+	if (o->postrotate && !o->rotate_bytes && !o->rotate_secs)
+		return usage_error("-z needs -w and -C or -G", NULL);
+	if (o->pcapng && !o->wfile)
+		return usage_error("--pcapng needs -w", NULL);
+	if (o->wfile && (o->rotate_bytes || o->rotate_secs) &&
+	    !strcmp(o->wfile, "-"))
+		return usage_error("-C and -G cannot rotate standard output",
+				   NULL);
+	for (v = 0, c = 0; v < o->nrfiles; v++)
+		if (!strcmp(o->rfiles[v], "-") && c++)
+			return usage_error("-r - given twice: standard input "
+					   "is read once",
+					   NULL);
 	if (o->wfile && !strcmp(o->wfile, "-") && o->print && !o->quiet)
 		return usage_error("-w - and --print both want standard output",
 				   NULL);
@@ -329,9 +370,12 @@ int main(int argc, char **argv)
 	int r;
 
 	r = parse(argc, argv, &o);
-	if (r)
+	if (r) {
+		free(o.rfiles);
 		return r;
+	}
 	r = vsockdump_run(&o);
 	free(o.expr);
+	free(o.rfiles);
 	return r;
 }

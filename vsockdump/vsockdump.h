@@ -17,9 +17,14 @@ struct vsockdump_opts {
 	unsigned int bufsize; /* -B, in bytes */
 	const char *user; /* -Z */
 	const char *wfile; /* -w */
+	bool pcapng; /* --pcapng, or -w FILE.pcapng */
 	uint64_t rotate_bytes; /* -C */
+	unsigned int rotate_secs; /* -G */
 	unsigned int max_files; /* -W */
-	const char *rfile; /* -r */
+	const char *postrotate; /* -z */
+	const char *rfile; /* -r: the first file */
+	char **rfiles; /* every -r, in order */
+	unsigned int nrfiles;
 	bool print; /* --print: frames too with -w */
 	bool quiet; /* -q: no frame lines */
 	bool flows; /* --flows */
