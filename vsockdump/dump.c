@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "flow.h"
+#include "json.h"
 #include "netns.h"
 #include "pcapio.h"
 #include "proto.h"
@@ -391,6 +392,24 @@ static int list_devices(void)
 	return 0;
 }
 
+/* --count: tcpdump's one line, or one JSON record */
+static void print_count(const struct vsockdump_opts *o, uint64_t n)
+{
+	FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr : stdout;
+	struct nsv_json j;
+
+	if (o->pr.json) {
+		nsv_json_init(&j, out, false);
+		nsv_json_obj_begin(&j, NULL);
+		nsv_json_str(&j, "record", "count");
+		nsv_json_u64(&j, "frames", n);
+		nsv_json_obj_end(&j);
+	} else {
+		fprintf(out, "%llu frame%s\n", (unsigned long long)n,
+			n == 1 ? "" : "s");
+	}
+}
+
 /* Each -r file, its line on stderr, then one merged reader for several. */
 static int open_files(const struct vsockdump_opts *o, struct nsv_pcap **src)
 {
@@ -593,7 +612,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 
 	if (o->wfile && open_writer(o, &r, mon.name, expr) < 0)
 		goto out;
-	r.show = !o->quiet && (!o->wfile || o->print);
+	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
 	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0) {
 		nsv_err("out of memory");
@@ -655,6 +674,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			nsv_err("maximum file limit reached: %u files (-W)",
 				o->max_files);
 	}
+	if (o->count_only && !pipe_closed)
+		print_count(o, r.num);
 	if (o->flows && !pipe_closed) {
 		/* pcap data on stdout: the summary goes to stderr */
 		FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr :

@@ -19,6 +19,7 @@ enum {
 	OPT_TCPDUMP_FILTER,
 	OPT_NANO,
 	OPT_PCAPNG,
+	OPT_COUNT,
 };
 
 static const struct nsv_opt options[] = {
@@ -30,7 +31,7 @@ static const struct nsv_opt options[] = {
 	  "capture inside this network namespace" },
 	{ "list-interfaces", 'D', no_argument, NULL,
 	  "list the vsockmon devices here" },
-	{ "count", 'c', required_argument, "N", "stop after N frames" },
+	{ NULL, 'c', required_argument, "N", "stop after N frames" },
 	{ "snapshot-length", 's', required_argument, "LEN",
 	  "bytes kept per frame (0: 262144)" },
 	{ "buffer-size", 'B', required_argument, "KiB",
@@ -65,6 +66,7 @@ static const struct nsv_opt options[] = {
 	{ "number", '#', no_argument, NULL, "number the frames" },
 	{ "verbose", 'v', no_argument, NULL,
 	  "credit fields (-vv: flow, vsockmon hdr)" },
+	{ NULL, 'x', no_argument, NULL, "payload in hex (-xx: whole frame)" },
 	{ NULL, 'X', no_argument, NULL,
 	  "payload in hex+ASCII (-XX: whole frame)" },
 	{ NULL, 'A', no_argument, NULL, "payload in ASCII" },
@@ -72,6 +74,8 @@ static const struct nsv_opt options[] = {
 	  "one JSON object per frame (NDJSON)" },
 	{ "flows", OPT_FLOWS, no_argument, NULL,
 	  "connection summary at the end" },
+	{ "count", OPT_COUNT, no_argument, NULL,
+	  "with -r: print only the number of frames" },
 	{ NULL, 'd', no_argument, NULL,
 	  "print the filter's BPF (-dd C, -ddd)" },
 	{ "tcpdump-filter", OPT_TCPDUMP_FILTER, no_argument, NULL,
@@ -170,6 +174,7 @@ static int file_size(const char *s, uint64_t *bytes)
 
 static int parse(int argc, char **argv, struct vsockdump_opts *o)
 {
+	bool hex_ascii_seen = false;
 	struct nsv_getopt g;
 	unsigned long v;
 	int c, r = 0;
@@ -281,8 +286,13 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 		case 'v':
 			o->pr.verbose++;
 			break;
+		case 'x':
+			o->pr.hex++;
+			o->pr.hex_only = true;
+			break;
 		case 'X':
 			o->pr.hex++;
+			hex_ascii_seen = true;
 			break;
 		case 'A':
 			o->pr.ascii = true;
@@ -292,6 +302,9 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 			break;
 		case OPT_FLOWS:
 			o->flows = true;
+			break;
+		case OPT_COUNT:
+			o->count_only = true;
 			break;
 		case 'd':
 			o->dump_bpf++;
@@ -348,8 +361,14 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 	if (o->wfile && !strcmp(o->wfile, "-") && o->print && !o->quiet)
 		return usage_error("-w - and --print both want standard output",
 				   NULL);
+	if (o->pr.hex_only && hex_ascii_seen)
+		return usage_error("-x and -X do not mix", NULL);
 	if (o->pr.hex && o->pr.ascii)
-		return usage_error("-X and -A do not mix", NULL);
+		return usage_error(o->pr.hex_only ? "-x and -A do not mix" :
+						    "-X and -A do not mix",
+				   NULL);
+	if (o->count_only && !o->rfile)
+		return usage_error("--count needs -r", NULL);
 	if (o->filter_file && optind < argc)
 		return usage_error("-F and an expression on the command line "
 				   "do not mix",

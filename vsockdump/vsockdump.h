@@ -28,6 +28,7 @@ struct vsockdump_opts {
 	bool print; /* --print: frames too with -w */
 	bool quiet; /* -q: no frame lines */
 	bool flows; /* --flows */
+	bool count_only; /* --count: the number of frames, no frames */
 	int dump_bpf; /* -d, -dd, -ddd */
 	bool tcpdump_filter; /* --tcpdump-filter */
 	const char *filter_file; /* -F */
