@@ -18,6 +18,7 @@
 #include "json.h"
 #include "netns.h"
 #include "pcapio.h"
+#include "plot.h"
 #include "proto.h"
 #include "rotate.h"
 #include "vsockdump.h"
@@ -96,6 +97,7 @@ struct run {
 	struct nsv_writer *w;
 	struct nsv_printer *pr;
 	struct nsv_flows *flows;
+	struct nsv_plot *plot; /* --plot */
 	struct nsv_savefile_iface *ifaces; /* what the writer describes */
 	char (*descs)[4200];
 	bool show;
@@ -104,6 +106,19 @@ struct run {
 	int err; /* -errno that stopped the loop */
 	const char *err_what;
 };
+
+/* What went wrong with -z commands: a message a line. */
+static void print_notices(const char *s)
+{
+	const char *e;
+
+	for (; s && *s; s = *e ? e + 1 : e) {
+		e = strchr(s, '\n');
+		if (!e)
+			e = s + strlen(s);
+		nsv_err("%.*s", (int)(e - s), s);
+	}
+}
 
 static void on_frame(const struct nsv_pkt *pkt, void *user)
 {
@@ -123,6 +138,14 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 		r->err_what = "flow table";
 		goto stop;
 	}
+	if (r->plot) {
+		e = nsv_plot_add(r->plot, pkt, &f, &note);
+		if (e < 0) {
+			r->err = e;
+			r->err_what = "--plot";
+			goto stop;
+		}
+	}
 	if (r->show) {
 		e = nsv_print_frame(r->pr, r->num, pkt, &f, &note);
 		if (e < 0) {
@@ -135,7 +158,7 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 		/* a pcapng file of merged files keeps one interface each */
 		e = nsv_writer_write(r->w, nsv_pcap_source(r->src), pkt);
 		if (e > 0 && e & NSV_WRITER_NOTICE)
-			nsv_err("%s", nsv_writer_notice(r->w));
+			print_notices(nsv_writer_notice(r->w));
 		if (e > 0 && e & NSV_WRITER_LIMIT) {
 			r->limit = true;
 			goto stop;
@@ -392,6 +415,30 @@ static int list_devices(void)
 	return 0;
 }
 
+/* --plot: the picture of what the flow table saw; false on failure. */
+static bool write_plot(const struct vsockdump_opts *o, struct run *r)
+{
+	FILE *f = fopen(o->plot, "w");
+	int e;
+
+	if (!f) {
+		nsv_err("--plot %s: %s", o->plot, strerror(errno));
+		return false;
+	}
+	e = nsv_plot_write(r->plot, f, r->flows);
+	if (fclose(f) && !e)
+		e = -errno;
+	if (e == -ENOENT) {
+		nsv_err("--flow %llu: no such connection (there are %zu)",
+			(unsigned long long)o->plot_flow,
+			nsv_flows_count(r->flows));
+		unlink(o->plot);
+	} else if (e < 0) {
+		nsv_err("--plot %s: %s", o->plot, strerror(-e));
+	}
+	return e == 0;
+}
+
 /* --count: tcpdump's one line, or one JSON record */
 static void print_count(const struct vsockdump_opts *o, uint64_t n)
 {
@@ -614,7 +661,11 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
 	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
-	    nsv_flows_new(&r.flows) < 0) {
+	    nsv_flows_new(&r.flows) < 0 ||
+	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
+						      .flow = o->plot_flow,
+						      .fmt = o->pr.fmt,
+					      }) < 0)) {
 		nsv_err("out of memory");
 		goto out;
 	}
@@ -668,7 +719,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			nsv_err("%s", nsv_writer_error(r.w));
 			rc = 1;
 		} else if (e > 0) {
-			nsv_err("%s", nsv_writer_notice(r.w));
+			print_notices(nsv_writer_notice(r.w));
 		}
 		if (r.limit)
 			nsv_err("maximum file limit reached: %u files (-W)",
@@ -687,6 +738,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			rc = 1;
 		fflush(out);
 	}
+	if (o->plot && !write_plot(o, &r))
+		rc = 1;
 	if (!o->rfile)
 		print_stats(&r);
 out:
@@ -694,6 +747,7 @@ out:
 	free(r.ifaces);
 	free(r.descs);
 	nsv_printer_free(r.pr);
+	nsv_plot_free(r.plot);
 	nsv_flows_free(r.flows);
 	nsv_pcap_close(r.src);
 	if (mon.nl) {

@@ -20,6 +20,8 @@ enum {
 	OPT_NANO,
 	OPT_PCAPNG,
 	OPT_COUNT,
+	OPT_PLOT,
+	OPT_FLOW,
 };
 
 static const struct nsv_opt options[] = {
@@ -76,6 +78,10 @@ static const struct nsv_opt options[] = {
 	  "connection summary at the end" },
 	{ "count", OPT_COUNT, no_argument, NULL,
 	  "with -r: print only the number of frames" },
+	{ "plot", OPT_PLOT, required_argument, "FILE.svg",
+	  "draw credit and throughput at the end" },
+	{ "flow", OPT_FLOW, required_argument, "N",
+	  "--plot connection N (default: busiest 3)" },
 	{ NULL, 'd', no_argument, NULL,
 	  "print the filter's BPF (-dd C, -ddd)" },
 	{ "tcpdump-filter", OPT_TCPDUMP_FILTER, no_argument, NULL,
@@ -306,6 +312,16 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 		case OPT_COUNT:
 			o->count_only = true;
 			break;
+		case OPT_PLOT:
+			o->plot = optarg;
+			break;
+		case OPT_FLOW:
+			if (num(optarg, (unsigned long)-1, &v) || !v)
+				r = usage_error("--flow needs a flow number "
+						"> 0 (as --flows shows)",
+						optarg);
+			o->plot_flow = v;
+			break;
 		case 'd':
 			o->dump_bpf++;
 			break;
@@ -369,6 +385,8 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 				   NULL);
 	if (o->count_only && !o->rfile)
 		return usage_error("--count needs -r", NULL);
+	if (o->plot_flow && !o->plot)
+		return usage_error("--flow needs --plot", NULL);
 	if (o->filter_file && optind < argc)
 		return usage_error("-F and an expression on the command line "
 				   "do not mix",

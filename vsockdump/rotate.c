@@ -31,8 +31,10 @@ struct nsv_writer {
 	pid_t *cmds; /* -z commands still running */
 	size_t ncmds, capcmds;
 	char err[PATH_MAX + 256];
-	char notice[PATH_MAX + 256];
-	unsigned long notices; /* since the last nsv_writer_notice() */
+	char notice[4096]; /* lines since the last nsv_writer_notice() */
+	size_t notice_len;
+	unsigned long notices, notices_lost;
+	char out[4200]; /* what nsv_writer_notice() hands out */
 };
 
 /* The -w name is the user's strftime(3) format, as with tcpdump -G. */
@@ -110,12 +112,23 @@ static void notice(struct nsv_writer *w, const char *fmt, ...)
 
 static void notice(struct nsv_writer *w, const char *fmt, ...)
 {
+	size_t room = sizeof(w->notice) - w->notice_len;
 	va_list ap;
+	int n;
 
 	w->notices++;
 	va_start(ap, fmt);
-	vsnprintf(w->notice, sizeof(w->notice), fmt, ap);
+	n = vsnprintf(w->notice + w->notice_len, room, fmt, ap);
 	va_end(ap);
+	/* a line that does not fit whole is left out and counted */
+	if (n < 0 || (size_t)n + 1 >= room) {
+		w->notice[w->notice_len] = '\0';
+		w->notices_lost++;
+		return;
+	}
+	w->notice_len += (size_t)n;
+	w->notice[w->notice_len++] = '\n';
+	w->notice[w->notice_len] = '\0';
 }
 
 /* Collect -z commands that ended; with @block, all of them. */
@@ -387,17 +400,20 @@ const char *nsv_writer_error(const struct nsv_writer *w)
 
 const char *nsv_writer_notice(struct nsv_writer *w)
 {
-	size_t n;
-
 	if (!w->notices)
 		return NULL;
-	if (w->notices > 1) {
-		n = strlen(w->notice);
-		snprintf(w->notice + n, sizeof(w->notice) - n,
-			 " (and %lu more)", w->notices - 1);
+	if (w->notice_len)
+		w->notice[--w->notice_len] = '\0'; /* no newline at the end */
+	if (w->notices_lost) {
+		snprintf(w->out, sizeof(w->out), "%s%s%lu more -z failures",
+			 w->notice, w->notice_len ? "\n" : "", w->notices_lost);
+	} else {
+		snprintf(w->out, sizeof(w->out), "%s", w->notice);
 	}
-	w->notices = 0;
-	return w->notice;
+	w->notices = w->notices_lost = 0;
+	w->notice_len = 0;
+	w->notice[0] = '\0';
+	return w->out;
 }
 
 unsigned long nsv_writer_files(const struct nsv_writer *w)

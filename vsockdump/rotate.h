@@ -78,7 +78,7 @@ void nsv_writer_free(struct nsv_writer *w);
 const char *nsv_writer_path(const struct nsv_writer *w);
 /** nsv_writer_error - what the last -errno was about */
 const char *nsv_writer_error(const struct nsv_writer *w);
-/** nsv_writer_notice - the -z failures since the last call, or NULL */
+/** nsv_writer_notice - the -z failures since the last call, a line each */
 const char *nsv_writer_notice(struct nsv_writer *w);
 /** nsv_writer_files - files opened so far */
 unsigned long nsv_writer_files(const struct nsv_writer *w);

@@ -29,6 +29,8 @@ struct vsockdump_opts {
 	bool quiet; /* -q: no frame lines */
 	bool flows; /* --flows */
 	bool count_only; /* --count: the number of frames, no frames */
+	const char *plot; /* --plot: the SVG to write at the end */
+	uint64_t plot_flow; /* --flow: the connection to draw; 0: busiest */
 	int dump_bpf; /* -d, -dd, -ddd */
 	bool tcpdump_filter; /* --tcpdump-filter */
 	const char *filter_file; /* -F */
