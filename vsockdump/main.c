@@ -44,7 +44,7 @@ static const struct nsv_opt options[] = {
 	{ "relinquish-privileges", 'Z', required_argument, "USER",
 	  "become USER once capturing" },
 	{ "write", 'w', required_argument, "FILE",
-	  "write a pcap file (-: stdout)" },
+	  "write pcap or pcapng (-: stdout)" },
 	{ "file-size", 'C', required_argument, "MB",
 	  "new file past MB (10^6; k/m/g suffix)" },
 	{ "rotate-seconds", 'G', required_argument, "SECS",
@@ -116,10 +116,14 @@ static void help(void)
 	      "  vsockdump -n port 1234 and op rw   data on port 1234\n"
 	      "  vsockdump -w cap.pcap -C 100 -W 5  a ring of five 100 MB "
 	      "files\n"
+	      "  vsockdump -w '%H%M.pcapng' -G 600 -z gzip   a file each "
+	      "10 min, gzipped\n"
 	      "  vsockdump -r cap.pcap -v --flows   decode a file, credit, "
 	      "connections\n"
 	      "  vsockdump -r cap.pcap --json       NDJSON, one object a "
 	      "frame\n"
+	      "  vsockdump -r cap.pcap --plot c.svg  credit, throughput of "
+	      "the busiest\n"
 	      "  vsockdump -d 'cid 3 and not op credit_update'   show the "
 	      "BPF\n"
 	      "  tcpdump -i vsockmon0 \"$(vsockdump --tcpdump-filter port "

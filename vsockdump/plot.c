@@ -623,14 +623,15 @@ static void stall_rects(FILE *out, const struct chart *c, const struct panel *p,
 		b = px(c, s->st[d][i].end);
 		if (b <= a)
 			b = a + 1;
-		/* overlapping in pixels: one; touching: two, the drop of
-		 * the bytes in flight between them */
+		/* overlapping in pixels: one; touching: two, a pixel apart
+		 * so that each shows */
 		if (i && a < x1) {
 			x1 = b > x1 ? b : x1;
 			continue;
 		}
 		if (i)
-			stall_rect(out, p, x0, x1);
+			stall_rect(out, p, x0,
+				   a == x1 && x1 - x0 > 1 ? x1 - 1 : x1);
 		x0 = a;
 		x1 = b;
 	}
