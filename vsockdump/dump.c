@@ -534,10 +534,7 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 		.rotate_secs = o->rotate_secs,
 		.max_files = o->max_files,
 		.command = o->postrotate,
-		/* -G on a file: its frames' time, not the clock on the wall */
-		.start = !o->rfile	? (int64_t)time(NULL) :
-			 o->rotate_secs ? -1 :
-					  0,
+		.start = (int64_t)time(NULL),
 	};
 	struct nsv_savefile_iface *ifs;
 	unsigned int i, n = o->rfile ? o->nrfiles : 1;
@@ -564,6 +561,9 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 			netns_description(o, desc[i], sizeof(desc[i]));
 		}
 	}
+	/* -G on a file: its frames' time, not the clock on the wall */
+	if (o->rfile)
+		wo.start = o->rotate_secs ? -1 : 0;
 	wo.ifaces = ifs;
 	wo.nifaces = n;
 	e = nsv_writer_open(&r->w, &wo, err, sizeof(err));
