@@ -46,6 +46,7 @@ struct span {
 
 /* What one connection did over time, in buckets of a growing width. */
 struct series {
+	const struct nsv_flow *fl; /* the flow table's, which outlives us */
 	int64_t t0_sec;
 	uint32_t t0_nsec;
 	uint64_t width, last_t;
@@ -55,11 +56,29 @@ struct series {
 	size_t nst[2], capst[2];
 };
 
+/* The busiest connections so far: by payload bytes, then by id. */
+struct top {
+	uint64_t id, bytes;
+};
+
 struct nsv_plot {
 	struct nsv_plot_opts o;
-	struct series **s; /* by flow id - 1 */
+	struct series **s; /* by flow id - 1; &gone: dropped */
 	size_t n;
+	struct top top[NSV_PLOT_TOP];
+	unsigned int ntop;
+	uint64_t frames;
 };
+
+/*
+ * A connection that is over and carried less than the third busiest so far
+ * can never be drawn (the others only grow): its series goes, so that a
+ * capture of many short connections keeps only the open ones and the
+ * busiest.
+ */
+static struct series gone;
+
+#define SWEEP_EVERY 65536 /* frames between looks at connections that ended */
 
 int nsv_plot_new(struct nsv_plot **out, const struct nsv_plot_opts *o)
 {
@@ -72,22 +91,41 @@ int nsv_plot_new(struct nsv_plot **out, const struct nsv_plot_opts *o)
 	return 0;
 }
 
+static void series_free(struct series *s)
+{
+	if (!s || s == &gone)
+		return;
+	free(s->b);
+	free(s->st[0]);
+	free(s->st[1]);
+	free(s);
+}
+
 void nsv_plot_free(struct nsv_plot *pl)
 {
 	size_t i;
 
 	if (!pl)
 		return;
-	for (i = 0; i < pl->n; i++) {
-		if (!pl->s[i])
-			continue;
-		free(pl->s[i]->b);
-		free(pl->s[i]->st[0]);
-		free(pl->s[i]->st[1]);
-		free(pl->s[i]);
-	}
+	for (i = 0; i < pl->n; i++)
+		series_free(pl->s[i]);
 	free(pl->s);
 	free(pl);
+}
+
+size_t nsv_plot_size(const struct nsv_plot *pl)
+{
+	size_t i, n = sizeof(*pl) + pl->n * sizeof(*pl->s);
+	const struct series *s;
+
+	for (i = 0; i < pl->n; i++) {
+		s = pl->s[i];
+		if (!s || s == &gone)
+			continue;
+		n += sizeof(*s) + s->cap * sizeof(*s->b) +
+		     (s->capst[0] + s->capst[1]) * sizeof(*s->st[0]);
+	}
+	return n;
 }
 
 /* ------------------------------------------------------------ recording */
@@ -121,6 +159,7 @@ static struct series *series_get(struct nsv_plot *pl, const struct nsv_flow *fl)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	s->fl = fl;
 	s->t0_sec = fl->first_sec;
 	s->t0_nsec = fl->first_nsec;
 	s->width = BASE_WIDTH;
@@ -249,6 +288,62 @@ static int span_add(struct series *s, int d, uint64_t start, uint64_t end)
 	return 0;
 }
 
+static uint64_t flow_bytes(const struct nsv_flow *fl)
+{
+	return fl->dir[0].bytes + fl->dir[1].bytes;
+}
+
+/* @fl's bytes grew: keep the busiest NSV_PLOT_TOP in order. */
+static void top_update(struct nsv_plot *pl, const struct nsv_flow *fl)
+{
+	struct top t = { fl->id, flow_bytes(fl) }, x;
+	unsigned int i;
+
+	for (i = 0; i < pl->ntop && pl->top[i].id != fl->id; i++)
+		;
+	if (i == pl->ntop) {
+		if (pl->ntop < NSV_PLOT_TOP)
+			pl->ntop++;
+		else if (t.bytes <= pl->top[NSV_PLOT_TOP - 1].bytes)
+			return;
+		i = pl->ntop - 1;
+	}
+	pl->top[i] = t;
+	for (; i > 0 && (pl->top[i].bytes > pl->top[i - 1].bytes ||
+			 (pl->top[i].bytes == pl->top[i - 1].bytes &&
+			  pl->top[i].id < pl->top[i - 1].id));
+	     i--) {
+		x = pl->top[i - 1];
+		pl->top[i - 1] = pl->top[i];
+		pl->top[i] = x;
+	}
+}
+
+/* Whether @fl has ended below the busiest few and cannot be drawn. */
+static bool hopeless(const struct nsv_plot *pl, const struct nsv_flow *fl)
+{
+	if (fl->state != NSV_FLOW_CLOSED && fl->state != NSV_FLOW_REFUSED)
+		return false;
+	return pl->ntop == NSV_PLOT_TOP &&
+	       flow_bytes(fl) < pl->top[NSV_PLOT_TOP - 1].bytes;
+}
+
+static void drop(struct nsv_plot *pl, size_t i)
+{
+	series_free(pl->s[i]);
+	pl->s[i] = &gone;
+}
+
+/* Connections that ended before the busiest grew past them: gone. */
+static void sweep(struct nsv_plot *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		if (pl->s[i] && pl->s[i] != &gone && hopeless(pl, pl->s[i]->fl))
+			drop(pl, i);
+}
+
 int nsv_plot_add(struct nsv_plot *pl, const struct nsv_pkt *pkt,
 		 const struct nsv_frame *f, const struct nsv_flow_note *note)
 {
@@ -259,7 +354,11 @@ int nsv_plot_add(struct nsv_plot *pl, const struct nsv_pkt *pkt,
 	int64_t credit;
 	int d, dir = note->dir;
 
-	if (!fl || !f->has_virtio)
+	if (!fl || !f->has_virtio || (pl->o.flow && fl->id != pl->o.flow))
+		return 0;
+	if (++pl->frames % SWEEP_EVERY == 0 && !pl->o.flow)
+		sweep(pl);
+	if (fl->id - 1 < pl->n && pl->s[fl->id - 1] == &gone)
 		return 0;
 	s = series_get(pl, fl);
 	if (!s)
@@ -284,11 +383,16 @@ int nsv_plot_add(struct nsv_plot *pl, const struct nsv_pkt *pkt,
 		b->d[!dir].updates++;
 	else if (f->virtio.op == NSV_VIRTIO_OP_CREDIT_REQUEST)
 		b->d[dir].requests++;
+	if (note->bytes)
+		top_update(pl, fl);
 	if (note->stall) {
 		uint64_t start = since(s, note->stall_sec, note->stall_nsec);
 
-		return span_add(s, dir, start, start + note->stall_ns);
+		if (span_add(s, dir, start, start + note->stall_ns) < 0)
+			return -ENOMEM;
 	}
+	if (!pl->o.flow && hopeless(pl, fl))
+		drop(pl, (size_t)fl->id - 1);
 	return 0;
 }
 
@@ -905,7 +1009,9 @@ static int by_bytes(const void *x, const void *y)
 static const struct series *series_of(const struct nsv_plot *pl,
 				      const struct nsv_flow *fl)
 {
-	return fl->id - 1 < pl->n ? pl->s[fl->id - 1] : NULL;
+	const struct series *s = fl->id - 1 < pl->n ? pl->s[fl->id - 1] : NULL;
+
+	return s == &gone ? NULL : s;
 }
 
 int nsv_plot_write(const struct nsv_plot *pl, FILE *out,

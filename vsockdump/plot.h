@@ -3,6 +3,7 @@
 #ifndef NSV_PLOT_H
 #define NSV_PLOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,11 +31,15 @@ void nsv_plot_free(struct nsv_plot *pl);
  * Keeps each connection's bytes in flight, its peers' buf_alloc, payload
  * bytes and credit messages in at most 2048 time buckets (a bucket doubles
  * in width when they run out) and its zero-credit stalls as the flow
- * tracker confirms them: memory grows with connections, never beyond that
- * with frames. Returns 0 or -ENOMEM.
+ * tracker confirms them. A connection that ended with less payload than the
+ * third busiest so far is let go: memory grows with the connections open
+ * at a time, not with frames. Returns 0 or -ENOMEM.
  */
 int nsv_plot_add(struct nsv_plot *pl, const struct nsv_pkt *pkt,
 		 const struct nsv_frame *f, const struct nsv_flow_note *note);
+
+/** nsv_plot_size - the bytes the recorder holds now */
+size_t nsv_plot_size(const struct nsv_plot *pl);
 
 /**
  * nsv_plot_write - the SVG picture of the chosen connections

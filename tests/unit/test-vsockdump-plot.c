@@ -316,6 +316,8 @@ static void test_million(void)
 		}
 	}
 	tap_ok(!r.err, "a million frames recorded");
+	tap_ok(nsv_plot_size(r.pl) < 512 * 1024,
+	       "held in %zu bytes (< 512 KiB)", nsv_plot_size(r.pl));
 	tap_ok(r.last.flow && r.last.flow->dir[0].zero_credit > 1000,
 	       "with thousands of stalls (%llu)",
 	       r.last.flow ?
@@ -353,6 +355,56 @@ static void test_million(void)
 	rec_free(&r);
 }
 
+/*
+ * A hundred thousand short connections that end, and three busy ones: the
+ * recorder lets the short ones go, and the busy ones are drawn.
+ */
+static void test_many_short(void)
+{
+	struct end c = { 3, 0, 65536, 0 }, s = { 2, 1000, 65536, 0 };
+	struct end b[3] = { { 3, 40000, 65536, 0 },
+			    { 3, 40001, 65536, 0 },
+			    { 3, 40002, 65536, 0 } };
+	size_t most = 0, sz;
+	struct rec r;
+	char *out;
+	int rc, i, k;
+
+	rec_init(&r, 0);
+	for (k = 0; k < 3; k++) {
+		say(&r, &b[k], &s, NSV_VIRTIO_OP_REQUEST, 0, 1000);
+		say(&r, &s, &b[k], NSV_VIRTIO_OP_RESPONSE, 0, 1000);
+	}
+	for (i = 0; i < 100000 && !r.err; i++) {
+		c.port = 50000 + (uint32_t)(i % 10000);
+		say(&r, &c, &s, NSV_VIRTIO_OP_REQUEST, 0, 1000);
+		say(&r, &s, &c, NSV_VIRTIO_OP_RESPONSE, 0, 1000);
+		say(&r, &c, &s, NSV_VIRTIO_OP_RW, 100, 1000);
+		say(&r, &c, &s, NSV_VIRTIO_OP_SHUTDOWN, 0, 1000);
+		say(&r, &s, &c, NSV_VIRTIO_OP_RST, 0, 1000);
+		say(&r, &b[i % 3], &s, NSV_VIRTIO_OP_RW,
+		    1000 + (uint32_t)(i % 3), 1000);
+		if (i % 1000 == 999) {
+			sz = nsv_plot_size(r.pl);
+			most = sz > most ? sz : most;
+		}
+	}
+	tap_ok(!r.err, "600000 frames of 100003 connections recorded");
+	tap_ok(most < 4 * 1024 * 1024,
+	       "the recorder never held more than 4 MiB (%zu bytes at most)",
+	       most);
+	out = svg(&r, &rc);
+	tap_ok(out && strstr(out, "id=\"flow3\"") &&
+		       strstr(out, "id=\"flow2\"") &&
+		       strstr(out, "id=\"flow1\"") &&
+		       count(out, "class=\"flow\"") == 3,
+	       "the three busy connections are drawn");
+	tap_ok(out && strstr(out, "id=\"flow3\"") < strstr(out, "id=\"flow2\""),
+	       "the busiest (flow 3, 1002 bytes a frame) first");
+	free(out);
+	rec_free(&r);
+}
+
 int main(void)
 {
 	test_credit_story();
@@ -360,5 +412,6 @@ int main(void)
 	test_open_stall();
 	test_busiest();
 	test_million();
+	test_many_short();
 	return tap_done();
 }
