@@ -398,6 +398,10 @@ static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
 		.snaplen = o->snaplen,
 		.notice = relay_notice,
 	};
+
+	/* nothing would show or keep the payload: copy none of it out */
+	if (!o->wfile && !o->pr.hex && !o->pr.ascii)
+		ho.snaplen = NSV_MON_HDR_LEN;
 	struct nsv_hrelay *r;
 	char err[512] = "";
 	int e;
