@@ -140,71 +140,11 @@ stop:
 	nsv_pcap_break(r->src);
 }
 
-/* A filter error: the message, the expression with a caret under the
- * offending word, and the usage hint. Returns NSV_EXIT_USAGE. */
-static int filter_error(const char *expr, const struct nsv_filter_error *err)
-{
-	size_t i;
-
-	nsv_err("bad filter: %s", err->msg);
-	fprintf(stderr, "  %s\n  ", expr);
-	for (i = 0; i < err->off; i++)
-		fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
-	fputc('^', stderr);
-	for (i = 1; i < err->len; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
-	return nsv_usage_hint();
-}
-
-static char *read_filter_file(const char *path)
-{
-	char *s = NULL, *p;
-	size_t cap = 0, n = 0;
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? 2 * cap : 8192;
-			p = realloc(s, cap);
-			if (!p) {
-				free(s);
-				s = NULL;
-				break;
-			}
-			s = p;
-		}
-		size_t m = fread(s + n, 1, 4096, f);
-
-		n += m;
-		if (m < 4096)
-			break;
-	}
-	if (s) {
-		s[n] = '\0';
-		/* tcpdump -F: '#' starts a comment to the end of the line */
-		for (p = s; *p; p++) {
-			if (*p == '#')
-				while (*p && *p != '\n')
-					*p++ = ' ';
-			if (*p == '\n' || *p == '\r' || *p == '\t')
-				*p = ' ';
-			if (!*p)
-				break;
-		}
-	}
-	if (f != stdin)
-		fclose(f);
-	return s;
-}
-
 /* The expression from the command line or -F; 0, 1 (failure) or 2. */
 static int get_filter(const struct vsockdump_opts *o, char **exprp,
-		      struct nsv_filter **fp)
+		      struct nsv_fexpr **fp)
 {
-	struct nsv_filter_error err = { 0 };
+	struct nsv_fexpr_error err = { 0 };
 	char *expr = NULL;
 	const char *s;
 	int r;
@@ -212,7 +152,7 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	*fp = NULL;
 	*exprp = NULL;
 	if (o->filter_file) {
-		expr = read_filter_file(o->filter_file);
+		expr = nsv_fexpr_read_file(o->filter_file);
 		if (!expr) {
 			nsv_err("%s: %s", o->filter_file,
 				strerror(errno ? errno : ENOMEM));
@@ -231,9 +171,10 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 		free(expr);
 		return 0;
 	}
-	r = nsv_filter_parse(expr, fp, &err);
+	r = nsv_filter_parse(expr, nsv_cli_cid_lookup, NULL, fp, &err);
 	if (r == -EINVAL) {
-		r = filter_error(expr, &err);
+		r = nsv_usage_err_at(expr, err.off, err.len, "bad filter: %s",
+				     err.msg);
 		free(expr);
 		return r;
 	}
@@ -380,7 +321,7 @@ static int list_devices(void)
 int vsockdump_run(const struct vsockdump_opts *o)
 {
 	struct nsv_monitor mon = { 0 };
-	struct nsv_filter *filter = NULL;
+	struct nsv_fexpr *filter = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
 	char err[4096 + 256] = "", *expr = NULL;
@@ -565,7 +506,7 @@ out:
 		}
 	}
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(filter);
+	nsv_fexpr_free(filter);
 	free(expr);
 	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
 		nsv_err("standard output: %s", strerror(errno));

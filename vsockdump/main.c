@@ -314,7 +314,7 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 				   "do not mix",
 				   NULL);
 	if (optind < argc) {
-		o->expr = nsv_filter_join(argc - optind, argv + optind);
+		o->expr = nsv_fexpr_join(argc - optind, argv + optind);
 		if (!o->expr) {
 			nsv_err("out of memory");
 			return NSV_EXIT_FAIL;

@@ -472,7 +472,7 @@ struct tally {
 static void filter_fixture(const char *expr, const char *file, struct tally *t)
 {
 	char ebuf[PCAP_ERRBUF_SIZE], path[4200];
-	struct nsv_filter *f = NULL;
+	struct nsv_fexpr *f = NULL;
 	struct nsv_bpf_prog prog;
 	struct bpf_program bp;
 	struct pcap_pkthdr *h;
@@ -484,12 +484,12 @@ static void filter_fixture(const char *expr, const char *file, struct tally *t)
 	else
 		snprintf(path, sizeof(path), "%s/%s", golden, file);
 	p = pcap_open_offline(path, ebuf);
-	if (!p || nsv_filter_parse(expr, &f, NULL) ||
+	if (!p || nsv_filter_parse(expr, NULL, NULL, &f, NULL) ||
 	    nsv_filter_compile(f, 262144, &prog)) {
 		t->disagree++;
 		if (p)
 			pcap_close(p);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 		return;
 	}
 	bp.bf_len = prog.len;
@@ -504,7 +504,7 @@ static void filter_fixture(const char *expr, const char *file, struct tally *t)
 	}
 	pcap_close(p);
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(f);
+	nsv_fexpr_free(f);
 }
 
 static void run_filters(void)
