@@ -3,8 +3,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -456,7 +458,8 @@ static void test_filters(void)
 		else if (cases[i].what == TYPES)
 			r = nsv_sk_types_parse(cases[i].arg, &f.types);
 		else if (cases[i].what != NONE)
-			r = nsv_sockfilter_add(&f, cases[i].what, cases[i].arg);
+			r = nsv_sockfilter_add(&f, cases[i].what, cases[i].arg,
+					       NULL, NULL);
 		else
 			r = 0;
 		for (k = 0; k < 4; k++)
@@ -472,7 +475,7 @@ static void test_filters(void)
 		struct nsv_sockfilter f = { 0 };
 
 		nsv_sk_states_parse("established", &f.states);
-		nsv_sockfilter_add(&f, NSV_SF_SPORT, "2000");
+		nsv_sockfilter_add(&f, NSV_SF_SPORT, "2000", NULL, NULL);
 		tap_ok(!nsv_sockfilter_match(&f, &lst) &&
 			       !nsv_sockfilter_match(&f, &cli) &&
 			       nsv_sockfilter_match(&f, &acc),
@@ -499,23 +502,24 @@ static void test_filters(void)
 
 		bad = 0;
 		for (i = 0; i < NSV_FILTER_MAX; i++)
-			bad |= nsv_sockfilter_add(&f, NSV_SF_PORT, "1");
-		tap_ok(!bad && nsv_sockfilter_add(&f, NSV_SF_PORT, "2") ==
-				       -E2BIG,
+			bad |= nsv_sockfilter_add(&f, NSV_SF_PORT, "1", NULL,
+						  NULL);
+		tap_ok(!bad && nsv_sockfilter_add(&f, NSV_SF_PORT, "2", NULL,
+						  NULL) == -E2BIG,
 		       "the %dth value of a list is -E2BIG",
 		       NSV_FILTER_MAX + 1);
-		tap_ok(nsv_sockfilter_add(&f, NSV_SF_CID, "nohost") ==
-				       -EINVAL &&
-			       nsv_sockfilter_add(&f, NSV_SF_SPORT, "-1") ==
-				       -EINVAL &&
-			       nsv_sockfilter_add(&f, NSV_SF_DPORT, "1,,2") ==
-				       -EINVAL &&
+		tap_ok(nsv_sockfilter_add(&f, NSV_SF_CID, "nohost", NULL,
+					  NULL) == -EINVAL &&
+			       nsv_sockfilter_add(&f, NSV_SF_SPORT, "-1", NULL,
+						  NULL) == -EINVAL &&
+			       nsv_sockfilter_add(&f, NSV_SF_DPORT, "1,,2",
+						  NULL, NULL) == -EINVAL &&
 			       nsv_sockfilter_add(&f,
 						  (enum nsv_sockfilter_list)42,
-						  "1") == -EINVAL &&
-			       nsv_sockfilter_add(
-				       &f, NSV_SF_CID,
-				       "1111111111111111111111111") == -EINVAL,
+						  "1", NULL, NULL) == -EINVAL &&
+			       nsv_sockfilter_add(&f, NSV_SF_CID,
+						  "1111111111111111111111111",
+						  NULL, NULL) == -EINVAL,
 		       "bad CIDs, ports, empty items, unknown criteria are -EINVAL");
 	}
 }
@@ -558,7 +562,10 @@ static void test_replay(void)
 	tap_ok(r == 0 && t.nns == 3 && t.nsocks == 5,
 	       "three recorded namespaces, five sockets");
 	nsv_socktab_ns_label(&t.ns[0], label, sizeof(label));
-	tap_is_str(label, "net:[4026531840],pid=1", "unnamed: inode and pid");
+	tap_is_str(label, "(init)", "unnamed, holding process 1: (init)");
+	nsv_socktab_ns_label(&t.ns[2], label, sizeof(label));
+	tap_is_str(label, "net:[4026532999],pid=77",
+		   "unnamed, another pid: inode and pid");
 	nsv_socktab_ns_label(&t.ns[1], label, sizeof(label));
 	tap_is_str(label, "blue", "named: the name");
 	tap_ok(!strcmp(t.ns[0].mode, "global") &&
@@ -779,9 +786,9 @@ static void test_print(void)
 	/* -p: two holders of one socket, a user with and without a name. */
 	t.procs = calloc(3, sizeof(*t.procs));
 	t.users = calloc(2, sizeof(*t.users));
-	t.procs[0] = (struct nsv_stat_proc){ 10, 3, "socat" };
-	t.procs[1] = (struct nsv_stat_proc){ 11, 3, "socat" };
-	t.procs[2] = (struct nsv_stat_proc){ 12, 7, "python3" };
+	t.procs[0] = (struct nsv_stat_proc){ 10, 0, 3, "socat" };
+	t.procs[1] = (struct nsv_stat_proc){ 11, 0, 3, "socat" };
+	t.procs[2] = (struct nsv_stat_proc){ 12, 0, 7, "python3" };
 	t.nprocs = t.procs_cap = 3;
 	t.users[0] = (struct nsv_stat_user){ 0, "root" };
 	t.users[1] = (struct nsv_stat_user){ 1000, "" };
@@ -814,15 +821,16 @@ static void test_print(void)
 		out,
 		"{\"schema\":\"vsockstat/1\",\"netns\":[{\"label\":\"-\",\"ino\":0,\"name\":null,\"pid\":null,\"ns_mode\":null,\"error\":null,\"sockets\":4}],"
 		"\"sockets\":["
-		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"LISTEN\",\"local\":{\"cid\":4294967295,\"port\":2000},\"peer\":{\"cid\":4294967295,\"port\":4294967295},\"shutdown\":[],\"inode\":206,\"cookie\":10,"
+		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"LISTEN\",\"local\":{\"cid\":4294967295,\"port\":2000,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":4294967295,\"port\":4294967295,\"cid_name\":\"any\",\"port_name\":\"any\"},\"shutdown\":[],\"inode\":206,\"cookie\":10,"
 		"\"uid\":0,\"user\":\"root\",\"processes\":[{\"pid\":10,\"name\":\"socat\",\"fd\":3},{\"pid\":11,\"name\":\"socat\",\"fd\":3}]},"
-		"{\"netns\":\"-\",\"type\":\"seqpacket\",\"state\":\"ESTAB\",\"local\":{\"cid\":4294967295,\"port\":2034069786},\"peer\":{\"cid\":1,\"port\":3000},\"shutdown\":[\"rcv\"],\"inode\":208,\"cookie\":2,"
+		"{\"netns\":\"-\",\"type\":\"seqpacket\",\"state\":\"ESTAB\",\"local\":{\"cid\":4294967295,\"port\":2034069786,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":1,\"port\":3000,\"cid_name\":\"local\",\"port_name\":null},\"shutdown\":[\"rcv\"],\"inode\":208,\"cookie\":2,"
 		"\"uid\":null,\"user\":null,\"processes\":[]},"
-		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"CLOSING\",\"local\":{\"cid\":4294967295,\"port\":2034069788},\"peer\":{\"cid\":1,\"port\":5100},\"shutdown\":[\"rcv\",\"send\"],\"inode\":215,\"cookie\":4294967300,"
+		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"CLOSING\",\"local\":{\"cid\":4294967295,\"port\":2034069788,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":1,\"port\":5100,\"cid_name\":\"local\",\"port_name\":null},\"shutdown\":[\"rcv\",\"send\"],\"inode\":215,\"cookie\":4294967300,"
 		"\"uid\":null,\"user\":null,\"processes\":[]},"
-		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"ESTAB\",\"local\":{\"cid\":2,\"port\":5000},\"peer\":{\"cid\":3,\"port\":1025},\"shutdown\":[\"send\"],\"inode\":213,\"cookie\":12,"
+		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"ESTAB\",\"local\":{\"cid\":2,\"port\":5000,\"cid_name\":\"host\",\"port_name\":null},\"peer\":{\"cid\":3,\"port\":1025,\"cid_name\":null,\"port_name\":null},\"shutdown\":[\"send\"],\"inode\":213,\"cookie\":12,"
 		"\"uid\":1000,\"user\":null,\"processes\":[{\"pid\":12,\"name\":\"python3\",\"fd\":7}]}]}\n",
-		"JSON with -p: numbers as numbers, null where unknown");
+		"JSON with -p: numbers as numbers, their symbols beside them, "
+		"null where unknown");
 
 	/* Odd values: unknown type and state, unknown shutdown bits. */
 	put_ns(&m, 4026531840ULL, 1, NULL, "global", 0);
@@ -836,19 +844,17 @@ static void test_print(void)
 	fclose(f);
 	tap_is_str(
 		out,
-		"Netns                  Mode   Type   State    Local Peer   Shut     Inode Cookie\n"
-		"net:[4026531840],pid=1 global type-9 STATE-30 3:1   host:2 send|0x4     1      1\n",
+		"Netns  Mode   Type   State    Local Peer   Shut     Inode Cookie\n"
+		"(init) global type-9 STATE-30 3:1   host:2 send|0x4     1      1\n",
 		"netns and mode columns; an unknown type or state says its number, never question marks");
 	f = mem();
 	nsv_socktab_summary(f, &t, NSV_STAT_NETNS);
 	fclose(f);
-	tap_is_str(
-		out,
-		"Total: 1 socket in 2 network namespaces\n"
-		"Netns                  Mode   Type      State       Count\n"
-		"net:[4026531840],pid=1 global type-9    STATE-30        1\n"
-		"blue                   local  -         -               0\n",
-		"summary: a line per namespace, empty ones too");
+	tap_is_str(out,
+		   "Total: 1 socket in 2 network namespaces\n"
+		   "(init) global 1 socket: type-9 1 (STATE-30 1)\n"
+		   "blue   local  0 sockets\n",
+		   "summary: a line per namespace, empty ones too");
 	f = mem();
 	nsv_json_init(&j, f, false);
 	nsv_socktab_json(&j, &t, 0, true);
@@ -856,9 +862,9 @@ static void test_print(void)
 	tap_is_str(
 		out,
 		"{\"schema\":\"vsockstat/1\",\"netns\":["
-		"{\"label\":\"net:[4026531840],pid=1\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"error\":null,\"sockets\":1},"
+		"{\"label\":\"(init)\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"error\":null,\"sockets\":1},"
 		"{\"label\":\"blue\",\"ino\":4026532281,\"name\":\"blue\",\"pid\":null,\"ns_mode\":\"local\",\"error\":null,\"sockets\":0}],"
-		"\"total\":1,\"summary\":[{\"netns\":\"net:[4026531840],pid=1\",\"type\":\"type-9\",\"state\":\"STATE-30\",\"count\":1}]}\n",
+		"\"total\":1,\"summary\":[{\"netns\":\"(init)\",\"type\":\"type-9\",\"state\":\"STATE-30\",\"count\":1}]}\n",
 		"JSON summary");
 	f = mem();
 	nsv_json_init(&j, f, false);
@@ -877,21 +883,53 @@ static void test_print(void)
 struct want_fd {
 	uint64_t ino;
 	int fd, seen;
+	int tid, main_tid, thread_tid, other_tid;
 };
 
-static int find_cb(uint64_t ino, int pid, int fd, void *data)
+static int find_cb(uint64_t ino, int pid, int tid, int fd, void *data)
 {
 	struct want_fd *w = data;
 
-	if (ino == w->ino && pid == getpid() && fd == w->fd)
+	if (ino == w->ino && pid == getpid() && fd == w->fd) {
 		w->seen++;
+		if (!tid)
+			return 0;
+		if (tid == pid)
+			w->main_tid++;
+		else if (tid == w->tid)
+			w->thread_tid++;
+		else
+			w->other_tid++;
+	}
 	return 0;
 }
 
-static int stop_cb(uint64_t ino, int pid, int fd, void *data)
+static int stop_cb(uint64_t ino, int pid, int tid, int fd, void *data)
 {
-	(void)ino, (void)pid, (void)fd, (void)data;
+	(void)ino, (void)pid, (void)tid, (void)fd, (void)data;
 	return -ECANCELED;
+}
+
+/* A second thread with a name of its own, holding still until told. */
+struct sleeper {
+	pthread_t th;
+	int tid;
+	int ready[2], stop[2];
+};
+
+static void *sleeper_run(void *arg)
+{
+	struct sleeper *s = arg;
+	char c;
+
+	prctl(PR_SET_NAME, "vss-worker");
+	s->tid = (int)syscall(SYS_gettid);
+	if (write(s->ready[1], "r", 1) != 1)
+		return NULL;
+	/* until the main thread closes the write end */
+	while (read(s->stop[0], &c, 1) > 0)
+		;
+	return NULL;
 }
 
 static void test_proc(void)
@@ -899,6 +937,9 @@ static void test_proc(void)
 	struct nsv_socktab t;
 	struct want_fd w = { 0 };
 	struct bytes m = { .n = 0 };
+	struct sleeper sl = { 0 };
+	char c;
+	int r;
 	struct stat st;
 	char comm[16], self[17] = "";
 	uint32_t uid = 12345;
@@ -912,17 +953,43 @@ static void test_proc(void)
 	}
 	w.ino = st.st_ino;
 	w.fd = sv[1];
-	tap_ok(nsv_proc_sockets(find_cb, &w) == 0 && w.seen == 1,
-	       "the /proc walk finds our own socket, pid and fd");
-	tap_is_int(nsv_proc_sockets(stop_cb, NULL), -ECANCELED,
+	tap_ok(nsv_proc_sockets(false, find_cb, &w) == 0 && w.seen == 1 &&
+		       !w.main_tid && !w.thread_tid && !w.other_tid,
+	       "the /proc walk finds our own socket, pid and fd (no tid)");
+	tap_is_int(nsv_proc_sockets(false, stop_cb, NULL), -ECANCELED,
 		   "a callback error stops the walk");
 	/* The kernel's name for us, through another door than /proc. */
 	prctl(PR_GET_NAME, self);
-	tap_ok(nsv_proc_comm(getpid(), comm, sizeof(comm)) > 0 &&
+	tap_ok(nsv_proc_comm(getpid(), 0, comm, sizeof(comm)) > 0 &&
 		       !strcmp(comm, self),
 	       "comm of ourselves (%s), without the newline", self);
-	tap_is_int(nsv_proc_comm(0x7ffffff0, comm, sizeof(comm)), -ESRCH,
+	tap_is_int(nsv_proc_comm(0x7ffffff0, 0, comm, sizeof(comm)), -ESRCH,
 		   "comm of a pid that does not exist is -ESRCH");
+
+	/* -T: every thread that holds the table, each with its tid. */
+	if (pipe(sl.ready) < 0 || pipe(sl.stop) < 0 ||
+	    pthread_create(&sl.th, NULL, sleeper_run, &sl) != 0 ||
+	    read(sl.ready[0], &c, 1) != 1) {
+		tap_ok(0, "a second thread");
+	} else {
+		w.tid = sl.tid;
+		w.seen = 0;
+		r = nsv_proc_sockets(true, find_cb, &w);
+		tap_ok(r == 0 && w.seen == 2 && w.main_tid == 1 &&
+			       w.thread_tid == 1 && !w.other_tid,
+		       "with threads: the socket once per thread, main "
+		       "thread and worker (tid %d), seen %d",
+		       sl.tid, w.seen);
+		tap_ok(nsv_proc_comm(getpid(), sl.tid, comm, sizeof(comm)) >
+				       0 &&
+			       !strcmp(comm, "vss-worker"),
+		       "a thread's own name: %s", comm);
+		close(sl.stop[1]);
+		pthread_join(sl.th, NULL);
+		close(sl.stop[0]);
+		close(sl.ready[0]);
+		close(sl.ready[1]);
+	}
 	tap_ok(nsv_proc_fd_uid(getpid(), sv[1], &uid) == 0 && uid == getuid(),
 	       "the socket's owner is our uid");
 
@@ -932,7 +999,7 @@ static void test_proc(void)
 	put_done(&m);
 	nsv_socktab_init(&t);
 	nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
-	tap_is_int(nsv_socktab_procs(&t), 0, "nsv_socktab_procs");
+	tap_is_int(nsv_socktab_procs(&t, false), 0, "nsv_socktab_procs");
 	tap_ok(t.socks[0].nprocs == 0 && !t.socks[0].has_uid,
 	       "a socket nobody holds has no process");
 	tap_ok(t.socks[1].nprocs == 1 &&
