@@ -480,6 +480,17 @@ int nsv_names_load(struct nsv_names **out, const char *proc,
 		   nsv_names_report_fn report, void *data)
 {
 	const char *env = getenv(NSV_NAMES_ENV);
+
+	if (env)
+		return nsv_names_load_file(out, env, true, NULL, report, data);
+	return nsv_names_load_file(out, NSV_NAMES_FILE, false, proc, report,
+				   data);
+}
+
+int nsv_names_load_file(struct nsv_names **out, const char *file, bool strict,
+			const char *proc, nsv_names_report_fn report,
+			void *data)
+{
 	struct load l = { .report = report, .data = data };
 	struct nsv_names *n;
 	int r;
@@ -488,9 +499,9 @@ int nsv_names_load(struct nsv_names **out, const char *proc,
 	r = nsv_names_new(&n);
 	if (r < 0)
 		return r;
-	l.strict = env != NULL;
-	l.file = env ? env : NSV_NAMES_FILE;
-	if (l.strict && !*env)
+	l.strict = strict;
+	l.file = file;
+	if (!*file)
 		goto done;
 	r = nsv_names_read(n, l.file, load_bad, &l);
 	if (r == -ENOMEM)
@@ -504,7 +515,7 @@ int nsv_names_load(struct nsv_names **out, const char *proc,
 		r = -EINVAL;
 		goto fail;
 	}
-	if (!l.strict && proc) {
+	if (proc) {
 		r = add_vms(n, proc);
 		if (r < 0)
 			goto fail;

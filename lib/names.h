@@ -3,6 +3,7 @@
 #ifndef NSV_NAMES_H
 #define NSV_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -137,5 +138,15 @@ typedef void (*nsv_names_report_fn)(const char *file, unsigned int line,
  */
 int nsv_names_load(struct nsv_names **out, const char *proc,
 		   nsv_names_report_fn report, void *data);
+
+/**
+ * nsv_names_load_file - what nsv_names_load() does, with the file given
+ * @file: the names file ("" for none)
+ * @strict: the file must exist and be valid, as NSV_VSOCK_HOSTS's
+ * @proc: where to look for running VMs, or NULL
+ */
+int nsv_names_load_file(struct nsv_names **out, const char *file, bool strict,
+			const char *proc, nsv_names_report_fn report,
+			void *data);
 
 #endif /* NSV_NAMES_H */
