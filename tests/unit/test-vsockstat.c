@@ -20,6 +20,8 @@
 #include "json.h"
 #include "vsockstat/proc.h"
 #include "vsockstat/socktab.h"
+#include "vsockstat/vmtab.h"
+#include "names.h"
 #include "tap.h"
 
 #define ANY 0xffffffffU
@@ -878,6 +880,178 @@ static void test_print(void)
 	nsv_socktab_free(&t);
 }
 
+/* ------------------------------------------- events, one line, names, VMs */
+
+struct evlog {
+	char text[1024];
+};
+
+static int on_event(enum nsv_stat_event ev, const struct nsv_socktab *t,
+		    size_t i, void *data)
+{
+	struct evlog *l = data;
+	size_t n = strlen(l->text);
+
+	snprintf(l->text + n, sizeof(l->text) - n, "%s %u %s\n",
+		 nsv_stat_event_name(ev), t->socks[i].d.ino,
+		 nsv_sk_state_name(t->socks[i].d.state));
+	return 0;
+}
+
+static void test_events(void)
+{
+	struct nsv_socktab a, b;
+	struct bytes m = { .n = 0 };
+	struct evlog l = { "" };
+	struct nsv_json j;
+	FILE *f;
+
+	nsv_socktab_init(&a);
+	nsv_socktab_init(&b);
+	/* before: a listener, a connection, a bound socket */
+	put_ns(&m, 4026531840ULL, 1, NULL, NULL, 0);
+	put_diag(&m, 1, NSV_SS_LISTEN, 0, ANY, 2000, ANY, ANY, 100, 1);
+	put_diag(&m, 1, NSV_SS_ESTABLISHED, 0, 1, 2000, 1, 4000, 101, 2);
+	put_diag(&m, 1, NSV_SS_CLOSE, 0, ANY, 3000, ANY, ANY, 102, 3);
+	put_done(&m);
+	nsv_socktab_replay(&a, m.b, m.n, NULL, NULL);
+	/* after: the connection closing, the bound one gone, a new one; the
+	 * same cookie in another namespace is another socket */
+	m.n = 0;
+	put_ns(&m, 4026531840ULL, 1, NULL, NULL, 0);
+	put_diag(&m, 1, NSV_SS_LISTEN, 0, ANY, 2000, ANY, ANY, 100, 1);
+	put_diag(&m, 1, NSV_SS_CLOSING, 1, 1, 2000, 1, 4000, 101, 2);
+	put_diag(&m, 5, NSV_SS_ESTABLISHED, 0, 1, 2000, 1, 4001, 103, 4);
+	put_done(&m);
+	put_ns(&m, 4026532281ULL, 0, "blue", NULL, 0);
+	put_diag(&m, 1, NSV_SS_LISTEN, 0, ANY, 2000, ANY, ANY, 100, 1);
+	put_done(&m);
+	nsv_socktab_replay(&b, m.b, m.n, NULL, NULL);
+	tap_ok(nsv_socktab_diff(&a, &b, on_event, &l) == 0, "nsv_socktab_diff");
+	tap_is_str(l.text,
+		   "gone 102 UNCONN\n"
+		   "changed 101 CLOSING\n"
+		   "new 103 ESTAB\n"
+		   "new 100 LISTEN\n",
+		   "gone first, then changed and new in listing order; "
+		   "the namespace is part of a socket's identity");
+	l.text[0] = '\0';
+	nsv_socktab_diff(&b, &b, on_event, &l);
+	tap_is_str(l.text, "", "a table against itself: no events");
+
+	f = mem();
+	nsv_socktab_print_sock(f, &b, 3, NSV_STAT_NETNS, "new");
+	nsv_socktab_print_sock(f, &b, 2, NSV_STAT_NETNS | NSV_FMT_NUMERIC,
+			       "changed");
+	fclose(f);
+	tap_is_str(out,
+		   "new blue stream LISTEN *:2000 *:* - 100 1\n"
+		   "changed (init) seqpacket ESTAB 1:2000 1:4001 - 103 4\n",
+		   "an event line: the event, then the socket unaligned");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_socktab_json_event(&j, &b, 1, 0, "changed");
+	fclose(f);
+	tap_is_str(
+		out,
+		"{\"schema\":\"vsockstat/1\",\"event\":\"changed\",\"socket\":"
+		"{\"netns\":\"(init)\",\"type\":\"stream\",\"state\":\"CLOSING\","
+		"\"local\":{\"cid\":1,\"port\":2000,\"cid_name\":\"local\",\"port_name\":null},"
+		"\"peer\":{\"cid\":1,\"port\":4000,\"cid_name\":\"local\",\"port_name\":null},"
+		"\"shutdown\":[\"rcv\"],\"inode\":101,\"cookie\":2}}\n",
+		"an event as JSON");
+	f = mem();
+	nsv_socktab_print(f, &b, NSV_STAT_ONELINE | NSV_STAT_NETNS);
+	fclose(f);
+	tap_is_str(out,
+		   "(init) stream LISTEN *:2000 *:* - 100 1\n"
+		   "(init) stream CLOSING local:2000 local:4000 rcv 101 2\n"
+		   "(init) seqpacket ESTAB local:2000 local:4001 - 103 4\n"
+		   "blue stream LISTEN *:2000 *:* - 100 1\n",
+		   "-O: a line a socket, no title, nothing aligned");
+
+	/* names, and -T's holders */
+	nsv_names_new((struct nsv_names **)&b.names);
+	nsv_names_add((struct nsv_names *)b.names, 1, "loopy");
+	b.procs = calloc(2, sizeof(*b.procs));
+	b.procs[0] = (struct nsv_stat_proc){ 40, 40, 5, "server" };
+	b.procs[1] = (struct nsv_stat_proc){ 40, 42, 5, "worker" };
+	b.nprocs = b.procs_cap = 2;
+	b.socks[1].proc0 = 0;
+	b.socks[1].nprocs = 2;
+	f = mem();
+	nsv_socktab_print(f, &b, NSV_STAT_PROCS | NSV_STAT_THREADS);
+	fclose(f);
+	tap_is_str(
+		out,
+		"Type      State   Local      Peer       Shut Inode Cookie User Process\n"
+		"stream    LISTEN  *:2000     *:*        -      100      1 -    -\n"
+		"stream    CLOSING loopy:2000 loopy:4000 rcv    101      2 -    server(pid=40,tid=40,fd=5),worker(pid=40,tid=42,fd=5)\n"
+		"seqpacket ESTAB   loopy:2000 loopy:4001 -      103      4 -    -\n"
+		"stream    LISTEN  *:2000     *:*        -      100      1 -    -\n",
+		"names for CIDs; -T: every thread, with its tid and name");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_socktab_json_event(&j, &b, 1, NSV_STAT_PROCS | NSV_STAT_THREADS,
+			       "new");
+	fclose(f);
+	tap_ok(out && strstr(out, "\"cid_name\":\"loopy\"") &&
+		       strstr(out,
+			      "\"processes\":[{\"pid\":40,\"name\":"
+			      "\"server\",\"fd\":5,\"tid\":40},{\"pid\":40,"
+			      "\"name\":\"worker\",\"fd\":5,\"tid\":42}]"),
+	       "JSON: the name beside the CID, tid beside each holder");
+	nsv_names_free((struct nsv_names *)b.names);
+	nsv_socktab_free(&a);
+	nsv_socktab_free(&b);
+}
+
+static void test_vmtab(void)
+{
+	const struct nsv_vm v[] = {
+		{ .pid = 101,
+		  .vmm = NSV_VMM_QEMU,
+		  .has_cid = true,
+		  .cid = 5,
+		  .kernel = true,
+		  .name = "web1" },
+		{ .pid = 3001,
+		  .vmm = NSV_VMM_FIRECRACKER,
+		  .has_cid = true,
+		  .cid = 3,
+		  .name = "fc1",
+		  .uds = "/run/fc1.vsock" },
+		{ .pid = 7, .vmm = NSV_VMM_CLOUD_HYPERVISOR },
+	};
+	struct nsv_json j;
+	FILE *f;
+
+	f = mem();
+	nsv_vmtab_print(f, v, 3, 0);
+	fclose(f);
+	tap_is_str(out,
+		   "CID Name VMM               Pid Via\n"
+		   "  5 web1 qemu              101 vhost-vsock\n"
+		   "  3 fc1  firecracker      3001 /run/fc1.vsock\n"
+		   "  - -    cloud-hypervisor    7 -\n",
+		   "--vms: CID, name, VMM, pid, and how vsock gets there");
+	f = mem();
+	nsv_vmtab_print(f, v, 0, NSV_STAT_NOHEADER);
+	fclose(f);
+	tap_is_str(out, "", "--vms -H without VMs: nothing");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_vmtab_json(&j, v, 3);
+	fclose(f);
+	tap_is_str(
+		out,
+		"{\"schema\":\"vsockstat/1\",\"vms\":["
+		"{\"cid\":5,\"name\":\"web1\",\"vmm\":\"qemu\",\"pid\":101,\"transport\":\"vhost\",\"uds_path\":null},"
+		"{\"cid\":3,\"name\":\"fc1\",\"vmm\":\"firecracker\",\"pid\":3001,\"transport\":\"hybrid\",\"uds_path\":\"/run/fc1.vsock\"},"
+		"{\"cid\":null,\"name\":null,\"vmm\":\"cloud-hypervisor\",\"pid\":7,\"transport\":\"hybrid\",\"uds_path\":null}]}\n",
+		"--vms -j");
+}
+
 /* ------------------------------------------------------------ processes */
 
 struct want_fd {
@@ -1027,6 +1201,8 @@ int main(void)
 	test_replay();
 	test_mutations();
 	test_print();
+	test_events();
+	test_vmtab();
 	test_proc();
 	return tap_done();
 }
