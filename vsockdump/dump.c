@@ -324,6 +324,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	struct nsv_fexpr *filter = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
+	struct nsv_print_opts pr = o->pr;
 	char err[4096 + 256] = "", *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false;
@@ -356,9 +357,17 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
+	/* CID names, read before -N or -Z may keep us from them */
+	rc = 1;
+	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list &&
+	    (!o->quiet || o->flows) && (!o->wfile || o->print || o->flows)) {
+		pr.names = nsv_cli_names();
+		if (!pr.names)
+			goto out;
+	}
+
 	/* from here on a signal must not kill us before we clean up */
 	catch_signals();
-	rc = 1;
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
@@ -418,7 +427,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		}
 	}
 	r.show = !o->quiet && (!o->wfile || o->print);
-	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
+	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0) {
 		nsv_err("out of memory");
 		goto out;
@@ -482,7 +491,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 
 		if (r.show && !o->pr.json)
 			fputc('\n', out);
-		if (nsv_flows_print(out, r.flows, &o->pr) < 0)
+		if (nsv_flows_print(out, r.flows, &pr) < 0)
 			rc = 1;
 		fflush(out);
 	}

@@ -10,6 +10,7 @@
 #include "vsockdump/filter.h"
 #include "vsockdump/pcapio.h"
 #include "frames.h"
+#include "names.h"
 #include "proto.h"
 #include "tap.h"
 
@@ -149,6 +150,54 @@ static void test_semantics(void)
 		nsv_bpf_prog_free(&prog);
 		nsv_fexpr_free(f);
 	}
+}
+
+/* ------------------------------------------------- host, and CID names */
+
+static void test_names(void)
+{
+	static const struct {
+		const char *expr;
+		bool want;
+	} t[] = {
+		{ "host web3", true },	    { "dst host web3", true },
+		{ "src host web3", false }, { "cid WEB3 and port 4000", true },
+		{ "host hv", true },	    { "src cid hv", true },
+	};
+	struct nsv_names *names = NULL;
+	uint8_t b[200];
+	size_t i, n;
+
+	nsv_names_new(&names);
+	nsv_names_add(names, 3, "web3");
+	nsv_names_add(names, 2, "hv");
+	/* host:1234 > 3:4000 */
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 0, 0,
+					0 });
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct nsv_fexpr *f = NULL;
+		struct nsv_bpf_prog prog = { 0 };
+		bool a = false, e = false;
+		int r;
+
+		r = nsv_filter_parse(t[i].expr, nsv_names_lookup, names, &f,
+				     NULL);
+		if (!r)
+			r = nsv_filter_compile(f, 262144, &prog);
+		if (!r) {
+			a = run_bpf(&prog, b, (uint32_t)n, (uint32_t)n);
+			e = nsv_filter_match(f, b, n, n);
+		}
+		tap_ok(!r && a == t[i].want && e == t[i].want,
+		       "'%s' with names is %s (BPF %d, evaluator %d)",
+		       t[i].expr, t[i].want ? "true" : "false", a, e);
+		nsv_bpf_prog_free(&prog);
+		nsv_fexpr_free(f);
+	}
+	tap_is_int(nsv_filter_parse("host web3", NULL, NULL,
+				    &(struct nsv_fexpr *){ NULL }, NULL),
+		   -EINVAL, "without a lookup, names are not CIDs");
+	nsv_names_free(names);
 }
 
 /* ---------------------------------------------------------------- errors */
@@ -528,6 +577,7 @@ static void test_join(void)
 int main(void)
 {
 	test_semantics();
+	test_names();
 	test_errors();
 	test_nesting();
 	test_far_jumps();
