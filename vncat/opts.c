@@ -67,7 +67,8 @@ static const struct nsv_opt options[] = {
 	  "scan: CID PORT[-PORT], print listening ports" },
 	{ "bufsize", OPT_BUFSIZE, required_argument, "BYTES",
 	  "SO_VM_SOCKETS_BUFFER_SIZE, default 4M (K, M, G)" },
-	{ "numeric", 'n', no_argument, NULL, "CIDs as numbers in messages" },
+	{ "numeric", 'n', no_argument, NULL,
+	  "CIDs as numbers in messages, no names read" },
 	{ "verbose", 'v', no_argument, NULL,
 	  "addresses, connections, byte counts, throughput" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
@@ -83,7 +84,8 @@ static void usage(FILE *f)
 	      "       vncat [OPTIONS] -l ENDPOINT TARGET       relay\n"
 	      "       vncat -z [OPTIONS] CID PORT[-PORT]      scan\n"
 	      "netcat for AF_VSOCK: connect, listen, relay to TCP and Unix sockets.\n"
-	      "CID: a number (decimal or 0x-hex) or any, hypervisor, local, host.\n"
+	      "CID: a number (decimal or 0x-hex), any, hypervisor, local, host,\n"
+	      "  or a name from /etc/vsock-hosts or a running VM (vsock-hosts(5)).\n"
 	      "ENDPOINT, TARGET: vsock:CID:PORT, tcp:HOST:PORT, unix:PATH,\n"
 	      "  hybrid:UDS:PORT.\n\nOptions:\n",
 	      f);

@@ -51,7 +51,7 @@ static const struct nsv_opt options[] = {
 	{ "quiet", 'q', no_argument, NULL,
 	  "print no frames (e.g. with --flows)" },
 	{ "numeric", 'n', no_argument, NULL,
-	  "CIDs as numbers, not host/local" },
+	  "CIDs as numbers, not names (vsock-hosts(5), host...)" },
 	{ NULL, 't', no_argument, NULL,
 	  "no time; -tt epoch -ttt delta -tttt date" },
 	{ "nano", OPT_NANO, no_argument, NULL, "time stamps in nanoseconds" },
@@ -85,7 +85,7 @@ static void help(void)
 	nsv_help_print(stdout, options);
 	fputs("\nExpression (as with tcpdump; and/or bind equally, left to "
 	      "right):\n"
-	      "  [src|dst] cid CID     CID: number, host, local, hypervisor\n"
+	      "  [src|dst] cid|host CID  CID: number, name, host, local\n"
 	      "  [src|dst] port PORT\n"
 	      "  op NAME|N             request response rst shutdown rw\n"
 	      "                        credit_update credit_request\n"
@@ -107,7 +107,9 @@ static void help(void)
 	      "BPF\n"
 	      "  tcpdump -i vsockmon0 \"$(vsockdump --tcpdump-filter port "
 	      "1234)\"\n"
-	      "\nExit status: 0 ok, 1 failure, 2 usage error.\n"
+	      "\nCID names: /etc/vsock-hosts ($NSV_VSOCK_HOSTS) and running "
+	      "VMs.\n"
+	      "Exit status: 0 ok, 1 failure, 2 usage error.\n"
 	      "See vsockdump(8).\n",
 	      stdout);
 }
