@@ -57,7 +57,6 @@ done
 [ "$nonempty" -ge 14 ]
 ok $? "most expressions match something ($nonempty of ${#exprs[@]})"
 
-diag "TIME $SECONDS"
 # Where ss cannot be the reference: it drops the CID of a vsock address
 # while parsing it, and it compares ports as signed ints, so that the ports
 # above 2^31 autobind hands out sort below 0. There the reference is the
@@ -93,7 +92,6 @@ dport = 3000 or dport = 2100 and sport < 5000	(pp == 3000 or pp == 2100) and lp 
 not (src any or dport > 2147483647)	not (lc == 4294967295 or pp > 2147483647)
 CASES
 
-diag "TIME $SECONDS"
 # vsockdump's words mean the same here; state and type as the options do.
 is "$(ours cid local and type seqpacket)" "$(ours --cid local --type seqpacket)" \
 	"cid local and type seqpacket = --cid local --type seqpacket"
@@ -104,7 +102,6 @@ is "$(ours -l sport = 2000)" "$(ours -l --sport 2000)" "options and an expressio
 printf '# comment\nsport = :2000\n\tor sport = :3000\n' >"$T/expr"
 is "$(ours -F "$T/expr")" "$(theirs -F "$T/expr")" "-F FILE, as ss -F reads it"
 
-diag "TIME $SECONDS"
 # Exit statuses for scripts (the tp-qemu wish: ss always exits 0).
 vsockstat -q sport = 2000 >"$T/out" 2>&1
 is "$?:$(cat "$T/out")" "0:" "-q with a match: exit 0, nothing printed"
@@ -119,7 +116,6 @@ is "$?:$(head -n 1 "$T/err")" \
 	"2:vsockstat: bad filter: expected a port after 'sport' at the end of the expression" \
 	"a bad expression: exit 2, the message first"
 
-diag "TIME $SECONDS"
 # -T: every thread holding a socket, as ss -T lists them.
 bg $py -c '
 import ctypes, socket, threading, time
@@ -146,7 +142,6 @@ is "$(printf '%s\n' "$ours_t" | grep -c .)" 2 "... both threads of the process"
 vsockstat -T -j sport = 7100 | $py "$lab/vsockstat-schema.py" --threads
 ok $? "-T -j follows the schema: a tid for each holder"
 
-diag "TIME $SECONDS"
 # -E: sockets as they come, change and go (by polling: no kernel events).
 bg sh -c "exec vsockstat -E --interval 0.2 -n 'sport = 7200 or dport = 7200' >'$T/ev'"
 w1=$BG_PID
@@ -169,7 +164,6 @@ $py "$lab/vsockstat-schema.py" --events "$T/ev.json"
 ok $? "-E -j: each event follows the schema"
 kill -TERM -- "-$w1" "-$w2"
 
-diag "TIME $SECONDS"
 # CID names from a file: shown, looked up, and -n turns them off.
 printf '1 lo1 loop\n' >"$T/hosts"
 like "$(NSV_VSOCK_HOSTS=$T/hosts vsockstat -H dport = 2100)" " lo1:2100 " \

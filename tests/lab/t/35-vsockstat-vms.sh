@@ -50,7 +50,7 @@ is "$?" 0 "--vms -q with a VM: exit 0"
 
 # The kernel knows CID 5 now: a connect waits for the paused guest (long
 # enough for the checks below; under TCG each vsockstat takes a while).
-names vncat -w 20 vmname 1234 </dev/null 2>"$T/vncat.err" &
+names vncat -w 15 vmname 1234 </dev/null 2>"$T/vncat.err" &
 vpid=$!
 wait_for 20 sh -c "vsockstat -H -n -O dst 5:1234 | grep -q ."
 ok $? "vncat vmname 1234: the name found the VM's CID (a socket towards 5:1234)"
