@@ -51,26 +51,36 @@ is "$(jq -c '.vms[] | [.cid, .name, .vmm, .pid, .transport, .uds_path]' "$T/vms.
 vsockstat --vms -q
 is "$?" 0 "--vms -q with a VM: exit 0"
 
-# The kernel knows CID 5 now: a connect waits for the paused guest (long
-# enough for the checks below; under TCG each vsockstat takes a while).
+# The kernel knows CID 5 now. Before 7.0 a connect waits for the paused
+# guest (long enough for the checks below; under TCG each vsockstat takes a
+# while); 7.x refuses it at once, as the guest never started its device.
 names vncat -w 15 vmname 1234 </dev/null 2>"$T/vncat.err" &
 vpid=$!
-wait_for 20 sh -c "vsockstat -H -n -O dst 5:1234 | grep -q ."
-ok $? "vncat vmname 1234: the name found the VM's CID (a socket towards 5:1234)"
-want=$(vsockstat -H -n -O dst 5)
-like "$(names vsockstat -H -O dst 5:1234)" " vmname:1234 " \
-	"vsockstat shows the peer by the VM's name"
-is "$(names vsockstat -H -n -O dst vmname)" "$want" \
-	"the VM's name in an expression"
-is "$(names vsockstat -H -n -O --cid vmname)" "$want" "... and in --cid"
-like "$(NSV_VSOCK_HOSTS='' vsockstat -H -O dst 5:1234)" " 5:1234 " \
-	"with NSV_VSOCK_HOSTS set (here: empty) no VM lends a name"
-like "$want" "SYN-SENT \\*:[0-9]+ 5:1234 " "... all of that while the socket still waits"
+wait_for 20 sh -c "vsockstat -H -n -O dst 5:1234 | grep -q . || ! kill -0 $vpid"
+if [ "$(kernel_num)" -lt 700 ]; then
+	want=$(vsockstat -H -n -O dst 5)
+	like "$want" "SYN-SENT \\*:[0-9]+ 5:1234 " \
+		"vncat vmname 1234: the name found the VM's CID (a socket towards 5:1234)" ||
+		diag "vncat: $(cat "$T/vncat.err")"
+	like "$(names vsockstat -H -O dst 5:1234)" " vmname:1234 " \
+		"vsockstat shows the peer by the VM's name"
+	is "$(names vsockstat -H -n -O dst vmname)" "$want" \
+		"the VM's name in an expression"
+	is "$(names vsockstat -H -n -O --cid vmname)" "$want" "... and in --cid"
+	like "$(NSV_VSOCK_HOSTS='' vsockstat -H -O dst 5:1234)" " 5:1234 " \
+		"with NSV_VSOCK_HOSTS set (here: empty) no VM lends a name"
+	wait "$vpid"
+	is "$?" 1 "vncat gives up on the paused guest"
+	like "$(cat "$T/vncat.err")" "vmname:1234" "... and names it by its name"
+else
+	wait "$vpid"
+	is "$?" 1 "7.x: vncat vmname 1234 is refused at once"
+	like "$(cat "$T/vncat.err")" "^vncat: no route to vmname:1234: the VM with CID 5 is not running" \
+		"7.x: ... after the name found CID 5"
+	skip "7.x: vsockstat naming a socket's peer by the VM (no socket towards a guest that never started)"
+fi
 is "$(names vsockdump -d host vmname)" "$(vsockdump -d host 5)" \
 	"vsockdump's filter takes the VM's name too"
-wait "$vpid"
-is "$?" 1 "vncat gives up on the paused guest"
-like "$(cat "$T/vncat.err")" "vmname:1234" "... and names it by its name"
 
 kill -TERM -- "-$qpid"
 wait "$qpid" 2>/dev/null
