@@ -556,10 +556,12 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
-	/* CID names, read before -N or -Z may keep us from them */
+	/* CID names for what is printed or drawn, read before -N or -Z may
+	 * keep us from them */
 	rc = 1;
-	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list && !o->count_only &&
-	    (!o->quiet || o->flows) && (!o->wfile || o->print || o->flows)) {
+	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list &&
+	    ((!o->quiet && !o->count_only && (!o->wfile || o->print)) ||
+	     o->flows || o->plot)) {
 		pr.names = nsv_cli_names();
 		if (!pr.names)
 			goto out;
@@ -615,6 +617,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
 						      .flow = o->plot_flow,
 						      .fmt = o->pr.fmt,
+						      .names = pr.names,
 					      }) < 0)) {
 		nsv_err("out of memory");
 		goto out;
