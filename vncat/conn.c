@@ -28,8 +28,8 @@ void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
 		   char *buf, size_t len)
 {
 	if (e->kind == NSV_EP_VSOCK) {
-		if (nsv_addr_format(e->vsock.cid, e->vsock.port, o->fmt, buf,
-				    len) < 0)
+		if (nsv_names_addr_format(o->names, e->vsock.cid, e->vsock.port,
+					  o->fmt, buf, len) < 0)
 			snprintf(buf, len, "?");
 		return;
 	}
@@ -90,10 +90,11 @@ int vncat_connect_target(const struct vncat_opts *o,
 	vncat_ep_name(o, e, name, sizeof(name));
 	if (e->kind == NSV_EP_VSOCK) {
 		struct nsv_addr l;
-		char ls[NSV_ADDR_STRLEN] = "?";
+		char ls[NSV_NAMES_ADDR_STRLEN] = "?";
 
 		if (nsv_sock_names(fd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port, o->fmt, ls, sizeof(ls));
+			nsv_names_addr_format(o->names, l.cid, l.port, o->fmt,
+					      ls, sizeof(ls));
 		vncat_info(o, "connected to %s from %s (%s)", name, ls,
 			   type_name(o->sock.type));
 	} else if (e->kind == NSV_EP_HYBRID) {
@@ -207,8 +208,8 @@ void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)
 {
 	c->vsock = nsv_sock_names(c->fd, &c->local, &c->peer) == 0;
 	if (c->vsock) {
-		nsv_addr_format(c->peer.cid, c->peer.port, o->fmt, c->name,
-				sizeof(c->name));
+		nsv_names_addr_format(o->names, c->peer.cid, c->peer.port,
+				      o->fmt, c->name, sizeof(c->name));
 		return;
 	}
 	if (!c->name[0])
