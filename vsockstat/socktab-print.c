@@ -39,7 +39,7 @@ static bool any_mode(const struct nsv_socktab *t)
 	size_t i;
 
 	for (i = 0; i < t->nns; i++)
-		if (t->ns[i].mode[0])
+		if (t->ns[i].mode.mode[0])
 			return true;
 	return false;
 }
@@ -184,7 +184,8 @@ static int cell(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
 			snprintf(buf, CELL_LEN, "?");
 		break;
 	case C_MODE:
-		snprintf(buf, CELL_LEN, "%s", ns->mode[0] ? ns->mode : "-");
+		snprintf(buf, CELL_LEN, "%s",
+			 ns->mode.mode[0] ? ns->mode.mode : "-");
 		break;
 	case C_TYPE:
 		type_str(s->d.type, buf, CELL_LEN);
@@ -461,7 +462,8 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 		nsv_socktab_ns_label(ns, label, sizeof(label));
 		fprintf(f, "%-*s ", (int)lw, label);
 		if (mode)
-			fprintf(f, "%-6s ", ns->mode[0] ? ns->mode : "-");
+			fprintf(f, "%-6s ",
+				ns->mode.mode[0] ? ns->mode.mode : "-");
 		fprintf(f, "%*zu socket%s", (int)nw, ns->nsocks,
 			ns->nsocks == 1 ? "" : "s");
 		for (j = k; k < n && v[k].ns == i; k++)
@@ -474,6 +476,19 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 }
 
 /* ------------------------------------------------------------------ JSON */
+
+/* The namespace's vsock mode and the sysctl directory it came from. */
+static void json_mode(struct nsv_json *j, const struct nsv_nsmode *m)
+{
+	const char *dir = nsv_nsmode_src_name(m->src);
+	char path[64];
+
+	nsv_json_str(j, "ns_mode", m->mode[0] ? m->mode : NULL);
+	nsv_json_str(j, "child_ns_mode", m->child[0] ? m->child : NULL);
+	if (dir)
+		snprintf(path, sizeof(path), NSV_NSMODE_ROOT "/%s", dir);
+	nsv_json_str(j, "ns_mode_sysctl", dir ? path : NULL);
+}
 
 /* Numbers as numbers; beside each its symbolic form ("any", a name). */
 static void json_addr(struct nsv_json *j, const struct nsv_socktab *t,
@@ -564,7 +579,7 @@ int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
 			nsv_json_u64(j, "pid", (uint64_t)ns->info.pid);
 		else
 			nsv_json_null(j, "pid");
-		nsv_json_str(j, "ns_mode", ns->mode[0] ? ns->mode : NULL);
+		json_mode(j, &ns->mode);
 		nsv_json_str(j, "error", ns->err ? strerror(-ns->err) : NULL);
 		nsv_json_u64(j, "sockets", ns->nsocks);
 		nsv_json_obj_end(j);
