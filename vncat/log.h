@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vncat: the session log: -o writes the bytes, -x a hex dump, both directions in order. */
+/* vncat: the session log: -o the bytes, -x a hex dump, both ways in order. */
 #ifndef NSV_LOG_H
 #define NSV_LOG_H
 

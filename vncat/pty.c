@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* --pty: pseudo-terminal pairs, raw mode, and the frames of the window-size protocol. */
+/* --pty: pseudo-terminal pairs, raw mode, the window-size protocol. */
 #include "config.h"
 
 #include <errno.h>

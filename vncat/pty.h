@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vncat: --pty: pseudo-terminals, raw mode, and the window-size protocol between two vncats. */
+/* vncat: --pty: pseudo-terminals, raw mode, the window-size protocol. */
 #ifndef NSV_PTY_H
 #define NSV_PTY_H
 

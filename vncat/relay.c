@@ -29,6 +29,7 @@ struct dir {
 	bool eof, done;
 	bool user; /* crlf, a line delay or a filter: through our buffer */
 	bool cr; /* crlf: the last byte read was CR */
+	bool ending; /* the filter said the input ends: EOF once it is dry */
 	const struct nsv_relay_dir *cfg;
 	int64_t next_us; /* line delay: no write before this */
 	char *buf;
@@ -351,6 +352,10 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				woken[i] = false;
 				got = d->cfg->filter(d->cfg->arg, i, d->buf, 0,
 						     d->cap);
+				if (got == -ESHUTDOWN) {
+					d->ending = true;
+					got = 0;
+				}
 				if (got < 0) {
 					st->err[i] = r = (int)got;
 					goto out;
@@ -374,7 +379,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 					}
 					d->len = (size_t)got;
 					d->off = 0;
-				} else if (got == 0) {
+				} else if (got == 0 ||
+					   (got == -EAGAIN && d->ending)) {
 					d->eof = true;
 					progress = true;
 				} else if (got != -EAGAIN) {

@@ -32,7 +32,10 @@ struct nsv_relay_stats {
  *     wake_fd woke the relay (a chance to send data of the filter's own)
  *
  * Returns how many bytes of @buf to write (0: none) or -errno, which ends
- * the relay.
+ * the relay. -ESHUTDOWN from a call with no data ends the direction's
+ * input instead: it is read until it has nothing more, then it is at EOF
+ * (for a non-blocking input, such as a pty master whose program exited
+ * while a background job still holds the terminal).
  */
 typedef ssize_t (*nsv_relay_filter_fn)(void *arg, int dir, char *buf,
 				       size_t len, size_t cap);

@@ -257,6 +257,7 @@ static void test_usage_errors(void)
 
 int main(void)
 {
+	vncat_opts_init(&O); /* run() frees before each parse */
 	test_forms();
 	test_options();
 	test_exec_split();
