@@ -26,7 +26,8 @@
 #                            and RECV; with TAG only lines of that connection
 #   lines PORT OUT           accept one vsock connection, write a line to
 #                            OUT for each line received: seconds since the
-#                            first one, then the line with its ending (repr)
+#                            first one, the number of the read that completed
+#                            it (from 0), the line with its ending (repr)
 #   on-pty OUT -- CMD...     run CMD with stderr on a pseudo-terminal (stdin
 #                            and stdout are ours); what it shows goes to OUT
 #   pty-session SCRIPT -- CMD...  run CMD as on a terminal (30x100, TERM
@@ -283,17 +284,18 @@ def lines(port, out):
     s.listen(1)
     print("ready", flush=True)
     c, _ = s.accept()
-    buf, t0, got = b"", None, []
+    buf, t0, got, reads = b"", None, [], -1
     while True:
         b = c.recv(65536)
         if not b:
             break
+        reads += 1
+        now = time.monotonic()
+        t0 = t0 if t0 is not None else now
         buf += b
         while b"\n" in buf:
             i = buf.index(b"\n") + 1
-            now = time.monotonic()
-            t0 = t0 if t0 is not None else now
-            got.append("%.3f %r" % (now - t0, buf[:i]))
+            got.append("%.3f %d %r" % (now - t0, reads, buf[:i]))
             buf = buf[i:]
     if buf:
         got.append("end %r" % buf)

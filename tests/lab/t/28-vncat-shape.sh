@@ -16,15 +16,12 @@ PEER=(/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py")
 # A line a second for 3 s (one process: forking sleep each time took over
 # 2 s on a loaded TCG host) keeps the connection alive; then stdin stays
 # open but silent and -i 4 ends it.
-ticker='import sys, time
-for n in range(1, 5):
-    print("tick", n, flush=True)
-    time.sleep(1)
-time.sleep(60)'
+printf '%s\n' 'import time' 'for n in range(1, 5):' \
+	'    print("tick", n, flush=True)' '    time.sleep(1)' 'time.sleep(60)' >"$T/ticker.py"
 bg sh -c "exec vncat -l 2800 >'$T/i.srv' </dev/null"
 wait_vsock_listen 2800
 t0=$SECONDS
-/usr/bin/python3 -c "$ticker" | { vncat -i 4 1 2800 2>"$T/i.err"; echo $? >"$T/i.rc"; } &
+bg sh -c "/usr/bin/python3 '$T/ticker.py' | { vncat -i 4 1 2800 2>'$T/i.err'; echo \$? >'$T/i.rc'; }"
 wait_for 90 test -s "$T/i.rc"
 dt=$((SECONDS - t0))
 is "$(cat "$T/i.rc")" 1 "-i 4: the client exits 1 when the connection goes idle"
@@ -35,15 +32,18 @@ is "$(tr '\n' ' ' <"$T/i.srv")" "tick 1 tick 2 tick 3 tick 4 " \
 check "-i 4: it fired after the last line plus the idle time (${dt} s)" -- test "$dt" -ge 7
 
 # --------------------------------------------- -i: a -k server, per connection
-bg vncat -l -k -i 2 2801 -c 'exec cat'
+# A client that sends nothing and keeps its stdin open: the server's process
+# for it says so and ends; the listener goes on. (The clients run in the
+# background: a pipeline "sleep N | vncat" lasts N seconds whatever vncat
+# does.)
+bg sh -c "exec vncat -l -k -i 2 2801 -c 'exec cat' 2>'$T/ik.err'"
 server=$BG_PID
 wait_vsock_listen 2801
 t0=$SECONDS
-sleep 60 | timeout 60 vncat -q 0 1 2801
-rc=$?
-dt=$((SECONDS - t0))
-is "$rc" 0 "-k -i 2: the server ended the idle connection (the client saw EOF)"
-check "-k -i 2: after the idle time (${dt} s)" -- test "$dt" -ge 2
+bg sh -c 'sleep 60 | vncat 1 2801 >/dev/null'
+wait_for 60 grep -q "idle timeout" "$T/ik.err"
+ok $? "-k -i 2: the idle connection's process ends and says why"
+check "-k -i 2: after the idle time ($((SECONDS - t0)) s)" -- test $((SECONDS - t0)) -ge 2
 check "-k -i 2: the server keeps listening" -- kill -0 "$server"
 is "$(echo again | vncat 1 2801)" again "-k -i 2: and serves the next client"
 kill "$server"
@@ -51,8 +51,8 @@ kill "$server"
 # ------------------------------------------- -i: a -e program that hangs on
 bg sh -c "vncat -l -i 2 2802 -c 'exec sleep 120' 2>'$T/ie.err'; echo \$? >'$T/ie.rc'"
 wait_vsock_listen 2802
-sleep 60 | timeout 60 vncat -q 0 1 2802
-wait_for 50 test -s "$T/ie.rc"
+bg sh -c 'sleep 60 | vncat 1 2802'
+wait_for 60 test -s "$T/ie.rc"
 is "$(cat "$T/ie.rc" 2>/dev/null)" 1 "-i 2 -e: the server exits 1, not after the program's 120 s"
 like "$(cat "$T/ie.err")" "idle timeout: nothing sent or received for 2 s" "-i 2 -e: and says why"
 
@@ -61,24 +61,22 @@ bg socat UNIX-LISTEN:"$T/slow.sock" SYSTEM:'sleep 120'
 wait_for 20 test -S "$T/slow.sock"
 bg sh -c "vncat -l -i 2 2803 unix:'$T/slow.sock' 2>/dev/null; echo \$? >'$T/ir.rc'"
 wait_vsock_listen 2803
-sleep 60 | timeout 60 vncat -q 0 1 2803
-wait_for 50 test -s "$T/ir.rc"
+bg sh -c 'sleep 60 | vncat 1 2803'
+wait_for 60 test -s "$T/ir.rc"
 is "$(cat "$T/ir.rc" 2>/dev/null)" 1 "-i 2 on a relay: the relay ends and exits 1"
 
 # ------------------------------------------------------------ --send-only
-# The peer learns at once that we read nothing: its write 2 s later fails
-# while we are still sending (our stdin stays open for 60 s); -q 0 makes it
-# quit on that.
-bg sh -c "{ sleep 2; echo unwanted; sleep 60; } | { vncat -q 0 -l 2810 >'$T/so.srv' 2>'$T/so.err'; echo \$? >'$T/so.rc'; }"
+# We shut down our read side before sending anything, so once the peer's
+# program has read our line it cannot write to us: its echo dies of
+# SIGPIPE (status 141) while we still have stdin open.
+bg sh -c "vncat -l 2810 -c 'read l; echo \"\$l\" >$T/so.srv; echo unwanted; exec sleep 60' 2>/dev/null; echo \$? >'$T/so.rc'"
 wait_vsock_listen 2810
-{ echo sent; sleep 60; } | vncat --send-only 1 2810 >"$T/so.out" &
-client=$!
-wait_for 40 test -s "$T/so.rc"
-is "$(cat "$T/so.rc" 2>/dev/null)" 1 "--send-only: a peer writing to us fails"
-like "$(cat "$T/so.err")" "stopped reading \(Broken pipe\)" "--send-only: the peer says we stopped reading"
-check "--send-only: while we are still sending" -- kill -0 "$client"
-kill "$client" 2>/dev/null
-is "$(cat "$T/so.srv")" sent "--send-only: what we sent arrived"
+bg sh -c "{ echo sent; sleep 60; } | vncat --send-only 1 2810 >'$T/so.out'"
+client=$BG_PID
+wait_for 60 test -s "$T/so.rc"
+is "$(cat "$T/so.rc" 2>/dev/null)" 141 "--send-only: the peer's write to us fails (SIGPIPE)"
+is "$(cat "$T/so.srv" 2>/dev/null)" sent "--send-only: what we sent arrived"
+check "--send-only: while we still have input open" -- kill -0 "$client"
 is "$(wc -c <"$T/so.out")" 0 "--send-only: nothing was written to our stdout"
 
 # With a peer that never closes, --send-only quits at input EOF.
@@ -103,7 +101,7 @@ bg "${PEER[@]}" lines 2820 "$T/crlf.lines"
 wait_vsock_listen 2820
 printf 'a\nb\r\nc\n' | vncat -C 1 2820
 wait "$BG_PID"
-is "$(cut -d' ' -f2- "$T/crlf.lines")" "b'a\r\n'
+is "$(cut -d' ' -f3- "$T/crlf.lines")" "b'a\r\n'
 b'b\r\n'
 b'c\r\n'" "-C: each LF goes as CRLF, a CRLF stays one"
 
@@ -121,7 +119,7 @@ t0=$(date +%s%N)
 printf '1\n2\n3\n4\n' | vncat -d 0.5 1 2822
 t1=$(date +%s%N)
 wait "$BG_PID"
-is "$(cut -d' ' -f2- "$T/d.lines" | tr '\n' ' ')" "b'1\\n' b'2\\n' b'3\\n' b'4\\n' " \
+is "$(cut -d' ' -f3- "$T/d.lines" | tr '\n' ' ')" "b'1\\n' b'2\\n' b'3\\n' b'4\\n' " \
 	"-d 0.5: the four lines arrive whole, in order"
 check "-d 0.5: vncat took the three delays ($(((t1 - t0) / 1000000)) ms; the peer saw $(cut -d' ' -f1 "$T/d.lines" | tr '\n' ' '))" -- \
 	test $(((t1 - t0) / 1000000)) -ge 1500
@@ -130,28 +128,28 @@ bg "${PEER[@]}" lines 2823 "$T/nod.lines"
 wait_vsock_listen 2823
 printf '1\n2\n3\n4\n' | vncat 1 2823
 wait "$BG_PID"
-is "$(cut -d' ' -f1 "$T/nod.lines" | sort -u)" 0.000 \
-	"without -d the four lines come in one piece"
+is "$(cut -d' ' -f2 "$T/nod.lines" | sort -u)" 0 \
+	"without -d the four lines come in one read"
 
 # ------------------------------------------------------------ progress
 head -c 1048576 /dev/zero >"$T/1m"
 bg sh -c "exec vncat -l -k 2830 >/dev/null </dev/null"
 wait_vsock_listen 2830
 vncat --progress 1 2830 <"$T/1m" 2>"$T/p1.err"
-like "$(cat "$T/p1.err")" "^vncat: sent 1\.0 MiB, received 0 B, 0:00:0[0-9], [0-9.]+ [KMG]?i?B/s$" \
+like "$(cat "$T/p1.err")" "^vncat: sent 1\.0 MiB, received 0 B, [0-9]+:[0-9]{2}:[0-9]{2}, [0-9.]+ [KMG]?i?B/s$" \
 	"--progress to a file: a last line with bytes, time and rate"
 
 # a transfer of 3 s: a line each second, then the totals
 { cat "$T/1m"; sleep 3.5; cat "$T/1m"; } | vncat --progress 1 2830 2>"$T/p2.err"
 n=$(grep -c '^vncat: sent ' "$T/p2.err")
 check "--progress to a file: lines while it runs ($n lines)" -- test "$n" -ge 3
-like "$(tail -n 1 "$T/p2.err")" "^vncat: sent 2\.0 MiB, received 0 B, 0:00:0[3-9]" \
+like "$(tail -n 1 "$T/p2.err")" "^vncat: sent 2\.0 MiB, received 0 B, [0-9]+:[0-9]{2}:[0-9]{2}, " \
 	"--progress: the last line has the totals"
 
 # stderr on a terminal, stdin a pipe: shown by itself, in place, erased
 { cat "$T/1m"; sleep 3.5; cat "$T/1m"; } |
 	"${PEER[@]}" on-pty "$T/p3.tty" -- vncat 1 2830 >/dev/null
-like "$(tr '\r' '\n' <"$T/p3.tty")" "vncat: sent 1\.0 MiB, received 0 B, 0:00:0[1-9]" \
+like "$(tr '\r' '\n' <"$T/p3.tty")" "vncat: sent 1\.0 MiB, received 0 B, [0-9]+:[0-9]{2}:[0-9]{2}" \
 	"on a terminal: the progress shows by itself"
 check "on a terminal: it is redrawn in place ('\\r')" -- grep -q $'\r' "$T/p3.tty"
 is "$(tail -c 2 "$T/p3.tty" | od -An -tx1 | tr -d ' ')" 200d \

@@ -17,6 +17,8 @@ PEER=(/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py")
 SHELL_CMD='exec bash --norc --noprofile'
 export PS1='PROMPT> '
 
+# Output lines may start with bash's bracketed-paste sequences (ESC [?2004l
+# CR): the patterns take CR or LF before a line.
 # session PORT SCRIPT: run "vncat --pty 1 PORT" on a terminal, following SCRIPT
 session() {
 	"${PEER[@]}" pty-session "$2" -- vncat --pty 1 "$1"
@@ -28,33 +30,33 @@ wait_vsock_listen 2900
 cat >"$T/s1" <<'EOF'
 expect the shell's prompt appears :: PROMPT> $
 send tty\r
-expect tty names a /dev/pts device :: \r\n/dev/pts/[0-9]+\r\n
+expect tty names a /dev/pts device :: [\r\n]/dev/pts/[0-9]+\r\n
 send echo TERM=$TERM\r
-expect TERM came from our side :: \r\nTERM=xterm-256color\r\n
+expect TERM came from our side :: [\r\n]TERM=xterm-256color\r\n
 send stty size\r
-expect our window size (30x100) is the program's :: \r\n30 100\r\n
-send sleep 100 &\r
+expect our window size (30x100) is the program's :: [\r\n]30 100\r\n
+send sleep 1000 &\r
 expect a background job starts :: \[1\] [0-9]+
 send jobs\r
-expect jobs lists it running :: \[1\]\+ +Running +sleep 100 &
+expect jobs lists it running :: \[1\]\+ +Running +sleep 1000 &
 send sleep 101\r
 sleep 1
 send \x1a
 expect Ctrl-Z stops the foreground job :: \[2\]\+ +Stopped +sleep 101
 send fg\r
-expect fg brings it back :: \r\nsleep 101\r\n
+expect fg brings it back :: [\r\n]sleep 101\r\n
 send \x03
 expect Ctrl-C ends it, the prompt comes back :: PROMPT> $
 resize 40 120
 sleep 1
 send stty size\r
-expect resizing our terminal reaches stty size there :: \r\n40 120\r\n
+expect resizing our terminal reaches stty size there :: [\r\n]40 120\r\n
 resize 25 90
 sleep 1
 send stty size\r
-expect and again :: \r\n25 90\r\n
+expect and again :: [\r\n]25 90\r\n
 send exit\r
-wait-exit 0 the session ends when the shell exits, with sleep 100 still in the background
+wait-exit 0 the session ends when the shell exits, with sleep 1000 still in the background
 check-termios our terminal's settings are back as they were
 EOF
 session 2900 "$T/s1"
