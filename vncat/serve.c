@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vncat: listening, accepting, -k children, -e/-c programs (maybe on a pty), datagrams. */
+/* vncat: listening, accepting, -k children, -e/-c programs, datagrams. */
 #include "config.h"
 
 #include <errno.h>
