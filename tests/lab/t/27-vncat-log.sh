@@ -10,12 +10,12 @@
 need_modules vsock_loopback vsock_diag || done_testing
 T=$LAB_TMP
 PEER=(/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py")
-"${PEER[@]}" mkdata "$T/big" 4 1
+"${PEER[@]}" mkdata "$T/big" 1 1
 "${PEER[@]}" mkdata "$T/down.1m" 1 2
 # hex dumps are 5 times the data, and checking them line by line in python
-# under TCG is slow: 256 KiB each way
-head -c 262144 "$T/big" >"$T/up"
-head -c 262144 "$T/down.1m" >"$T/down"
+# under TCG is slow: 64 KiB each way
+head -c 65536 "$T/big" >"$T/up"
+head -c 65536 "$T/down.1m" >"$T/down"
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
 
 # ----------------------------------------------- a client logs both ways
@@ -27,14 +27,14 @@ wait_vsock_listen 2700
 vncat -o "$T/b.o" 1 2700 <"$T/big" >"$T/b.got"
 ok $? "vncat -o 1 2700 exits 0"
 cat "$T/big" "$T/b.got" >"$T/b.want"
-is "$(sum "$T/b.o")" "$(sum "$T/b.want")" "-o: 4 MiB sent, then the answer, byte for byte"
+is "$(sum "$T/b.o")" "$(sum "$T/b.want")" "-o: 1 MiB sent, then the answer, byte for byte"
 vncat -o "$T/c.o" -x "$T/c.x" 1 2700 <"$T/up" >"$T/c.got"
 ok $? "vncat -o -x 1 2700 exits 0"
 cat "$T/up" "$T/c.got" >"$T/c.want"
 is "$(sum "$T/c.o")" "$(sum "$T/c.want")" "-o with -x: the same bytes in the raw log"
 "${PEER[@]}" hexlog "$T/c.x" "$T/c.sent" "$T/c.recv"
 ok $? "-x: every line well formed, offsets without gaps in each direction"
-is "$(sum "$T/c.sent")" "$(sum "$T/up")" "-x: the '>' lines hold the 256 KiB sent"
+is "$(sum "$T/c.sent")" "$(sum "$T/up")" "-x: the '>' lines hold the 64 KiB sent"
 is "$(sum "$T/c.recv")" "$(sum "$T/c.got")" "-x: the '<' lines hold what was received"
 kill "$server"
 
@@ -55,12 +55,12 @@ vncat 1 2702 <"$T/up" >"$T/e.got"
 ok $? "a client of vncat -l -o -x -e /bin/cat exits 0"
 wait "$server"
 ok $? "the logging -e server exits with cat's status 0"
-is "$(sum "$T/e.got")" "$(sum "$T/up")" "through vncat in between, cat echoed 256 KiB intact"
+is "$(sum "$T/e.got")" "$(sum "$T/up")" "through vncat in between, cat echoed 64 KiB intact"
 "${PEER[@]}" hexlog "$T/e.x" "$T/e.sent" "$T/e.recv"
 ok $? "-e -x: every line well formed"
 is "$(sum "$T/e.recv")" "$(sum "$T/up")" "-e -x: '<' is what the client sent"
 is "$(sum "$T/e.sent")" "$(sum "$T/up")" "-e -x: '>' is what cat sent back"
-is "$(stat -c %s "$T/e.o")" 524288 "-e -o: 512 KiB, both directions"
+is "$(stat -c %s "$T/e.o")" 131072 "-e -o: 128 KiB, both directions"
 
 # --------------------------- -k: one file, each hex line names its peer
 bg vncat -l -k 2703 -o "$T/k.o" -x "$T/k.x" -e /bin/cat
@@ -88,7 +88,7 @@ vncat 1 2704 <"$T/up" >"$T/r.got"
 wait "$relay"
 "${PEER[@]}" hexlog "$T/r.x" "$T/r.sent" "$T/r.recv"
 is "$(sum "$T/r.sent")|$(sum "$T/r.recv")" "$(sum "$T/up")|$(sum "$T/r.got")" \
-	"relay -x: '>' is the client's 256 KiB to the target, '<' the answer"
+	"relay -x: '>' is the client's 64 KiB to the target, '<' the answer"
 
 # ---------------------------------------------------- --append-output
 bg vncat -l -k 2705 -e /bin/cat
