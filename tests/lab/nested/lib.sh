@@ -16,7 +16,8 @@ GUEST=$NESTED_CID
 # into stdout); print its output, return its status: 124 when it did not end
 # within SECS (default 120), 125 when the guest's shell could not be reached.
 # Each call is a connection of its own to a fresh shell, which reads the
-# whole script from it: nothing in the script may read that stdin.
+# whole script from it: nothing in the script may read that stdin. The
+# connect waits up to 60 s, not the kernel's 2: a busy guest answers late.
 gsh() {
 	local t=120 out rc
 	if [ "${1:-}" = -t ]; then
@@ -28,7 +29,7 @@ gsh() {
 	# to the connection itself: a vncat in it that got EOF shuts down
 	# its output, which must not end the connection.
 	out=$(printf '( (\n%s\n) </dev/null 2>&1; printf "\\n@@RC %%d\\n" $? ) | cat\n' "$*" |
-		timeout -k 5 "$t" vncat -n "$GUEST" "$NESTED_CTL" 2>&1)
+		timeout -k 5 "$t" vncat -w 60 -n "$GUEST" "$NESTED_CTL" 2>&1)
 	rc=$?
 	case "$out" in
 	*$'\n@@RC '[0-9]*)
