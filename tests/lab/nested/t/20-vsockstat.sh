@@ -6,11 +6,13 @@
 . "$NSV_SRCDIR/tests/lab/nested/lib.sh"
 
 T=$LAB_TMP
-# one JSON object a line per socket, only established ones on PORT
+# one JSON object a line per socket, only established ones on PORT: type
+# and both addresses, as numbers
 est() { # PORT < vsockstat -j
 	jq -c --argjson p "$1" '.sockets[] | select(.state == "ESTAB" and
 		(.local.port == $p or .peer.port == $p)) |
-		{type, local: .local, peer: .peer}'
+		{type, local: {cid: .local.cid, port: .local.port},
+		 peer: {cid: .peer.cid, port: .peer.port}}'
 }
 
 # The guest connects to the host's listener on 5300; the host connects to the
@@ -42,6 +44,8 @@ is "$(est 5300 <"$T/guest.json")" \
 is "$(est 5301 <"$T/guest.json")" \
 	'{"type":"stream","local":{"cid":3,"port":5301},"peer":{"cid":2,"port":6301}}' \
 	"the guest: its listener's connection is 3:5301, its peer the host's 2:6301"
+is "$(jq -r '.sockets[] | select(.state == "ESTAB" and .local.port == 5301) |
+	.peer.cid_name' "$T/guest.json")" host "the guest names its peer CID 2 \"host\""
 like "$(gsh 'vsockstat -n -t')" "stream +ESTAB +3:5301 +2:6301 " "the guest's text table shows the same"
 # The guest's clients end with their input (all the guest's sleeps are ours).
 gsh 'killall sleep' >/dev/null
