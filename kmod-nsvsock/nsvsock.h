@@ -10,6 +10,8 @@
 
 #include "compat.h"
 
+struct sk_buff;
+
 /* Linux 7.0's two modes, with its names in the sysctls. */
 enum nsv_mode {
 	NSV_MODE_GLOBAL,
@@ -74,5 +76,15 @@ int nsv_netns_register(void);
 void nsv_netns_unregister(void);
 int nsv_transport_register(void);
 void nsv_transport_unregister(void);
+
+/*
+ * Hand a packet to the scoped nsvsockmon taps of the namespaces with the
+ * cookies @from and @to (0: none); cheap while no such tap is up.
+ */
+void nsv_tap_deliver(struct sk_buff *pkt, u64 from, u64 to);
+/* Is a scoped tap up, so that the receiving namespace is worth finding? */
+bool nsv_tap_scoped(void);
+int nsv_tap_register(void);
+void nsv_tap_unregister(void);
 
 #endif

@@ -163,9 +163,13 @@ static void nsv_send_reset(const struct virtio_vsock_hdr *in,
 	nsv_queue(skb);
 }
 
-/* Would the socket this packet reaches be in a namespace it may reach? */
+/*
+ * Would the socket this packet reaches be in a namespace it may reach?
+ * Sets *to to that namespace's cookie, 0 if no socket would take it.
+ */
 static bool nsv_may_deliver(const struct nsv_origin *from,
-			    struct sockaddr_vm *src, struct sockaddr_vm *dst)
+			    struct sockaddr_vm *src, struct sockaddr_vm *dst,
+			    u64 *to)
 {
 	struct sock *sk;
 	bool ok;
@@ -177,6 +181,7 @@ static bool nsv_may_deliver(const struct nsv_origin *from,
 	/* No socket: the common code resets it, as for anyone. */
 	if (!sk)
 		return true;
+	*to = sock_net(sk)->net_cookie;
 	ok = nsv_reachable(from, sock_net(sk));
 	sock_put(sk);
 	return ok;
@@ -186,6 +191,7 @@ static void nsv_deliver(struct sk_buff *skb)
 {
 	const struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
 	struct nsv_origin from = NSV_SKB_CB(skb)->origin;
+	u64 to = 0;
 
 	vsock_addr_init(&nsv_loop.rx_src, le64_to_cpu(hdr->src_cid),
 			le32_to_cpu(hdr->src_port));
@@ -198,11 +204,18 @@ static void nsv_deliver(struct sk_buff *skb)
 	/* The tap sees every packet, refused ones too, as on Linux 7.0. */
 	virtio_transport_deliver_tap_pkt(skb);
 
-	/* With no local namespace anywhere, global senders reach everyone. */
-	if ((from.mode == NSV_MODE_GLOBAL && !atomic_read(&nsv_local_nets)) ||
-	    nsv_may_deliver(&from, &nsv_loop.rx_src, &nsv_loop.rx_dst)) {
+	/*
+	 * With no local namespace anywhere, global senders reach everyone,
+	 * and only a scoped tap needs to know where the packet goes.
+	 */
+	if ((from.mode == NSV_MODE_GLOBAL && !atomic_read(&nsv_local_nets) &&
+	     !nsv_tap_scoped()) ||
+	    nsv_may_deliver(&from, &nsv_loop.rx_src, &nsv_loop.rx_dst, &to)) {
+		nsv_tap_deliver(skb, from.cookie, to);
 		virtio_transport_recv_pkt(&nsv_transport, skb);
 	} else {
+		/* Refused: only the sender's namespace saw it leave. */
+		nsv_tap_deliver(skb, from.cookie, 0);
 		atomic_long_inc(&nsv_stats.refused);
 		if (skb->sk)
 			atomic_long_inc(&nsv_net(sock_net(skb->sk))->refused);
