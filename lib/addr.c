@@ -3,11 +3,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "nsvsock.h"
+#include "addr.h"
 
 static const struct {
 	const char *name;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* One option table per tool drives both getopt_long() and --help. */
+/* The tools' command line: one option table drives getopt_long() and --help;
+ * seconds parsed one way; messages in one form. */
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nsvsock.h"
+#include "cli.h"
 
 int nsv_getopt_init(struct nsv_getopt *g, const struct nsv_opt *opts)
 {
@@ -16,13 +19,18 @@ int nsv_getopt_init(struct nsv_getopt *g, const struct nsv_opt *opts)
 		;
 	memset(g, 0, sizeof(*g));
 	g->longopts = calloc(n + 1, sizeof(*g->longopts));
-	g->shortopts = calloc(3 * n + 2, 1);
+	g->shortopts = calloc(3 * n + 3, 1);
 	if (!g->longopts || !g->shortopts) {
 		nsv_getopt_free(g);
 		return -ENOMEM;
 	}
-	/* '+' stops at the first operand: "-e prog -x" belongs to prog. */
+	/*
+	 * '+' stops at the first operand: "-e prog -x" belongs to prog. ':'
+	 * tells a missing argument from an unknown option and keeps getopt
+	 * quiet: its own message would name the whole path of the program.
+	 */
 	g->shortopts[s++] = '+';
+	g->shortopts[s++] = ':';
 	for (i = 0; i < n; i++) {
 		/* A row without a long name is short-only: a NULL name
 		 * would end getopt_long()'s table early. */
@@ -85,4 +93,105 @@ int nsv_help_print(FILE *f, const struct nsv_opt *opts)
 			return -EIO;
 	}
 	return 0;
+}
+
+int nsv_parse_secs(const char *s, double max, double *secs)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > max)
+		return -EINVAL;
+	*secs = v;
+	return 0;
+}
+
+static char prog[64] = "nsvsock";
+
+void nsv_cli_init(const char *argv0)
+{
+	const char *slash;
+
+	if (!argv0 || !*argv0)
+		return;
+	slash = strrchr(argv0, '/');
+	snprintf(prog, sizeof(prog), "%s", slash ? slash + 1 : argv0);
+}
+
+const char *nsv_cli_prog(void)
+{
+	return prog;
+}
+
+/*
+ * One fputs() of the whole line: lines of concurrent children stay whole.
+ * A message too long for the line is cut, never its tail or newline.
+ */
+static void say(const char *tail, const char *fmt, va_list ap)
+{
+	char line[1024];
+	size_t room = sizeof(line) - strlen(tail) - 1, n;
+
+	n = (size_t)snprintf(line, room, "%s: ", prog);
+	if (n < room)
+		vsnprintf(line + n, room - n, fmt, ap);
+	strcat(line, tail);
+	strcat(line, "\n");
+	fputs(line, stderr);
+}
+
+void nsv_verr(const char *fmt, va_list ap)
+{
+	say("", fmt, ap);
+}
+
+void nsv_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say("", fmt, ap);
+	va_end(ap);
+}
+
+int nsv_usage_err(const char *fmt, ...)
+{
+	char tail[128];
+	va_list ap;
+
+	snprintf(tail, sizeof(tail), ". Try '%s --help'.", prog);
+	va_start(ap, fmt);
+	say(tail, fmt, ap);
+	va_end(ap);
+	return NSV_EXIT_USAGE;
+}
+
+int nsv_usage_hint(void)
+{
+	fprintf(stderr, "Try '%s --help'.\n", prog);
+	return NSV_EXIT_USAGE;
+}
+
+int nsv_getopt_error(int c, char *const argv[])
+{
+	const char *word = optind > 0 ? argv[optind - 1] : NULL;
+	char name[64];
+
+	/*
+	 * A long option is the word getopt just passed (up to any '='): an
+	 * unknown one leaves optopt 0, a missing argument can only be the
+	 * last word's. A short one may sit inside a cluster: name it alone.
+	 */
+	if (word && !strncmp(word, "--", 2) && (c == ':' || !optopt))
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="),
+			 word);
+	else if (optopt > 0 && optopt < 256)
+		snprintf(name, sizeof(name), "-%c", optopt);
+	else
+		snprintf(name, sizeof(name), "%s", word ? word : "?");
+	if (c == ':')
+		return nsv_usage_err("option '%s' needs an argument", name);
+	return nsv_usage_err("unknown option '%s'", name);
 }

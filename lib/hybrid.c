@@ -7,10 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "clock.h"
+#include "hybrid.h"
 
 int nsv_hybrid_request(uint32_t port, char *buf, size_t len)
 {
@@ -22,6 +23,40 @@ int nsv_hybrid_request(uint32_t port, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
 	return n;
+}
+
+/* A decimal port number of @n bytes (no sign, no hex, no name). */
+static int port_digits(const char *s, size_t n, uint32_t *port)
+{
+	char num[16];
+	size_t i;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EPROTO;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EPROTO;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	return nsv_port_parse(num, port) < 0 ? -EPROTO : 0;
+}
+
+int nsv_hybrid_request_parse(const char *line, size_t len, uint32_t *port)
+{
+	uint32_t p;
+
+	if (!line || len < 2 || line[len - 1] != '\n')
+		return -EPROTO;
+	len--;
+	if (line[len - 1] == '\r')
+		len--;
+	if (len < 9 || memcmp(line, "CONNECT ", 8))
+		return -EPROTO;
+	if (port_digits(line + 8, len - 8, &p) < 0)
+		return -EPROTO;
+	if (port)
+		*port = p;
+	return 0;
 }
 
 int nsv_hybrid_answer_parse(const char *line, size_t len, uint32_t *host_port)
@@ -55,14 +90,6 @@ int nsv_hybrid_answer_parse(const char *line, size_t len, uint32_t *host_port)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait until @fd is readable; -ETIMEDOUT once @deadline (ms) has passed. */
 static int wait_in(int fd, int64_t deadline)
 {
@@ -72,7 +99,7 @@ static int wait_in(int fd, int64_t deadline)
 		int t = -1, r;
 
 		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - nsv_clock_ms();
 
 			if (left <= 0)
 				return -ETIMEDOUT;
@@ -107,7 +134,7 @@ int nsv_hybrid_handshake(int fd, uint32_t port, int timeout_ms,
 			 uint32_t *host_port, char *answer, size_t answer_len)
 {
 	char req[32], line[NSV_HYBRID_LINE_MAX];
-	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	int64_t deadline = timeout_ms >= 0 ? nsv_clock_ms() + timeout_ms : -1;
 	size_t have = 0;
 	ssize_t sent;
 	int n, r;

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "nsvsock.h"
+#include "json.h"
 
 void nsv_json_init(struct nsv_json *j, FILE *f, bool pretty)
 {

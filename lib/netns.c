@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 
-#include "nsvsock.h"
+#include "netns.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -124,8 +125,7 @@ static struct nsv_netns_info *seen_find(struct seen *s, uint64_t ino)
 	return NULL;
 }
 
-static int seen_add(struct seen *s, const char *path, const char *name,
-		    int pid)
+static int seen_add(struct seen *s, const char *path, const char *name, int pid)
 {
 	struct nsv_netns_info *e;
 	struct stat st;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
+#include "hybrid.h"
+#include "relay.h"
 #include "vncat.h"
 
 /* The Unix socket file we created, removed when a signal ends us. */
@@ -23,20 +25,6 @@ static void on_term(int sig)
 		unlink(unlink_path);
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)
-{
-	unsigned int f = o->numeric ? NSV_FMT_NUMERIC : 0;
-
-	c->vsock = nsv_sock_names(c->fd, &c->local, &c->peer) == 0;
-	if (c->vsock) {
-		nsv_addr_format(c->peer.cid, c->peer.port, f, c->name,
-				sizeof(c->name));
-		return;
-	}
-	if (!c->name[0])
-		vncat_ep_name(o, &o->ep, c->name, sizeof(c->name));
 }
 
 static void setenv_u32(const char *name, uint32_t v)
@@ -59,8 +47,8 @@ exec_child(const struct vncat_opts *o, const struct vncat_conn *c)
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	if (dup2(c->fd, 0) < 0 || dup2(c->fd, 1) < 0) {
-		vncat_err("cannot hand the connection to %s: %s", prog,
-			  strerror(errno));
+		nsv_err("cannot hand the connection to %s: %s", prog,
+			strerror(errno));
 		_exit(126);
 	}
 	if (c->fd > 1)
@@ -90,7 +78,7 @@ exec_child(const struct vncat_opts *o, const struct vncat_conn *c)
 	else
 		execvp(prog, o->exec_argv);
 	e = errno;
-	vncat_err("cannot run %s: %s", prog, strerror(e));
+	nsv_err("cannot run %s: %s", prog, strerror(e));
 	_exit(e == ENOENT ? 127 : 126);
 }
 
@@ -100,7 +88,7 @@ static int wait_status(pid_t pid)
 
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			return VNCAT_FAIL;
+			return NSV_EXIT_FAIL;
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + WTERMSIG(st);
@@ -123,8 +111,8 @@ int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 			exec_child(o, c); /* already our own process */
 		pid = fork();
 		if (pid < 0) {
-			vncat_err("fork: %s", strerror(errno));
-			return VNCAT_FAIL;
+			nsv_err("fork: %s", strerror(errno));
+			return NSV_EXIT_FAIL;
 		}
 		if (pid == 0)
 			exec_child(o, c);
@@ -138,7 +126,7 @@ int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 	if (o->has_target) {
 		t = vncat_connect_target(o, &o->target);
 		if (t < 0)
-			return VNCAT_FAIL;
+			return NSV_EXIT_FAIL;
 		vncat_ep_name(o, &o->target, tname, sizeof(tname));
 		r = vncat_relay(o, c->fd, c->fd, t, c->name, tname);
 		close(t);
@@ -171,8 +159,8 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 	char *buf = malloc(size);
 
 	if (!buf) {
-		vncat_err("out of memory");
-		return VNCAT_FAIL;
+		nsv_err("out of memory");
+		return NSV_EXIT_FAIL;
 	}
 	for (;;) {
 		struct sockaddr_vm sa = { 0 };
@@ -184,26 +172,24 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			vncat_err("receiving datagrams: %s", strerror(errno));
+			nsv_err("receiving datagrams: %s", strerror(errno));
 			break;
 		}
-		nsv_addr_format(sa.svm_cid, sa.svm_port,
-				o->numeric ? NSV_FMT_NUMERIC : 0, from,
+		nsv_addr_format(sa.svm_cid, sa.svm_port, o->fmt, from,
 				sizeof(from));
 		if ((size_t)n > size) {
-			vncat_err(
-				"a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
+			nsv_err("a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
 				n, from);
 			break;
 		}
 		vncat_info(o, "datagram of %zd bytes from %s", n, from);
 		if (write(1, buf, (size_t)n) != n) {
-			vncat_err("writing to stdout: %s", strerror(errno));
+			nsv_err("writing to stdout: %s", strerror(errno));
 			break;
 		}
 	}
 	free(buf);
-	return VNCAT_FAIL;
+	return NSV_EXIT_FAIL;
 }
 
 static void reap(unsigned int *nchild, bool block)
@@ -222,7 +208,7 @@ static void reap(unsigned int *nchild, bool block)
 	}
 }
 
-int vncat_listen(struct vncat_opts *o)
+int vncat_listen(const struct vncat_opts *o)
 {
 	char name[160], msg[512];
 	unsigned int nchild = 0;
@@ -234,8 +220,8 @@ int vncat_listen(struct vncat_opts *o)
 		nsv_endpoint_explain(lfd, NSV_OP_LISTEN, &o->ep, &o->sock,
 				     nsv_transports_loaded(NULL), NULL, msg,
 				     sizeof(msg));
-		vncat_err("%s", msg);
-		return VNCAT_FAIL;
+		nsv_err("%s", msg);
+		return NSV_EXIT_FAIL;
 	}
 	if ((o->ep.kind == NSV_EP_UNIX && o->ep.path[0] != '@') ||
 	    o->ep.kind == NSV_EP_HYBRID) {
@@ -254,14 +240,13 @@ int vncat_listen(struct vncat_opts *o)
 		struct nsv_addr l;
 
 		if (nsv_sock_names(lfd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port,
-					o->numeric ? NSV_FMT_NUMERIC : 0, name,
+			nsv_addr_format(l.cid, l.port, o->fmt, name,
 					sizeof(name));
 		else
 			vncat_ep_name(o, &o->ep, name, sizeof(name));
 		/* a port the kernel chose is worth saying even without -v */
 		if (o->ep.vsock.port == NSV_PORT_ANY && !o->verbose)
-			vncat_err("listening on %s", name);
+			nsv_err("listening on %s", name);
 		vncat_info(o, "listening on %s (%s)", name,
 			   o->sock.type == NSV_SOCK_SEQPACKET ? "seqpacket" :
 			   o->sock.type == NSV_SOCK_DGRAM     ? "dgram" :
@@ -291,8 +276,8 @@ int vncat_listen(struct vncat_opts *o)
 		if (r < 0) {
 			if (r == -EINTR || r == -ECONNABORTED)
 				continue;
-			vncat_err("accept: %s", strerror(-r));
-			r = VNCAT_FAIL;
+			nsv_err("accept: %s", strerror(-r));
+			r = NSV_EXIT_FAIL;
 			goto out;
 		}
 		if (c.vsock &&
@@ -317,7 +302,7 @@ int vncat_listen(struct vncat_opts *o)
 		}
 		pid = fork();
 		if (pid < 0) {
-			vncat_err("fork: %s", strerror(errno));
+			nsv_err("fork: %s", strerror(errno));
 			close(c.fd);
 			continue;
 		}

@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vncat: what main.c parses and the connect, listen and scan modes share. */
+/* vncat: the options, and the calls between its files (main -> run -> serve -> conn). */
 #ifndef VNCAT_H
 #define VNCAT_H
 
-#include "nsvsock.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "endpoint.h"
+#include "sock.h"
 
 struct vncat_opts {
 	bool listen; /* -l */
 	bool keep; /* -k */
 	bool scan; /* -z */
-	bool numeric; /* -n */
+	unsigned int fmt; /* NSV_FMT_NUMERIC with -n */
 	int verbose; /* -v, repeatable */
 	bool no_shutdown; /* --no-shutdown */
 	unsigned int max_conns; /* --max-conns, 0: no limit */
 	int linger_ms; /* -q, -1: wait for both directions */
-	size_t relay_bufsize;
 
 	struct nsv_sock_cfg
 		sock; /* type, -s/-p, --sibling, --bufsize, -w, --retry */
@@ -40,23 +46,19 @@ struct vncat_opts {
  */
 #define VNCAT_BUFSIZE (4U << 20)
 
-/* Exit statuses. */
-#define VNCAT_OK 0
-#define VNCAT_FAIL 1
-#define VNCAT_USAGE 2
+/*
+ * opts.c: the command line. Parsing returns 0, an exit status after one
+ * message (NSV_EXIT_USAGE, NSV_EXIT_FAIL), or -1 after --help or --version.
+ */
+void vncat_opts_init(struct vncat_opts *o);
+int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv);
+void vncat_opts_free(struct vncat_opts *o);
 
-/* run.c */
-void vncat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vncat_info(const struct vncat_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* run.c: connect, scan or listen as @o says; returns the exit status. */
 int vncat_run(struct vncat_opts *o);
-int vncat_connect_target(const struct vncat_opts *o,
-			 const struct nsv_endpoint *e);
-size_t vncat_bufsize(const struct vncat_opts *o);
-int vncat_relay(const struct vncat_opts *o, int a_r, int a_w, int b,
-		const char *a_name, const char *b_name);
-void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
-		   char *buf, size_t len);
+
+/* serve.c: listen and hand each connection to a program, a relay or stdio. */
+int vncat_listen(const struct vncat_opts *o);
 
 /* Who is on either end of a connection, for -v and the -e environment. */
 struct vncat_conn {
@@ -66,9 +68,24 @@ struct vncat_conn {
 	char name[160]; /* how -v names the peer */
 };
 
+/*
+ * One connection: hand it to a program, relay it to the target, or relay it
+ * to stdin/stdout (@use_stdin false: -k children only write stdout).
+ */
 int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 		bool use_stdin);
-int vncat_listen(struct vncat_opts *o);
+
+/* conn.c: what every mode uses; it calls nothing above it. */
+void vncat_info(const struct vncat_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
+		   char *buf, size_t len);
+/* Connect to @e with -w, --retry, -s/-p, --sibling; a message on failure. */
+int vncat_connect_target(const struct vncat_opts *o,
+			 const struct nsv_endpoint *e);
 void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c);
+size_t vncat_bufsize(const struct vncat_opts *o);
+int vncat_relay(const struct vncat_opts *o, int a_r, int a_w, int b,
+		const char *a_name, const char *b_name);
 
 #endif

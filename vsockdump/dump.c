@@ -10,11 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
+#include "flow.h"
+#include "json.h"
+#include "netns.h"
+#include "pcapio.h"
+#include "plot.h"
+#include "proto.h"
+#include "rotate.h"
+#include "source.h"
+#include "tpcapture.h"
 #include "vsockdump.h"
 
-static struct nsv_pcap *volatile g_src;
+static struct nsv_source *volatile g_src;
 static volatile sig_atomic_t g_stop, g_stats;
 static volatile pid_t g_child;
 
@@ -29,7 +40,7 @@ static void on_signal(int sig)
 	else
 		g_stop = 1;
 	if (g_src)
-		nsv_pcap_break(g_src);
+		g_src->ops->brk(g_src->s);
 }
 
 static void catch_signals(void)
@@ -60,8 +71,8 @@ static void supervise(struct nsv_monitor *mon)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "vsockdump: fork: %s (%s stays behind)\n",
-			strerror(errno), mon->name);
+		nsv_err("fork: %s (%s stays behind)", strerror(errno),
+			mon->name);
 		return;
 	}
 	if (pid == 0) {
@@ -76,24 +87,59 @@ static void supervise(struct nsv_monitor *mon)
 		;
 	e = nsv_monitor_close(mon);
 	if (e < 0)
-		fprintf(stderr, "vsockdump: removing %s: %s\n", mon->name,
-			strerror(-e));
+		nsv_err("removing %s: %s", mon->name, strerror(-e));
 	if (WIFEXITED(status))
 		_exit(e < 0 && !WEXITSTATUS(status) ? 1 : WEXITSTATUS(status));
 	_exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 }
 
 struct run {
-	const struct opts *o;
-	struct nsv_pcap *src;
-	struct nsv_pcap_writer *w;
+	const struct vsockdump_opts *o;
+	struct nsv_source src;
+	struct nsv_writer *w;
 	struct nsv_printer *pr;
 	struct nsv_flows *flows;
+	struct nsv_plot *plot; /* --plot */
+	struct nsv_savefile_iface *ifaces; /* what the writer describes */
+	char (*descs)[4200];
 	bool show;
+	bool limit; /* -W with -G: the last file is full */
 	uint64_t num;
 	int err; /* -errno that stopped the loop */
 	const char *err_what;
 };
+
+/* What went wrong with -z commands: a message a line. */
+static void print_notices(const char *s)
+{
+	const char *e;
+
+	for (; s && *s; s = *e ? e + 1 : e) {
+		e = strchr(s, '\n');
+		if (!e)
+			e = s + strlen(s);
+		nsv_err("%.*s", (int)(e - s), s);
+	}
+}
+
+/* The -r file (0, 1, ...) the frame being handled is from; 0 if live. */
+static unsigned int source_index(const struct run *r)
+{
+	return r->src.ops == &nsv_pcap_source_ops ? nsv_pcap_source(r->src.s) :
+						    0;
+}
+
+/* A live capture's name: the vsockmon device, tracepoints, or the VMM. */
+static const char *source_name(const struct vsockdump_opts *o,
+			       const struct run *r,
+			       const struct nsv_monitor *mon)
+{
+	if (r->src.ops == &nsv_tpcap_source_ops)
+		return NSV_TP_IFNAME;
+	if (r->src.ops == &nsv_hrelay_source_ops)
+		return o->hybrid;
+	return mon->name;
+}
 
 static void on_frame(const struct nsv_pkt *pkt, void *user)
 {
@@ -113,6 +159,14 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 		r->err_what = "flow table";
 		goto stop;
 	}
+	if (r->plot) {
+		e = nsv_plot_add(r->plot, pkt, &f, &note);
+		if (e < 0) {
+			r->err = e;
+			r->err_what = "--plot";
+			goto stop;
+		}
+	}
 	if (r->show) {
 		e = nsv_print_frame(r->pr, r->num, pkt, &f, &note);
 		if (e < 0) {
@@ -122,9 +176,18 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 		}
 	}
 	if (r->w) {
-		e = nsv_pcap_writer_write(r->w, pkt);
+		/* a pcapng file of merged files keeps one interface each */
+		e = nsv_writer_write(r->w, source_index(r), pkt);
+		if (e > 0 && e & NSV_WRITER_NOTICE)
+			print_notices(nsv_writer_notice(r->w));
+		if (e > 0 && e & NSV_WRITER_LIMIT) {
+			r->limit = true;
+			goto stop;
+		}
+		if (e > 0)
+			e = 0;
 		if (!e && r->o->pr.flush_each)
-			e = nsv_pcap_writer_flush(r->w);
+			e = nsv_writer_flush(r->w);
 		if (e < 0) {
 			r->err = e;
 			r->err_what = "-w";
@@ -133,23 +196,24 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 	}
 	return;
 stop:
-	nsv_pcap_break(r->src);
+	r->src.ops->brk(r->src.s);
 }
 
-void vsockdump_filter_error(const char *expr,
-			    const struct nsv_filter_error *err)
+/* A filter error: the message, the expression with a caret under the
+ * offending word, and the usage hint. Returns NSV_EXIT_USAGE. */
+static int filter_error(const char *expr, const struct nsv_filter_error *err)
 {
 	size_t i;
 
-	fprintf(stderr, "vsockdump: bad filter: %s\n  %s\n  ", err->msg,
-		expr);
+	nsv_err("bad filter: %s", err->msg);
+	fprintf(stderr, "  %s\n  ", expr);
 	for (i = 0; i < err->off; i++)
 		fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
 	fputc('^', stderr);
 	for (i = 1; i < err->len; i++)
 		fputc('~', stderr);
-	fputs("\nTry 'vsockdump --help' for the expression language.\n",
-	      stderr);
+	fputc('\n', stderr);
+	return nsv_usage_hint();
 }
 
 static char *read_filter_file(const char *path)
@@ -196,7 +260,7 @@ static char *read_filter_file(const char *path)
 }
 
 /* The expression from the command line or -F; 0, 1 (failure) or 2. */
-static int get_filter(const struct opts *o, char **exprp,
+static int get_filter(const struct vsockdump_opts *o, char **exprp,
 		      struct nsv_filter **fp)
 {
 	struct nsv_filter_error err = { 0 };
@@ -209,7 +273,7 @@ static int get_filter(const struct opts *o, char **exprp,
 	if (o->filter_file) {
 		expr = read_filter_file(o->filter_file);
 		if (!expr) {
-			fprintf(stderr, "vsockdump: %s: %s\n", o->filter_file,
+			nsv_err("%s: %s", o->filter_file,
 				strerror(errno ? errno : ENOMEM));
 			return 1;
 		}
@@ -228,12 +292,12 @@ static int get_filter(const struct opts *o, char **exprp,
 	}
 	r = nsv_filter_parse(expr, fp, &err);
 	if (r == -EINVAL) {
-		vsockdump_filter_error(expr, &err);
+		r = filter_error(expr, &err);
 		free(expr);
-		return 2;
+		return r;
 	}
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: filter: %s\n", strerror(-r));
+		nsv_err("filter: %s", strerror(-r));
 		free(expr);
 		return 1;
 	}
@@ -248,19 +312,19 @@ static int drop_privileges(const char *user)
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		fprintf(stderr, "vsockdump: -Z %s: %s\n", user,
+		nsv_err("-Z %s: %s", user,
 			errno ? strerror(errno) : "no such user");
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
-		fprintf(stderr, "vsockdump: -Z %s: cannot become that user: %s\n",
-			user, strerror(errno));
+		nsv_err("-Z %s: cannot become that user: %s", user,
+			strerror(errno));
 		return -1;
 	}
 	/* make sure there is no way back */
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		fprintf(stderr, "vsockdump: -Z %s: could regain root\n", user);
+		nsv_err("-Z %s: could regain root", user);
 		return -1;
 	}
 	return 0;
@@ -272,7 +336,7 @@ static void print_stats(struct run *r)
 
 	fprintf(stderr, "%llu frame%s captured\n", (unsigned long long)r->num,
 		r->num == 1 ? "" : "s");
-	if (nsv_pcap_stats(r->src, &st) == 0)
+	if (r->src.ops->stats(r->src.s, &st) == 0)
 		fprintf(stderr,
 			"%llu frames received by filter\n"
 			"%llu frames dropped by kernel\n",
@@ -298,8 +362,62 @@ static int load_vsockmon(void)
 	return 0;
 }
 
-static int open_live(const struct opts *o, struct nsv_monitor *mon,
-		     struct nsv_pcap **src)
+static int open_tracepoints(const struct vsockdump_opts *o,
+			    struct nsv_source *src, char *err, size_t errlen)
+{
+	struct nsv_tpcap_opts to = {
+		.snaplen = o->snaplen,
+		.bufsize = o->bufsize,
+	};
+	struct nsv_tpcap *c;
+	int r;
+
+	r = nsv_tpcap_open(&c, &to, err, errlen);
+	if (r < 0)
+		return r;
+	src->ops = &nsv_tpcap_source_ops;
+	src->s = c;
+	return 0;
+}
+
+static void relay_notice(void *user, const char *msg)
+{
+	(void)user;
+	nsv_err("%s", msg);
+}
+
+static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
+{
+	struct nsv_hrelay_opts ho = {
+		.vmm = o->hybrid,
+		.listen = o->hybrid_listen,
+		.ports = o->ports,
+		.nports = o->nports,
+		.takeover = o->takeover,
+		.guest_cid = o->guest_cid,
+		.snaplen = o->snaplen,
+		.notice = relay_notice,
+	};
+
+	/* nothing would show or keep the payload: copy none of it out */
+	if (!o->wfile && !o->pr.hex && !o->pr.ascii)
+		ho.snaplen = NSV_MON_HDR_LEN;
+	struct nsv_hrelay *r;
+	char err[512] = "";
+	int e;
+
+	e = nsv_hrelay_open(&r, &ho, err, sizeof(err));
+	if (e < 0) {
+		nsv_err("%s", err[0] ? err : strerror(-e));
+		return e;
+	}
+	src->ops = &nsv_hrelay_source_ops;
+	src->s = r;
+	return 0;
+}
+
+static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
+		     struct nsv_source *src)
 {
 	struct nsv_live_opts lo = {
 		.snaplen = o->snaplen,
@@ -307,57 +425,70 @@ static int open_live(const struct opts *o, struct nsv_monitor *mon,
 		.immediate = true,
 	};
 	char err[512] = "", list[256];
+	struct nsv_pcap *p;
 	int r;
 
+	if (o->ifname && !strcmp(o->ifname, NSV_TP_IFNAME)) {
+		r = open_tracepoints(o, src, err, sizeof(err));
+		if (r < 0)
+			nsv_err("%s", err);
+		return r;
+	}
 	r = nsv_monitor_open(mon, o->ifname, !o->no_create);
 	if (r == -EOPNOTSUPP && load_vsockmon() == 0) {
 		nsv_monitor_close(mon);
 		r = nsv_monitor_open(mon, o->ifname, !o->no_create);
 	}
+	/* no vsockmon and none to be had: the tracepoints still see headers */
+	if (r == -EOPNOTSUPP && !o->ifname &&
+	    open_tracepoints(o, src, err, sizeof(err)) == 0) {
+		nsv_err("headers only: no vsockmon on this kernel (capturing "
+			"from the vsock tracepoints)");
+		return 0;
+	}
 	if (r == -ENODEV && !o->ifname) {
-		fprintf(stderr,
-			"vsockdump: no vsockmon device in this network "
+		nsv_err("no vsockmon device in this network "
 			"namespace (create one: ip link add vsockmon0 type "
-			"vsockmon; or leave out --no-create)\n");
+			"vsockmon; or leave out --no-create)");
 		return r;
 	}
 	if (r == -EMEDIUMTYPE) {
 		if (nsv_monitor_list(list, sizeof(list)) <= 0)
 			snprintf(list, sizeof(list), "none");
-		fprintf(stderr,
-			"vsockdump: %s is not a vsockmon device (vsockmon "
-			"devices here: %s)\n",
+		nsv_err("%s is not a vsockmon device (vsockmon "
+			"devices here: %s)",
 			o->ifname, list);
 		return r;
 	}
 	if (r == -EOPNOTSUPP) {
-		fprintf(stderr,
-			"vsockdump: cannot create %s: this kernel has no "
+		nsv_err("cannot create %s: this kernel has no "
 			"vsockmon link type (modprobe vsockmon; it needs "
-			"CONFIG_VSOCKMON)\n",
+			"CONFIG_VSOCKMON)",
 			mon->name);
+		if (err[0])
+			nsv_err("and no header capture either: %s", err);
 		return r;
 	}
 	if (r == -EPERM) {
-		fprintf(stderr,
-			"vsockdump: %s %s: %s (needs CAP_NET_ADMIN; or name "
-			"an existing, up device with -i)\n",
+		nsv_err("%s %s: %s (needs CAP_NET_ADMIN; or name "
+			"an existing, up device with -i)",
 			mon->created || o->ifname ? "bringing up" : "creating",
 			mon->name, strerror(-r));
 		return r;
 	}
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: %s: %s\n",
-			mon->name[0] ? mon->name : "vsockmon", strerror(-r));
+		nsv_err("%s: %s", mon->name[0] ? mon->name : "vsockmon",
+			strerror(-r));
 		return r;
 	}
 	lo.ifname = mon->name;
-	r = nsv_pcap_open_live(src, &lo, err, sizeof(err));
+	r = nsv_pcap_open_live(&p, &lo, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: %s%s\n", err,
-			r == -EPERM ? " (needs CAP_NET_RAW)" : "");
+		nsv_err("%s%s", err, r == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		return r;
 	}
+	src->ops = &nsv_pcap_source_ops;
+	src->s = p;
 	return 0;
 }
 
@@ -368,24 +499,226 @@ static int list_devices(void)
 	char *p, *save = NULL;
 
 	if (r < 0) {
-		fprintf(stderr, "vsockdump: listing devices: %s\n",
-			strerror(-r));
+		nsv_err("listing devices: %s", strerror(-r));
 		return 1;
 	}
-	for (p = strtok_r(list, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+	for (p = strtok_r(list, ", ", &save); p;
+	     p = strtok_r(NULL, ", ", &save))
 		printf("%s\n", p);
+	/* the pseudo-interface, as tcpdump -D lists "any" */
+	if (nsv_tpcap_available())
+		printf("%s (headers only)\n", NSV_TP_IFNAME);
 	return 0;
 }
 
-int vsockdump_run(const struct opts *o)
+/* --plot: the picture of what the flow table saw; false on failure. */
+static bool write_plot(const struct vsockdump_opts *o, struct run *r)
+{
+	FILE *f = fopen(o->plot, "w");
+	int e;
+
+	if (!f) {
+		nsv_err("--plot %s: %s", o->plot, strerror(errno));
+		return false;
+	}
+	e = nsv_plot_write(r->plot, f, r->flows);
+	if (fclose(f) && !e)
+		e = -errno;
+	if (e == -ENOENT) {
+		nsv_err("--flow %llu: no such connection (there are %zu)",
+			(unsigned long long)o->plot_flow,
+			nsv_flows_count(r->flows));
+		unlink(o->plot);
+	} else if (e < 0) {
+		nsv_err("--plot %s: %s", o->plot, strerror(-e));
+	}
+	return e == 0;
+}
+
+/* --count: tcpdump's one line, or one JSON record */
+static void print_count(const struct vsockdump_opts *o, uint64_t n)
+{
+	FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr : stdout;
+	struct nsv_json j;
+
+	if (o->pr.json) {
+		nsv_json_init(&j, out, false);
+		nsv_json_obj_begin(&j, NULL);
+		nsv_json_str(&j, "record", "count");
+		nsv_json_u64(&j, "frames", n);
+		nsv_json_obj_end(&j);
+	} else {
+		fprintf(out, "%llu frame%s\n", (unsigned long long)n,
+			n == 1 ? "" : "s");
+	}
+}
+
+/* Each -r file, its line on stderr, then one merged reader for several. */
+static int open_files(const struct vsockdump_opts *o, struct nsv_source *src)
+{
+	struct nsv_pcap *p;
+	struct nsv_pcap **files;
+	char err[4096 + 256] = "";
+	unsigned int i, n = 0;
+	int e = 0;
+
+	files = calloc(o->nrfiles, sizeof(*files));
+	if (!files) {
+		nsv_err("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < o->nrfiles; i++) {
+		e = nsv_pcap_open_file(&files[i], o->rfiles[i], err,
+				       sizeof(err));
+		if (e < 0) {
+			nsv_err("%s", err);
+			goto fail;
+		}
+		n++;
+		fprintf(stderr,
+			"reading from file %s, link-type VSOCK (271), "
+			"snapshot length %u\n",
+			o->rfiles[i], nsv_pcap_snaplen(files[i]));
+	}
+	if (n == 1) {
+		p = files[0];
+	} else {
+		e = nsv_pcap_merge(&p, files, n);
+		if (e < 0) {
+			nsv_err("out of memory");
+			goto fail;
+		}
+	}
+	free(files);
+	src->ops = &nsv_pcap_source_ops;
+	src->s = p;
+	return 0;
+fail:
+	for (i = 0; i < n; i++)
+		nsv_pcap_close(files[i]);
+	free(files);
+	return e;
+}
+
+/* What pcapng says of the capture device: its namespace, for now by -N. */
+static void netns_description(const struct vsockdump_opts *o, char *buf,
+			      size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	if (o->netns) {
+		snprintf(buf, len, "netns %s", o->netns);
+		return;
+	}
+	n = readlink("/proc/thread-self/ns/net", link, sizeof(link) - 1);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	link[n] = '\0';
+	snprintf(buf, len, "netns %s", link);
+}
+
+/* What pcapng says of a live source that is not a vsockmon device. */
+static void source_description(const struct vsockdump_opts *o,
+			       const struct run *r, char *buf, size_t len)
+{
+	if (r->src.ops == &nsv_tpcap_source_ops)
+		snprintf(buf, len,
+			 "the vsock tracepoints: headers only, "
+			 "every network namespace");
+	else if (r->src.ops != &nsv_hrelay_source_ops ||
+		 nsv_hrelay_describe(r->src.s, buf, len) < 0)
+		netns_description(o, buf, len);
+}
+
+/* -w: a pcapng interface per capture device (a live one, or each -r file). */
+static int open_writer(const struct vsockdump_opts *o, struct run *r,
+		       const char *ifname, const char *expr)
+{
+	struct nsv_writer_opts wo = {
+		.path = o->wfile,
+		.format = o->pcapng ? NSV_SAVEFILE_PCAPNG :
+				      nsv_savefile_format_of(o->wfile),
+		.appl = "vsockdump " PACKAGE_VERSION,
+		.rotate_bytes = o->rotate_bytes,
+		.rotate_secs = o->rotate_secs,
+		.max_files = o->max_files,
+		.command = o->postrotate,
+		.start = (int64_t)time(NULL),
+	};
+	struct nsv_savefile_iface *ifs;
+	unsigned int i, n = o->rfile ? o->nrfiles : 1;
+	char err[4096 + 256] = "", (*desc)[4200];
+	int e;
+
+	ifs = calloc(n, sizeof(*ifs));
+	desc = calloc(n, sizeof(*desc));
+	if (!ifs || !desc) {
+		free(ifs);
+		free(desc);
+		nsv_err("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		ifs[i].snaplen = r->src.ops->snaplen(r->src.s);
+		ifs[i].filter = expr;
+		ifs[i].description = desc[i];
+		if (o->rfile) {
+			snprintf(desc[i], sizeof(desc[i]), "file %s",
+				 o->rfiles[i]);
+		} else {
+			ifs[i].name = ifname;
+			source_description(o, r, desc[i], sizeof(desc[i]));
+		}
+	}
+	/* -G on a file: its frames' time, not the clock on the wall */
+	if (o->rfile)
+		wo.start = o->rotate_secs ? -1 : 0;
+	wo.ifaces = ifs;
+	wo.nifaces = n;
+	e = nsv_writer_open(&r->w, &wo, err, sizeof(err));
+	/* the writer wrote the descriptions into its first file, or will
+	 * into each new one: they must live as long as it does */
+	r->ifaces = ifs;
+	r->descs = desc;
+	if (e < 0)
+		nsv_err("%s", err);
+	return e;
+}
+
+/* The line a live capture starts with, naming what it listens on. */
+static void say_listening(const struct run *r, const struct nsv_monitor *mon,
+			  unsigned int snaplen)
+{
+	char where[512];
+
+	if (r->src.ops == &nsv_hrelay_source_ops &&
+	    nsv_hrelay_describe(r->src.s, where, sizeof(where)) == 0)
+		nsv_err("listening as %s, link-type VSOCK (271), snapshot "
+			"length %u bytes",
+			where, snaplen);
+	else if (r->src.ops == &nsv_tpcap_source_ops)
+		nsv_err("listening on %s (headers only), link-type VSOCK "
+			"(271), snapshot length %u bytes",
+			NSV_TP_IFNAME, snaplen);
+	else
+		nsv_err("listening on %s%s, link-type VSOCK (271), "
+			"snapshot length %u bytes",
+			mon->name, mon->created ? " (created)" : "", snaplen);
+}
+
+int vsockdump_run(const struct vsockdump_opts *o)
 {
 	struct nsv_monitor mon = { 0 };
 	struct nsv_filter *filter = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
-	char err[4096 + 256] = "", *expr = NULL;
+	char *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false;
+	unsigned int snaplen;
 	int rc, e;
 	long n;
 
@@ -396,16 +729,15 @@ int vsockdump_run(const struct opts *o)
 		return rc;
 	if (o->tcpdump_filter) {
 		if (!filter) {
-			fprintf(stderr, "vsockdump: --tcpdump-filter: no filter "
-					"expression given\n");
-			return 2;
+			return nsv_usage_err("--tcpdump-filter: no filter "
+					     "expression given");
 		}
 		rc = nsv_filter_print_tcpdump(stdout, filter) ? 1 : 0;
 		goto out;
 	}
 	e = nsv_filter_compile(filter, NSV_SNAPLEN_MAX, &prog);
 	if (e < 0) {
-		fprintf(stderr, "vsockdump: compiling the filter: %s\n",
+		nsv_err("compiling the filter: %s",
 			e == -E2BIG ? "more than 4096 BPF instructions" :
 				      strerror(-e));
 		rc = 1;
@@ -422,8 +754,8 @@ int vsockdump_run(const struct opts *o)
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: network namespace %s: %s\n",
-				o->netns, strerror(-e));
+			nsv_err("network namespace %s: %s", o->netns,
+				strerror(-e));
 			goto out;
 		}
 	}
@@ -433,33 +765,27 @@ int vsockdump_run(const struct opts *o)
 	}
 
 	if (o->rfile) {
-		e = nsv_pcap_open_file(&r.src, o->rfile, err, sizeof(err));
-		if (e < 0) {
-			fprintf(stderr, "vsockdump: %s\n", err);
+		if (open_files(o, &r.src) < 0)
 			goto out;
-		}
+	} else if (o->hybrid) {
+		if (open_relay(o, &r.src) < 0)
+			goto out;
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
 	if (filter) {
-		e = nsv_pcap_set_filter(r.src, &prog);
+		e = r.src.ops->set_filter(r.src.s, &prog);
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: setting the filter: %s\n",
-				nsv_pcap_error(r.src));
+			const char *why = r.src.ops->error(r.src.s);
+
+			nsv_err("setting the filter: %s",
+				why && *why ? why : strerror(-e));
 			goto out;
 		}
 	}
-	if (o->rfile)
-		fprintf(stderr,
-			"reading from file %s, link-type VSOCK (271), "
-			"snapshot length %u\n",
-			o->rfile, nsv_pcap_snaplen(r.src));
-	else
-		fprintf(stderr,
-			"vsockdump: listening on %s%s, link-type VSOCK (271), "
-			"snapshot length %u bytes\n",
-			mon.name, mon.created ? " (created)" : "",
-			nsv_pcap_snaplen(r.src));
+	snaplen = r.src.ops->snaplen(r.src.s);
+	if (!o->rfile)
+		say_listening(&r, &mon, snaplen);
 
 	if (o->user) {
 		if (mon.created || mon.raised)
@@ -468,25 +794,22 @@ int vsockdump_run(const struct opts *o)
 			goto out;
 	}
 
-	if (o->wfile) {
-		e = nsv_pcap_writer_open(&r.w, o->wfile, nsv_pcap_snaplen(r.src),
-					 o->rotate_bytes, o->max_files, err,
-					 sizeof(err));
-		if (e < 0) {
-			fprintf(stderr, "vsockdump: %s\n", err);
-			goto out;
-		}
-	}
-	r.show = !o->quiet && (!o->wfile || o->print);
+	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
+		goto out;
+	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
 	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
-	    nsv_flows_new(&r.flows) < 0) {
-		fprintf(stderr, "vsockdump: out of memory\n");
+	    nsv_flows_new(&r.flows) < 0 ||
+	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
+						      .flow = o->plot_flow,
+						      .fmt = o->pr.fmt,
+					      }) < 0)) {
+		nsv_err("out of memory");
 		goto out;
 	}
 
-	g_src = r.src;
+	g_src = &r.src;
 	for (n = 0; !g_stop;) {
-		n = nsv_pcap_loop(r.src, left, on_frame, &r);
+		n = r.src.ops->loop(r.src.s, left, on_frame, &r);
 		if (n > 0 && left)
 			left = (unsigned long)n >= left ? 0 : left - n;
 		if (n < 0 || r.err || g_stop || (o->count && !left))
@@ -504,8 +827,10 @@ int vsockdump_run(const struct opts *o)
 	rc = 0;
 	if (n < 0) {
 		nsv_printer_flush(r.pr);
-		fprintf(stderr, "vsockdump: %s: %s\n",
-			o->rfile ? o->rfile : mon.name, nsv_pcap_error(r.src));
+		nsv_err("%s: %s",
+			o->rfile ? nsv_pcap_name(r.src.s) :
+				   source_name(o, &r, &mon),
+			r.src.ops->error(r.src.s));
 		rc = 1;
 	}
 	/* A reader that went away (| head) ends us quietly, not SIGPIPE:
@@ -513,34 +838,38 @@ int vsockdump_run(const struct opts *o)
 	if (r.err == -EPIPE) {
 		pipe_closed = true;
 	} else if (r.err && r.w && !strcmp(r.err_what, "-w")) {
-		fprintf(stderr, "vsockdump: %s\n", nsv_pcap_writer_error(r.w));
+		nsv_err("%s", nsv_writer_error(r.w));
 		rc = 1;
 	} else if (r.err) {
-		fprintf(stderr, "vsockdump: %s: %s\n", r.err_what,
-			strerror(-r.err));
+		nsv_err("%s: %s", r.err_what, strerror(-r.err));
 		rc = 1;
 	}
 	e = pipe_closed ? 0 : nsv_printer_flush(r.pr);
 	if (e == -EPIPE) {
 		pipe_closed = true;
 	} else if (e < 0 && !rc) {
-		fprintf(stderr, "vsockdump: standard output: %s\n",
-			strerror(-e));
+		nsv_err("standard output: %s", strerror(-e));
 		rc = 1;
 	}
 	if (r.w) {
-		snprintf(err, sizeof(err), "%s", nsv_pcap_writer_path(r.w));
-		e = nsv_pcap_writer_close(r.w);
-		r.w = NULL;
+		/* the last file gets its -z too, and we wait for them all */
+		e = nsv_writer_finish(r.w);
 		if (e < 0 && !rc && !pipe_closed) {
-			fprintf(stderr, "vsockdump: %s: write error\n", err);
+			nsv_err("%s", nsv_writer_error(r.w));
 			rc = 1;
+		} else if (e > 0) {
+			print_notices(nsv_writer_notice(r.w));
 		}
+		if (r.limit)
+			nsv_err("maximum file limit reached: %u files (-W)",
+				o->max_files);
 	}
+	if (o->count_only && !pipe_closed)
+		print_count(o, r.num);
 	if (o->flows && !pipe_closed) {
 		/* pcap data on stdout: the summary goes to stderr */
 		FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr :
-								  stdout;
+								 stdout;
 
 		if (r.show && !o->pr.json)
 			fputc('\n', out);
@@ -548,20 +877,25 @@ int vsockdump_run(const struct opts *o)
 			rc = 1;
 		fflush(out);
 	}
+	if (o->plot && !write_plot(o, &r))
+		rc = 1;
 	if (!o->rfile)
 		print_stats(&r);
 out:
-	if (r.w)
-		nsv_pcap_writer_close(r.w);
+	nsv_writer_free(r.w);
+	free(r.ifaces);
+	free(r.descs);
 	nsv_printer_free(r.pr);
+	nsv_plot_free(r.plot);
 	nsv_flows_free(r.flows);
-	nsv_pcap_close(r.src);
+	if (r.src.ops)
+		r.src.ops->close(r.src.s);
 	if (mon.nl) {
 		bool created = mon.created;
 
 		e = nsv_monitor_close(&mon);
 		if (e < 0) {
-			fprintf(stderr, "vsockdump: %s %s: %s\n",
+			nsv_err("%s %s: %s",
 				created ? "deleting" : "bringing down",
 				mon.name, strerror(-e));
 			rc = rc ? rc : 1;
@@ -571,8 +905,7 @@ out:
 	nsv_filter_free(filter);
 	free(expr);
 	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
-		fprintf(stderr, "vsockdump: standard output: %s\n",
-			strerror(errno));
+		nsv_err("standard output: %s", strerror(errno));
 		rc = 1;
 	}
 	return rc;

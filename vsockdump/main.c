@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "cli.h"
+#include "pcapio.h"
 #include "vsockdump.h"
 
 enum {
@@ -15,18 +18,27 @@ enum {
 	OPT_FLOWS,
 	OPT_TCPDUMP_FILTER,
 	OPT_NANO,
+	OPT_PCAPNG,
+	OPT_COUNT,
+	OPT_PLOT,
+	OPT_FLOW,
+	OPT_HYBRID,
+	OPT_HYBRID_LISTEN,
+	OPT_HYBRID_PORT,
+	OPT_TAKEOVER,
+	OPT_GUEST_CID,
 };
 
 static const struct nsv_opt options[] = {
 	{ "interface", 'i', required_argument, "IFACE",
-	  "capture on IFACE (default: find or create)" },
+	  "capture on IFACE; 'tracepoints': headers only" },
 	{ "no-create", OPT_NO_CREATE, no_argument, NULL,
 	  "fail instead of creating vsockmon0" },
 	{ "netns", 'N', required_argument, "NAME|PATH|PID",
 	  "capture inside this network namespace" },
 	{ "list-interfaces", 'D', no_argument, NULL,
-	  "list the vsockmon devices here" },
-	{ "count", 'c', required_argument, "N", "stop after N frames" },
+	  "list the vsockmon devices (and tracepoints)" },
+	{ NULL, 'c', required_argument, "N", "stop after N frames" },
 	{ "snapshot-length", 's', required_argument, "LEN",
 	  "bytes kept per frame (0: 262144)" },
 	{ "buffer-size", 'B', required_argument, "KiB",
@@ -37,15 +49,20 @@ static const struct nsv_opt options[] = {
 	{ "relinquish-privileges", 'Z', required_argument, "USER",
 	  "become USER once capturing" },
 	{ "write", 'w', required_argument, "FILE",
-	  "write a pcap file (-: stdout)" },
+	  "write pcap or pcapng (-: stdout)" },
 	{ "file-size", 'C', required_argument, "MB",
 	  "new file past MB (10^6; k/m/g suffix)" },
+	{ "rotate-seconds", 'G', required_argument, "SECS",
+	  "new file every SECS (-w name: strftime)" },
 	{ "file-count", 'W', required_argument, "N",
-	  "with -C: reuse N files in turn" },
+	  "-C: reuse N files; -G: stop after N" },
+	{ "postrotate-command", 'z', required_argument, "CMD",
+	  "run CMD FILE for each file closed" },
+	{ "pcapng", OPT_PCAPNG, no_argument, NULL,
+	  "write pcapng (default for *.pcapng)" },
 	{ "read", 'r', required_argument, "FILE",
-	  "read pcap/pcapng (-: stdin)" },
-	{ "print", OPT_PRINT, no_argument, NULL,
-	  "print frames too with -w" },
+	  "read pcap/pcapng (-: stdin); repeat to merge" },
+	{ "print", OPT_PRINT, no_argument, NULL, "print frames too with -w" },
 	{ "quiet", 'q', no_argument, NULL,
 	  "print no frames (e.g. with --flows)" },
 	{ "numeric", 'n', no_argument, NULL,
@@ -56,6 +73,7 @@ static const struct nsv_opt options[] = {
 	{ "number", '#', no_argument, NULL, "number the frames" },
 	{ "verbose", 'v', no_argument, NULL,
 	  "credit fields (-vv: flow, vsockmon hdr)" },
+	{ NULL, 'x', no_argument, NULL, "payload in hex (-xx: whole frame)" },
 	{ NULL, 'X', no_argument, NULL,
 	  "payload in hex+ASCII (-XX: whole frame)" },
 	{ NULL, 'A', no_argument, NULL, "payload in ASCII" },
@@ -63,12 +81,28 @@ static const struct nsv_opt options[] = {
 	  "one JSON object per frame (NDJSON)" },
 	{ "flows", OPT_FLOWS, no_argument, NULL,
 	  "connection summary at the end" },
+	{ "count", OPT_COUNT, no_argument, NULL,
+	  "with -r: print only the number of frames" },
+	{ "plot", OPT_PLOT, required_argument, "FILE.svg",
+	  "draw credit and throughput at the end" },
+	{ "flow", OPT_FLOW, required_argument, "N",
+	  "--plot connection N (default: busiest 3)" },
 	{ NULL, 'd', no_argument, NULL,
 	  "print the filter's BPF (-dd C, -ddd)" },
 	{ "tcpdump-filter", OPT_TCPDUMP_FILTER, no_argument, NULL,
 	  "print the filter for tcpdump" },
 	{ NULL, 'F', required_argument, "FILE",
 	  "read the expression from FILE" },
+	{ "hybrid", OPT_HYBRID, required_argument, "VMM_SOCKET",
+	  "relay and record a hybrid vsock VMM's traffic" },
+	{ "hybrid-listen", OPT_HYBRID_LISTEN, required_argument, "PATH",
+	  "host-initiated: clients connect to PATH instead" },
+	{ "hybrid-port", OPT_HYBRID_PORT, required_argument, "PORT[:APP]",
+	  "guest-initiated to PORT: VMM_SOCKET_PORT -> APP" },
+	{ "takeover", OPT_TAKEOVER, no_argument, NULL,
+	  "swap in at VMM_SOCKET (and _PORT) while running" },
+	{ "guest-cid", OPT_GUEST_CID, required_argument, "CID",
+	  "the guest's CID in relay frames (default 3)" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ "version", 'V', no_argument, NULL, "show the version" },
 	{ 0 }
@@ -78,7 +112,8 @@ static void help(void)
 {
 	fputs("Usage: vsockdump [OPTION...] [EXPRESSION]\n"
 	      "Capture, decode and follow AF_VSOCK traffic seen by a vsockmon "
-	      "device,\nor read it from pcap files (LINKTYPE_VSOCK).\n\n",
+	      "device,\nthe vsock tracepoints or a hybrid vsock relay, or "
+	      "read it from pcap\nfiles (LINKTYPE_VSOCK).\n\n",
 	      stdout);
 	nsv_help_print(stdout, options);
 	fputs("\nExpression (as with tcpdump; and/or bind equally, left to "
@@ -97,14 +132,30 @@ static void help(void)
 	      "  vsockdump -n port 1234 and op rw   data on port 1234\n"
 	      "  vsockdump -w cap.pcap -C 100 -W 5  a ring of five 100 MB "
 	      "files\n"
+	      "  vsockdump -w '%H%M.pcapng' -G 600 -z gzip   a file each "
+	      "10 min, gzipped\n"
 	      "  vsockdump -r cap.pcap -v --flows   decode a file, credit, "
 	      "connections\n"
 	      "  vsockdump -r cap.pcap --json       NDJSON, one object a "
 	      "frame\n"
+	      "  vsockdump -r cap.pcap --plot c.svg  credit, throughput of "
+	      "the busiest\n"
 	      "  vsockdump -d 'cid 3 and not op credit_update'   show the "
 	      "BPF\n"
 	      "  tcpdump -i vsockmon0 \"$(vsockdump --tcpdump-filter port "
 	      "1234)\"\n"
+	      "  vsockdump -i tracepoints --flows   headers, where there is "
+	      "no vsockmon\n"
+	      "  vsockdump --hybrid /run/fc.sock --takeover -w fc.pcap\n"
+	      "                                     record a Firecracker "
+	      "VM's vsock\n"
+	      "\nSources: a vsockmon device sees every virtio vsock packet "
+	      "with payload\n(it needs CONFIG_VSOCKMON, so a host kernel). "
+	      "-i tracepoints sees the\nheaders of the same packets on any "
+	      "kernel with virtio vsock, but no\npayload and, for packets "
+	      "this side sends, no credit fields. --hybrid\nsees "
+	      "Firecracker/Cloud Hypervisor connections, payload included, "
+	      "by\nrelaying them; no kernel packet at all.\n"
 	      "\nExit status: 0 ok, 1 failure, 2 usage error.\n"
 	      "See vsockdump(8).\n",
 	      stdout);
@@ -113,11 +164,8 @@ static void help(void)
 static int usage_error(const char *msg, const char *arg)
 {
 	if (arg)
-		fprintf(stderr, "vsockdump: %s: '%s'\n", msg, arg);
-	else
-		fprintf(stderr, "vsockdump: %s\n", msg);
-	fputs("Try 'vsockdump --help' for more information.\n", stderr);
-	return 2;
+		return nsv_usage_err("%s: '%s'", msg, arg);
+	return nsv_usage_err("%s", msg);
 }
 
 static int num(const char *s, unsigned long max, unsigned long *v)
@@ -162,18 +210,47 @@ static int file_size(const char *s, uint64_t *bytes)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+/* --hybrid-port PORT[:APP] */
+static int hybrid_port(struct vsockdump_opts *o, const char *arg)
 {
+	struct nsv_hrelay_port *p;
+	const char *colon = strchr(arg, ':');
+	char num[16];
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+
+	if (o->nports == VSOCKDUMP_HYBRID_PORTS_MAX)
+		return usage_error("too many --hybrid-port", arg);
+	p = &o->ports[o->nports];
+	if (!n || n >= sizeof(num))
+		return usage_error("--hybrid-port needs PORT[:APP_SOCKET]",
+				   arg);
+	memcpy(num, arg, n);
+	num[n] = '\0';
+	if (nsv_port_parse(num, &p->port) < 0 || p->port == NSV_PORT_ANY)
+		return usage_error("--hybrid-port needs PORT[:APP_SOCKET]",
+				   arg);
+	p->app = colon ? colon + 1 : NULL;
+	if (p->app && !*p->app)
+		return usage_error("--hybrid-port: an empty application path",
+				   arg);
+	o->nports++;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct vsockdump_opts *o)
+{
+	bool hex_ascii_seen = false;
 	struct nsv_getopt g;
 	unsigned long v;
 	int c, r = 0;
 
+	nsv_cli_init(argv[0]);
 	if (nsv_getopt_init(&g, options) < 0) {
-		fputs("vsockdump: out of memory\n", stderr);
-		return 1;
+		nsv_err("out of memory");
+		return NSV_EXIT_FAIL;
 	}
-	/* Skip the leading '+': options may follow the expression, as with
-	 * tcpdump (no filter word starts with '-'). */
+	/* Skip the leading '+', keep the ':': options may follow the
+	 * expression, as with tcpdump (no filter word starts with '-'). */
 	while ((c = getopt_long(argc, argv, g.shortopts + 1, g.longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -222,14 +299,35 @@ static int parse(int argc, char **argv, struct opts *o)
 						"100 or 64m",
 						optarg);
 			break;
+		case 'G':
+			if (num(optarg, 100000000, &v) || !v)
+				r = usage_error("-G needs seconds 1..100000000",
+						optarg);
+			o->rotate_secs = (unsigned int)v;
+			break;
 		case 'W':
 			if (num(optarg, 1000000, &v) || !v)
 				r = usage_error("-W needs a count 1..1000000",
 						optarg);
 			o->max_files = (unsigned int)v;
 			break;
+		case 'z':
+			o->postrotate = optarg;
+			break;
+		case OPT_PCAPNG:
+			o->pcapng = true;
+			break;
 		case 'r':
-			o->rfile = optarg;
+			if (!o->rfiles)
+				o->rfiles = calloc((size_t)argc,
+						   sizeof(*o->rfiles));
+			if (!o->rfiles) {
+				nsv_err("out of memory");
+				r = NSV_EXIT_FAIL;
+				break;
+			}
+			o->rfiles[o->nrfiles++] = optarg;
+			o->rfile = o->rfiles[0];
 			break;
 		case OPT_PRINT:
 			o->print = true;
@@ -238,7 +336,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->quiet = true;
 			break;
 		case 'n':
-			o->pr.numeric = true;
+			o->pr.fmt |= NSV_FMT_NUMERIC;
 			break;
 		case 't':
 			if (o->pr.tstamp < NSV_TS_SINCE_FIRST)
@@ -253,8 +351,13 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->pr.verbose++;
 			break;
+		case 'x':
+			o->pr.hex++;
+			o->pr.hex_only = true;
+			break;
 		case 'X':
 			o->pr.hex++;
+			hex_ascii_seen = true;
 			break;
 		case 'A':
 			o->pr.ascii = true;
@@ -265,6 +368,19 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_FLOWS:
 			o->flows = true;
 			break;
+		case OPT_COUNT:
+			o->count_only = true;
+			break;
+		case OPT_PLOT:
+			o->plot = optarg;
+			break;
+		case OPT_FLOW:
+			if (num(optarg, (unsigned long)-1, &v) || !v)
+				r = usage_error("--flow needs a flow number "
+						"> 0 (as --flows shows)",
+						optarg);
+			o->plot_flow = v;
+			break;
 		case 'd':
 			o->dump_bpf++;
 			break;
@@ -274,6 +390,25 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'F':
 			o->filter_file = optarg;
 			break;
+		case OPT_HYBRID:
+			o->hybrid = optarg;
+			break;
+		case OPT_HYBRID_LISTEN:
+			o->hybrid_listen = optarg;
+			break;
+		case OPT_HYBRID_PORT:
+			r = hybrid_port(o, optarg);
+			break;
+		case OPT_TAKEOVER:
+			o->takeover = true;
+			break;
+		case OPT_GUEST_CID:
+			if (nsv_cid_parse(optarg, &o->guest_cid) < 0 ||
+			    o->guest_cid < 3 || o->guest_cid == NSV_CID_ANY)
+				r = usage_error("--guest-cid needs a guest CID "
+						"(3 or more)",
+						optarg);
+			break;
 		case 'h':
 			help();
 			nsv_getopt_free(&g);
@@ -282,8 +417,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			printf("vsockdump %s\n", PACKAGE_VERSION);
 			nsv_getopt_free(&g);
 			exit(0);
-		default:
-			r = usage_error("bad option", NULL);
+		default: /* '?' and ':' */
+			r = nsv_getopt_error(c, argv);
 		}
 		if (r)
 			break;
@@ -292,6 +427,33 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (r)
 		return r;
 
+	if (!o->hybrid &&
+	    (o->hybrid_listen || o->nports || o->takeover || o->guest_cid))
+		return usage_error("--hybrid-listen, --hybrid-port, "
+				   "--takeover and --guest-cid go with "
+				   "--hybrid",
+				   NULL);
+	if (o->hybrid && (o->rfile || o->ifname || o->no_create || o->list))
+		return usage_error("--hybrid relays and records: no -i, -r, "
+				   "-D or --no-create with it",
+				   NULL);
+	if (o->hybrid && !o->hybrid_listen && !o->nports && !o->takeover)
+		return usage_error("--hybrid: nothing to relay (give "
+				   "--hybrid-listen PATH, --hybrid-port "
+				   "PORT:APP or --takeover)",
+				   NULL);
+	if (o->takeover && o->hybrid_listen)
+		return usage_error("--takeover listens at the VMM's own path: "
+				   "no --hybrid-listen with it",
+				   NULL);
+	for (size_t i = 0; i < o->nports; i++)
+		if (!o->ports[i].app && !o->takeover)
+			return usage_error("--hybrid-port PORT needs "
+					   ":APP_SOCKET (where the application "
+					   "listens) unless --takeover",
+					   NULL);
+	if (o->hybrid && !o->guest_cid)
+		o->guest_cid = NSV_HRELAY_GUEST_CID;
 	if (o->rfile && (o->ifname || o->no_create))
 		return usage_error("-r reads a file: -i and --no-create are "
 				   "for live captures",
@@ -300,15 +462,36 @@ static int parse(int argc, char **argv, struct opts *o)
 		return usage_error("-D and -r do not mix", NULL);
 	if (o->rotate_bytes && !o->wfile)
 		return usage_error("-C needs -w", NULL);
-	if (o->max_files && !o->rotate_bytes)
-		return usage_error("-W needs -C", NULL);
-	if (o->wfile && o->rotate_bytes && !strcmp(o->wfile, "-"))
-		return usage_error("-C cannot rotate standard output", NULL);
+	if (o->rotate_secs && !o->wfile)
+		return usage_error("-G needs -w", NULL);
+	if (o->max_files && !o->rotate_bytes && !o->rotate_secs)
+		return usage_error("-W needs -C or -G", NULL);
+	if (o->postrotate && !o->rotate_bytes && !o->rotate_secs)
+		return usage_error("-z needs -w and -C or -G", NULL);
+	if (o->pcapng && !o->wfile)
+		return usage_error("--pcapng needs -w", NULL);
+	if (o->wfile && (o->rotate_bytes || o->rotate_secs) &&
+	    !strcmp(o->wfile, "-"))
+		return usage_error("-C and -G cannot rotate standard output",
+				   NULL);
+	for (v = 0, c = 0; v < o->nrfiles; v++)
+		if (!strcmp(o->rfiles[v], "-") && c++)
+			return usage_error("-r - given twice: standard input "
+					   "is read once",
+					   NULL);
 	if (o->wfile && !strcmp(o->wfile, "-") && o->print && !o->quiet)
 		return usage_error("-w - and --print both want standard output",
 				   NULL);
+	if (o->pr.hex_only && hex_ascii_seen)
+		return usage_error("-x and -X do not mix", NULL);
 	if (o->pr.hex && o->pr.ascii)
-		return usage_error("-X and -A do not mix", NULL);
+		return usage_error(o->pr.hex_only ? "-x and -A do not mix" :
+						    "-X and -A do not mix",
+				   NULL);
+	if (o->count_only && !o->rfile)
+		return usage_error("--count needs -r", NULL);
+	if (o->plot_flow && !o->plot)
+		return usage_error("--flow needs --plot", NULL);
 	if (o->filter_file && optind < argc)
 		return usage_error("-F and an expression on the command line "
 				   "do not mix",
@@ -316,8 +499,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (optind < argc) {
 		o->expr = nsv_filter_join(argc - optind, argv + optind);
 		if (!o->expr) {
-			fputs("vsockdump: out of memory\n", stderr);
-			return 1;
+			nsv_err("out of memory");
+			return NSV_EXIT_FAIL;
 		}
 	}
 	return 0;
@@ -325,13 +508,16 @@ static int parse(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct vsockdump_opts o = { 0 };
 	int r;
 
 	r = parse(argc, argv, &o);
-	if (r)
+	if (r) {
+		free(o.rfiles);
 		return r;
+	}
 	r = vsockdump_run(&o);
 	free(o.expr);
+	free(o.rfiles);
 	return r;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "cli.h"
 #include "vsockstat.h"
 
 enum {
@@ -25,27 +27,46 @@ enum {
 };
 
 static const struct nsv_opt options[] = {
-	{ "all", 'a', no_argument, NULL, "sockets in every state (the default; listeners too)" },
+	{ "all", 'a', no_argument, NULL,
+	  "sockets in every state (the default; listeners too)" },
 	{ "listening", 'l', no_argument, NULL, "listening sockets only" },
-	{ "connected", 't', no_argument, NULL, "connected sockets only (all but LISTEN and UNCONN)" },
-	{ "state", O_STATE, required_argument, "LIST", "only these states: established,syn-sent,listen,closing,unconn,connected,..." },
-	{ "type", O_TYPE, required_argument, "LIST", "only these types: stream,seqpacket,dgram" },
-	{ "cid", O_CID, required_argument, "LIST", "local or peer CID is one of LIST (numbers, host, local, hypervisor, any)" },
-	{ "port", O_PORT, required_argument, "LIST", "local or peer port is one of LIST" },
-	{ "sport", O_SPORT, required_argument, "LIST", "local port is one of LIST" },
-	{ "dport", O_DPORT, required_argument, "LIST", "peer port is one of LIST" },
-	{ "numeric", 'n', no_argument, NULL, "CIDs and users as numbers, no names" },
-	{ "processes", 'p', no_argument, NULL, "show the owning processes (name, pid, fd) and user" },
+	{ "connected", 't', no_argument, NULL,
+	  "connected sockets only (all but LISTEN and UNCONN)" },
+	{ "state", O_STATE, required_argument, "LIST",
+	  "only these states: established,syn-sent,listen,closing,unconn,connected,..." },
+	{ "type", O_TYPE, required_argument, "LIST",
+	  "only these types: stream,seqpacket,dgram" },
+	{ "cid", O_CID, required_argument, "LIST",
+	  "local or peer CID is one of LIST (numbers, host, local, hypervisor, any)" },
+	{ "port", O_PORT, required_argument, "LIST",
+	  "local or peer port is one of LIST" },
+	{ "sport", O_SPORT, required_argument, "LIST",
+	  "local port is one of LIST" },
+	{ "dport", O_DPORT, required_argument, "LIST",
+	  "peer port is one of LIST" },
+	{ "numeric", 'n', no_argument, NULL,
+	  "CIDs and users as numbers, no names" },
+	{ "processes", 'p', no_argument, NULL,
+	  "show the owning processes (name, pid, fd) and user" },
 	{ "no-header", 'H', no_argument, NULL, "no title line" },
-	{ "netns", 'N', required_argument, "NAME|PATH|PID", "list this network namespace (repeatable)" },
-	{ "all-netns", 'A', no_argument, NULL, "list every network namespace (/run/netns and /proc/*/ns/net)" },
-	{ "json", 'j', no_argument, NULL, "one JSON document (schema vsockstat/1, see vsockstat(8))" },
-	{ "summary", 's', no_argument, NULL, "counts per namespace, type and state" },
-	{ "wait-listen", O_WAIT, required_argument, "PORT", "exit 0 once something listens on PORT (with --cid: on that CID)" },
-	{ "timeout", O_TIMEOUT, required_argument, "SECS", "with --wait-listen: give up after SECS, exit 1" },
-	{ "watch", O_WATCH, required_argument, "SECS", "list again every SECS seconds" },
-	{ "record", O_RECORD, required_argument, "FILE", "also write the raw sock_diag replies to FILE" },
-	{ "replay", O_REPLAY, required_argument, "FILE", "list from a recording instead of the kernel" },
+	{ "netns", 'N', required_argument, "NAME|PATH|PID",
+	  "list this network namespace (repeatable)" },
+	{ "all-netns", 'A', no_argument, NULL,
+	  "list every network namespace (/run/netns and /proc/*/ns/net)" },
+	{ "json", 'j', no_argument, NULL,
+	  "one JSON document (schema vsockstat/1, see vsockstat(8))" },
+	{ "summary", 's', no_argument, NULL,
+	  "counts per namespace, type and state" },
+	{ "wait-listen", O_WAIT, required_argument, "PORT",
+	  "exit 0 once something listens on PORT (with --cid: on that CID)" },
+	{ "timeout", O_TIMEOUT, required_argument, "SECS",
+	  "with --wait-listen: give up after SECS, exit 1" },
+	{ "watch", O_WATCH, required_argument, "SECS",
+	  "list again every SECS seconds" },
+	{ "record", O_RECORD, required_argument, "FILE",
+	  "also write the raw sock_diag replies to FILE" },
+	{ "replay", O_REPLAY, required_argument, "FILE",
+	  "list from a recording instead of the kernel" },
 	{ "help", 'h', no_argument, NULL, "this help" },
 	{ "version", 'V', no_argument, NULL, "print the version" },
 	{ 0 },
@@ -65,8 +86,9 @@ static const char examples[] =
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [OPTIONS]\n"
-		   "List AF_VSOCK sockets through sock_diag (module vsock_diag).\n\n");
+	fprintf(f,
+		"Usage: " PROG " [OPTIONS]\n"
+		"List AF_VSOCK sockets through sock_diag (module vsock_diag).\n\n");
 	nsv_help_print(f, options);
 	fprintf(f, "\n%s", examples);
 }
@@ -74,29 +96,18 @@ static void usage(FILE *f)
 static int bad(const char *opt, const char *arg, const char *why)
 {
 	if (arg)
-		fprintf(stderr, PROG ": %s '%s': %s (see " PROG " --help)\n",
-			opt, arg, why);
-	else
-		fprintf(stderr, PROG ": %s %s (see " PROG " --help)\n", opt,
-			why);
-	return 2;
+		return nsv_usage_err("%s '%s': %s", opt, arg, why);
+	return nsv_usage_err("%s %s", opt, why);
 }
 
 static int parse_secs(const char *s, bool zero_ok, double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0 ||
-	    (!zero_ok && v == 0) || v > 1e9)
+	if (nsv_parse_secs(s, 1e9, out) < 0 || (!zero_ok && *out == 0))
 		return -EINVAL;
-	*out = v;
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+static int parse(int argc, char **argv, struct vsockstat_opts *o)
 {
 	struct nsv_getopt g;
 	uint32_t mask;
@@ -104,9 +115,10 @@ static int parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = -1;
+	nsv_cli_init(argv[0]);
 	if (nsv_getopt_init(&g, options) < 0) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
+		nsv_err("out of memory");
+		return NSV_EXIT_FAIL;
 	}
 	while (!rc && (c = getopt_long(argc, argv, g.shortopts, g.longopts,
 				       NULL)) != -1) {
@@ -122,7 +134,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_STATE:
 			if (nsv_sk_states_parse(optarg, &mask) < 0)
-				rc = bad("--state", optarg, "unknown state name");
+				rc = bad("--state", optarg,
+					 "unknown state name");
 			o->f.states |= mask;
 			break;
 		case O_TYPE:
@@ -135,20 +148,29 @@ static int parse(int argc, char **argv, struct opts *o)
 		case O_PORT:
 		case O_SPORT:
 		case O_DPORT: {
-			static const char *const names[] = { "--cid", "--port",
-							     "--sport", "--dport" };
-			const char *name = names[c - O_CID];
+			static const struct {
+				const char *name;
+				enum nsv_sockfilter_list list;
+			} lists[] = {
+				{ "--cid", NSV_SF_CID },
+				{ "--port", NSV_SF_PORT },
+				{ "--sport", NSV_SF_SPORT },
+				{ "--dport", NSV_SF_DPORT },
+			};
+			const char *name = lists[c - O_CID].name;
 
-			r = nsv_sockfilter_add(&o->f, "cpsd"[c - O_CID], optarg);
+			r = nsv_sockfilter_add(&o->f, lists[c - O_CID].list,
+					       optarg);
 			if (r == -E2BIG)
 				rc = bad(name, optarg, "too many values");
 			else if (r < 0)
 				rc = bad(name, optarg,
-					 c == O_CID ? "not a CID" : "not a port");
+					 c == O_CID ? "not a CID" :
+						      "not a port");
 			break;
 		}
 		case 'n':
-			o->flags |= NSV_STAT_NUMERIC;
+			o->flags |= NSV_FMT_NUMERIC;
 			break;
 		case 'p':
 			o->flags |= NSV_STAT_PROCS;
@@ -158,7 +180,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'N':
 			if (o->nnetns == MAX_NETNS)
-				rc = bad("--netns", optarg, "too many namespaces");
+				rc = bad("--netns", optarg,
+					 "too many namespaces");
 			else
 				o->netns[o->nnetns++] = optarg;
 			break;
@@ -201,40 +224,40 @@ static int parse(int argc, char **argv, struct opts *o)
 			printf(PROG " " PACKAGE_VERSION "\n");
 			rc = -1;
 			break;
-		default:
-			fprintf(stderr, "Try '" PROG " --help'.\n");
-			rc = 2;
+		default: /* '?' and ':' */
+			rc = nsv_getopt_error(c, argv);
 		}
 	}
 	nsv_getopt_free(&g);
 	if (rc)
 		return rc;
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s' (see " PROG
-				" --help)\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return nsv_usage_err("unexpected argument '%s'", argv[optind]);
 	/* Combinations that cannot mean anything. */
 	if (o->timeout >= 0 && !o->wait)
 		return bad("--timeout", NULL, "only goes with --wait-listen");
-	if (o->wait && (o->watch || o->record || o->replay || o->json ||
-			o->summary))
-		return bad("--wait-listen", NULL,
-			   "goes with -N, -A, --cid, --type and --timeout only");
+	if (o->wait &&
+	    (o->watch || o->record || o->replay || o->json || o->summary))
+		return bad(
+			"--wait-listen", NULL,
+			"goes with -N, -A, --cid, --type and --timeout only");
 	if (o->replay && (o->nnetns || o->all_netns || o->record || o->watch ||
 			  (o->flags & NSV_STAT_PROCS)))
-		return bad("--replay", NULL,
-			   "lists what was recorded: no -N, -A, -p, --record or --watch");
+		return bad(
+			"--replay", NULL,
+			"lists what was recorded: no -N, -A, -p, --record or --watch");
 	if (o->record && o->watch)
-		return bad("--record", NULL, "records one listing, not --watch");
+		return bad("--record", NULL,
+			   "records one listing, not --watch");
 	if (o->all_netns && o->nnetns)
-		return bad("--all-netns", NULL, "already lists every namespace; drop -N");
+		return bad("--all-netns", NULL,
+			   "already lists every namespace; drop -N");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o;
+	struct vsockstat_opts o;
 	int rc;
 
 	rc = parse(argc, argv, &o);

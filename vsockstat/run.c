@@ -6,22 +6,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "cli.h"
+#include "clock.h"
+#include "json.h"
 #include "vsockstat.h"
 
 /* One line a failure; the caller turns it into exit status 1. */
 static int fail(const char *what, int err)
 {
 	if (what)
-		fprintf(stderr, PROG ": %s: %s\n", what, strerror(-err));
+		nsv_err("%s: %s", what, strerror(-err));
 	else
-		fprintf(stderr, PROG ": %s\n", strerror(-err));
-	return 1;
+		nsv_err("%s", strerror(-err));
+	return NSV_EXIT_FAIL;
 }
 
-static int add_namespaces(struct nsv_socktab *t, const struct opts *o)
+static int add_namespaces(struct nsv_socktab *t, const struct vsockstat_opts *o)
 {
 	size_t i;
 	int r;
@@ -55,8 +58,7 @@ static bool diag_missing(const struct nsv_socktab *t)
 
 	for (i = 0; i < t->nns; i++)
 		if (t->ns[i].err == -ENOENT && !t->ns[i].err_enter) {
-			fprintf(stderr, PROG
-				": sock_diag cannot list AF_VSOCK sockets: load the vsock_diag module (modprobe vsock_diag)\n");
+			nsv_err("sock_diag cannot list AF_VSOCK sockets: load the vsock_diag module (modprobe vsock_diag)");
 			return true;
 		}
 	return false;
@@ -124,7 +126,7 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 	return 0;
 }
 
-static int replay(struct nsv_socktab *t, const struct opts *o)
+static int replay(struct nsv_socktab *t, const struct vsockstat_opts *o)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0, off = 0;
@@ -136,14 +138,14 @@ static int replay(struct nsv_socktab *t, const struct opts *o)
 	r = nsv_socktab_replay(t, buf, len, &o->f, &off);
 	free(buf);
 	if (r == -EBADMSG) {
-		fprintf(stderr, PROG ": %s: not a sock_diag recording (malformed at byte %zu)\n",
+		nsv_err("%s: not a sock_diag recording (malformed at byte %zu)",
 			o->replay, off);
-		return 1;
+		return NSV_EXIT_FAIL;
 	}
 	return r < 0 ? fail(o->replay, r) : 0;
 }
 
-static int print(const struct nsv_socktab *t, const struct opts *o)
+static int print(const struct nsv_socktab *t, const struct vsockstat_opts *o)
 {
 	unsigned int flags = o->flags;
 	int r;
@@ -167,25 +169,15 @@ static int print(const struct nsv_socktab *t, const struct opts *o)
 
 static void sleep_s(double s)
 {
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	nsv_sleep_ns((int64_t)(s * 1e9));
 }
 
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)nsv_clock_ns() / 1e9;
 }
 
-int vsockstat_list(const struct opts *o)
+int vsockstat_list(const struct vsockstat_opts *o)
 {
 	uint32_t states = o->f.states ? o->f.states : NSV_SS_ALL;
 	bool tty = !o->json && isatty(STDOUT_FILENO), first = true;
@@ -272,7 +264,8 @@ out:
 }
 
 /* A listener on the port, on one of the CIDs asked for or on any CID. */
-static bool listening(const struct nsv_socktab *t, const struct opts *o)
+static bool listening(const struct nsv_socktab *t,
+		      const struct vsockstat_opts *o)
 {
 	size_t i, k;
 
@@ -290,7 +283,7 @@ static bool listening(const struct nsv_socktab *t, const struct opts *o)
 	return false;
 }
 
-int vsockstat_wait(const struct opts *o)
+int vsockstat_wait(const struct vsockstat_opts *o)
 {
 	struct nsv_sockfilter f = { .types = o->f.types };
 	double deadline = o->timeout >= 0 ? now() + o->timeout : 0;
@@ -330,7 +323,7 @@ int vsockstat_wait(const struct opts *o)
 			break;
 		left = deadline - now();
 		if (o->timeout >= 0 && left <= 0) {
-			fprintf(stderr, PROG ": no listener on port %u after %g s\n",
+			nsv_err("no listener on port %u after %g s",
 				o->wait_port, o->timeout);
 			rc = 1;
 			goto out;

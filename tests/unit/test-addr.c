@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "nsvsock.h"
+#include "addr.h"
 #include "tap.h"
 
 static const struct {
@@ -54,16 +54,11 @@ static const struct {
 	int ret;
 	uint32_t port;
 } port_cases[] = {
-	{ "1234", 0, 1234 },
-	{ "0", 0, 0 },
-	{ "0x400", 0, 1024 },
-	{ "*", 0, NSV_PORT_ANY },
-	{ "any", 0, NSV_PORT_ANY },
-	{ "4294967295", 0, 0xffffffffU },
-	{ "", -EINVAL, 0 },
-	{ "-5", -EINVAL, 0 },
-	{ "4294967296", -EINVAL, 0 },
-	{ "80x", -EINVAL, 0 },
+	{ "1234", 0, 1234 },	      { "0", 0, 0 },
+	{ "0x400", 0, 1024 },	      { "*", 0, NSV_PORT_ANY },
+	{ "any", 0, NSV_PORT_ANY },   { "4294967295", 0, 0xffffffffU },
+	{ "", -EINVAL, 0 },	      { "-5", -EINVAL, 0 },
+	{ "4294967296", -EINVAL, 0 }, { "80x", -EINVAL, 0 },
 	{ "host", -EINVAL, 0 },
 };
 
@@ -134,16 +129,16 @@ int main(void)
 				   cid_cases[i].in);
 		else
 			tap_ok(r == 0 && cid == cid_cases[i].cid,
-			       "cid '%s' = %u (got r=%d cid=%u)", cid_cases[i].in,
-			       cid_cases[i].cid, r, cid);
+			       "cid '%s' = %u (got r=%d cid=%u)",
+			       cid_cases[i].in, cid_cases[i].cid, r, cid);
 	}
 	for (i = 0; i < sizeof(port_cases) / sizeof(port_cases[0]); i++) {
 		uint32_t port = 0xdeadbeef;
 		int r = nsv_port_parse(port_cases[i].in, &port);
 
 		if (port_cases[i].ret)
-			tap_is_int(r, port_cases[i].ret, "port '%s' is rejected",
-				   port_cases[i].in);
+			tap_is_int(r, port_cases[i].ret,
+				   "port '%s' is rejected", port_cases[i].in);
 		else
 			tap_ok(r == 0 && port == port_cases[i].port,
 			       "port '%s' = %u (got r=%d port=%u)",

@@ -5,51 +5,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "nsvsock.h"
+#include "frames.h"
+#include "proto.h"
 #include "tap.h"
 
-struct spec {
-	uint64_t src_cid, dst_cid;
-	uint32_t src_port, dst_port;
-	uint16_t mon_op, transport, thdr_len;
-	uint16_t type, op;
-	uint32_t flags, buf_alloc, fwd_cnt, vlen;
-	const char *payload;
-};
-
-/* Lay out a frame as the kernel does; returns its length. */
-static size_t build(uint8_t *b, const struct spec *s)
-{
-	size_t n = NSV_MON_HDR_LEN, plen = s->payload ? strlen(s->payload) : 0;
-
-	memset(b, 0, 256);
-	nsv_put_le64(b + 0, s->src_cid);
-	nsv_put_le64(b + 8, s->dst_cid);
-	nsv_put_le32(b + 16, s->src_port);
-	nsv_put_le32(b + 20, s->dst_port);
-	nsv_put_le16(b + 24, s->mon_op);
-	nsv_put_le16(b + 26, s->transport);
-	nsv_put_le16(b + 28, s->thdr_len);
-	if (s->transport == NSV_TRANSPORT_VIRTIO && s->thdr_len >= 44) {
-		uint8_t *v = b + n;
-
-		nsv_put_le64(v + 0, s->src_cid);
-		nsv_put_le64(v + 8, s->dst_cid);
-		nsv_put_le32(v + 16, s->src_port);
-		nsv_put_le32(v + 20, s->dst_port);
-		nsv_put_le32(v + 24, s->vlen);
-		nsv_put_le16(v + 28, s->type);
-		nsv_put_le16(v + 30, s->op);
-		nsv_put_le32(v + 32, s->flags);
-		nsv_put_le32(v + 36, s->buf_alloc);
-		nsv_put_le32(v + 40, s->fwd_cnt);
-	} else {
-		memset(b + n, 0xab, s->thdr_len);
-	}
-	n += s->thdr_len;
-	memcpy(b + n, s->payload ? s->payload : "", plen);
-	return n + plen;
-}
+#define HDRS (NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN)
 
 /* Decode from a heap copy of exactly @caplen bytes so that ASan and
  * valgrind catch any read past the captured length. */
@@ -61,19 +21,26 @@ static int decode_exact(const uint8_t *b, size_t caplen, size_t wirelen,
 	return nsv_frame_decode(*copy, caplen, wirelen, f);
 }
 
-static const struct spec rw = {
-	.src_cid = 2, .dst_cid = 3, .src_port = 1234, .dst_port = 5678,
-	.mon_op = NSV_MON_OP_PAYLOAD, .transport = NSV_TRANSPORT_VIRTIO,
-	.thdr_len = 44, .type = NSV_VIRTIO_TYPE_STREAM,
-	.op = NSV_VIRTIO_OP_RW, .flags = 0, .buf_alloc = 262144,
-	.fwd_cnt = 4096, .vlen = 5, .payload = "hello",
+static const struct test_frame rw = {
+	.scid = 2,
+	.dcid = 3,
+	.sport = 1234,
+	.dport = 5678,
+	.transport = NSV_TRANSPORT_VIRTIO,
+	.thdr_len = NSV_VIRTIO_HDR_LEN,
+	.type = NSV_VIRTIO_TYPE_STREAM,
+	.op = NSV_VIRTIO_OP_RW,
+	.flags = 0,
+	.buf_alloc = 262144,
+	.fwd_cnt = 4096,
+	.len = 5,
 };
 
 static void test_whole_rw(void)
 {
 	uint8_t b[256], *c;
 	struct nsv_frame f;
-	size_t n = build(b, &rw);
+	size_t n = test_frame_build(b, sizeof(b), &rw, "hello", 5);
 	int r = decode_exact(b, n, n, &f, &c);
 
 	tap_is_int(n, 81, "an RW frame with 5 payload bytes is 81 bytes");
@@ -81,8 +48,8 @@ static void test_whole_rw(void)
 	tap_ok(f.src_cid == 2 && f.dst_cid == 3 && f.src_port == 1234 &&
 		       f.dst_port == 5678,
 	       "vsockmon addresses");
-	tap_ok(f.op == NSV_MON_OP_PAYLOAD && f.transport == NSV_TRANSPORT_VIRTIO &&
-		       f.thdr_len == 44,
+	tap_ok(f.op == NSV_MON_OP_PAYLOAD &&
+		       f.transport == NSV_TRANSPORT_VIRTIO && f.thdr_len == 44,
 	       "vsockmon op, transport, header length");
 	tap_ok(f.has_virtio && f.virtio.src_cid == 2 && f.virtio.dst_cid == 3 &&
 		       f.virtio.src_port == 1234 && f.virtio.dst_port == 5678,
@@ -102,7 +69,7 @@ static void test_whole_rw(void)
 static void test_every_truncation(void)
 {
 	uint8_t b[256], *c;
-	size_t n = build(b, &rw), cap;
+	size_t n = test_frame_build(b, sizeof(b), &rw, "hello", 5), cap;
 	int bad = 0;
 
 	for (cap = 0; cap <= n; cap++) {
@@ -113,7 +80,7 @@ static void test_every_truncation(void)
 
 		if (cap < NSV_MON_HDR_LEN)
 			want = NSV_TRUNC_MON_HDR;
-		else if (cap < NSV_MON_HDR_LEN + 44)
+		else if (cap < HDRS)
 			want = NSV_TRUNC_TRANSPORT_HDR;
 		else if (cap < n)
 			want = NSV_TRUNC_PAYLOAD;
@@ -124,11 +91,13 @@ static void test_every_truncation(void)
 			ok = ok && f.src_port == 1234 && f.thdr_len == 44;
 		else
 			ok = ok && f.src_port == 0 && f.thdr == NULL;
-		ok = ok && f.has_virtio == (cap >= NSV_MON_HDR_LEN + 44);
+		ok = ok && f.has_virtio == (cap >= HDRS);
 		if (cap > NSV_MON_HDR_LEN)
-			ok = ok && f.thdr_caplen == (cap < 76 ? cap - 32 : 44);
-		if (cap >= 76)
-			ok = ok && f.payload_caplen == cap - 76 &&
+			ok = ok && f.thdr_caplen ==
+					   (cap < HDRS ? cap - NSV_MON_HDR_LEN :
+							 NSV_VIRTIO_HDR_LEN);
+		if (cap >= HDRS)
+			ok = ok && f.payload_caplen == cap - HDRS &&
 			     f.payload_len == 5;
 		else
 			ok = ok && f.payload == NULL && f.payload_caplen == 0;
@@ -145,27 +114,28 @@ static void test_odd_transports(void)
 {
 	uint8_t b[256], *c;
 	struct nsv_frame f;
-	struct spec s = rw;
+	struct test_frame s = rw;
 	size_t n;
 	int r;
 
 	/* NO_INFO with no transport header: payload follows the vsockmon one. */
 	s.transport = NSV_TRANSPORT_NO_INFO;
 	s.thdr_len = 0;
-	n = build(b, &s);
+	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
 	r = decode_exact(b, n, n, &f, &c);
-	tap_ok(r == 0 && !f.has_virtio && f.thdr == NULL && f.thdr_caplen == 0 &&
-		       f.payload_len == 5 && !memcmp(f.payload, "hello", 5),
+	tap_ok(r == 0 && !f.has_virtio && f.thdr == NULL &&
+		       f.thdr_caplen == 0 && f.payload_len == 5 &&
+		       !memcmp(f.payload, "hello", 5),
 	       "NO_INFO transport with len 0: payload right after 32 bytes");
 	free(c);
 
 	/* An unknown transport with 12 header bytes is skipped by its len. */
 	s.transport = 9;
 	s.thdr_len = 12;
-	n = build(b, &s);
+	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
 	r = decode_exact(b, n, n, &f, &c);
 	tap_ok(r == 0 && !f.has_virtio && f.thdr_caplen == 12 &&
-		       f.thdr[0] == 0xab && f.payload_len == 5 &&
+		       f.thdr[0] == TEST_FRAME_FILL && f.payload_len == 5 &&
 		       !memcmp(f.payload, "hello", 5),
 	       "unknown transport 9 skipped by its 12-byte len");
 	tap_ok(nsv_transport_name(9) == NULL, "transport 9 has no name");
@@ -174,7 +144,7 @@ static void test_odd_transports(void)
 	/* A virtio header declared too short is malformed, not read. */
 	s.transport = NSV_TRANSPORT_VIRTIO;
 	s.thdr_len = 10;
-	n = build(b, &s);
+	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
 	r = decode_exact(b, n, n, &f, &c);
 	tap_ok(r == -EBADMSG && !f.has_virtio && f.thdr_caplen == 10 &&
 		       f.payload_len == 5,
@@ -183,20 +153,20 @@ static void test_odd_transports(void)
 
 	/* A garbage transport length far past the frame. */
 	s = rw;
-	n = build(b, &s);
-	nsv_put_le16(b + 28, 0xffff);
+	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
+	nsv_put_le16(b + NSV_MON_OFF(len), 0xffff);
 	r = decode_exact(b, n, n, &f, &c);
 	tap_ok(r == 0 && f.trunc == NSV_TRUNC_TRANSPORT_HDR &&
-		       f.thdr_caplen == n - 32 && f.payload == NULL &&
-		       f.payload_len == 0 && f.has_virtio,
+		       f.thdr_caplen == n - NSV_MON_HDR_LEN &&
+		       f.payload == NULL && f.payload_len == 0 && f.has_virtio,
 	       "transport len 0xffff: truncated transport header, no payload");
 	free(c);
 
 	/* A virtio len that disagrees with the frame (6.1 vhost fragments):
 	 * the payload is what the frame holds, the declared len is kept. */
 	s = rw;
-	s.vlen = 0xffffffff;
-	n = build(b, &s);
+	s.len = 0xffffffff;
+	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
 	r = decode_exact(b, n, n, &f, &c);
 	tap_ok(r == 0 && f.virtio.len == 0xffffffff && f.payload_len == 5 &&
 		       f.trunc == NSV_TRUNC_NONE,
@@ -205,10 +175,10 @@ static void test_odd_transports(void)
 
 	/* Snaplen cut, wire length longer than the buffer. */
 	s = rw;
-	n = build(b, &s);
+	n = test_frame_build(b, sizeof(b), &s, "hello", 5);
 	r = decode_exact(b, 78, n, &f, &c);
-	tap_ok(r == 0 && f.trunc == NSV_TRUNC_PAYLOAD && f.payload_caplen == 2 &&
-		       f.payload_len == 5,
+	tap_ok(r == 0 && f.trunc == NSV_TRUNC_PAYLOAD &&
+		       f.payload_caplen == 2 && f.payload_len == 5,
 	       "snaplen 78 of 81: 2 payload bytes of 5");
 	free(c);
 
@@ -225,7 +195,7 @@ static void test_ops_and_types(void)
 {
 	uint8_t b[256], *c;
 	struct nsv_frame f;
-	struct spec s = rw;
+	struct test_frame s = rw;
 	size_t n;
 	static const struct {
 		uint16_t op, type;
@@ -257,13 +227,13 @@ static void test_ops_and_types(void)
 		s.op = ops[i].op;
 		s.type = ops[i].type;
 		s.flags = ops[i].flags;
-		s.payload = NULL;
-		n = build(b, &s);
+		n = test_frame_build(b, sizeof(b), &s, NULL, 0);
 		r = decode_exact(b, n, n, &f, &c);
 		nsv_virtio_flags_format(f.virtio.op, f.virtio.type,
 					f.virtio.flags, fl, sizeof(fl));
-		tap_ok(r == 0 && !strcmp(nsv_virtio_op_name(f.virtio.op),
-					 ops[i].name) &&
+		tap_ok(r == 0 &&
+			       !strcmp(nsv_virtio_op_name(f.virtio.op),
+				       ops[i].name) &&
 			       !strcmp(fl, ops[i].flagstr) &&
 			       f.payload_len == 0,
 		       "op %u %s type %s flags 0x%x = '%s' (got '%s')",
@@ -293,9 +263,45 @@ static void test_ops_and_types(void)
 	}
 }
 
+/* The encoder is the decoder's inverse, and says when it has no room. */
+static void test_encode(void)
+{
+	uint8_t b[256], out[256];
+	struct nsv_frame f, g;
+	size_t n = test_frame_build(b, sizeof(b), &rw, "hello", 5);
+
+	nsv_frame_decode(b, n, n, &f);
+	memset(out, 0x5a, sizeof(out));
+	tap_is_int(nsv_frame_encode(&f, out, sizeof(out)), (int)HDRS,
+		   "encoding a virtio frame writes both headers");
+	tap_ok(!memcmp(out, b, HDRS) && out[HDRS] == 0x5a,
+	       "... byte for byte what was decoded, and nothing after");
+	tap_is_int(nsv_frame_encode(&f, out, HDRS - 1), -ENOSPC,
+		   "one byte short of both headers is -ENOSPC");
+	f.has_virtio = false;
+	f.transport = NSV_TRANSPORT_NO_INFO;
+	f.thdr_len = 0;
+	tap_is_int(nsv_frame_encode(&f, out, NSV_MON_HDR_LEN),
+		   (int)NSV_MON_HDR_LEN, "without virtio: the vsockmon header");
+	nsv_frame_decode(out, NSV_MON_HDR_LEN, NSV_MON_HDR_LEN, &g);
+	tap_ok(g.src_cid == 2 && g.dst_port == 5678 &&
+		       g.op == NSV_MON_OP_PAYLOAD &&
+		       g.transport == NSV_TRANSPORT_NO_INFO && !g.has_virtio,
+	       "... which decodes back");
+	tap_ok(nsv_mon_op_of(NSV_VIRTIO_OP_REQUEST) == NSV_MON_OP_CONNECT &&
+		       nsv_mon_op_of(NSV_VIRTIO_OP_RST) ==
+			       NSV_MON_OP_DISCONNECT &&
+		       nsv_mon_op_of(NSV_VIRTIO_OP_CREDIT_REQUEST) ==
+			       NSV_MON_OP_CONTROL &&
+		       nsv_mon_op_of(NSV_VIRTIO_OP_RW) == NSV_MON_OP_PAYLOAD &&
+		       nsv_mon_op_of(99) == NSV_MON_OP_UNKNOWN,
+	       "the vsockmon op the kernel gives each virtio op");
+}
+
 int main(void)
 {
 	test_whole_rw();
+	test_encode();
 	test_every_truncation();
 	test_odd_transports();
 	test_ops_and_types();

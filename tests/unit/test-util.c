@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests: the JSON writer, option tables and netns specs. */
+/* Unit tests: the JSON writer, option tables, messages, parsers, netns specs. */
 #include "config.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "cli.h"
+#include "json.h"
+#include "netns.h"
 #include "tap.h"
 
 static char *buf;
@@ -44,11 +48,12 @@ static void test_json(void)
 	nsv_json_obj_begin(&j, NULL);
 	nsv_json_obj_end(&j);
 	fclose(f);
-	tap_is_str(buf,
-		   "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\",\"u\":18446744073709551615,"
-		   "\"i\":-5,\"t\":true,\"n\":null,\"a\":[1,{}],\"e\":[],\"d\":0.5}\n"
-		   "{}\n",
-		   "compact JSON: escapes, numbers, nesting, one value a line");
+	tap_is_str(
+		buf,
+		"{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\",\"u\":18446744073709551615,"
+		"\"i\":-5,\"t\":true,\"n\":null,\"a\":[1,{}],\"e\":[],\"d\":0.5}\n"
+		"{}\n",
+		"compact JSON: escapes, numbers, nesting, one value a line");
 
 	f = mem();
 	nsv_json_init(&j, f, true);
@@ -97,8 +102,9 @@ static void test_cli(void)
 	FILE *f;
 
 	tap_is_int(nsv_getopt_init(&g, opts), 0, "option table builds");
-	tap_is_str(g.shortopts, "+lw:C::", "short options string");
-	tap_ok(g.longopts[3].val == 256 && !strcmp(g.longopts[3].name, "retry") &&
+	tap_is_str(g.shortopts, "+:lw:C::", "short options string");
+	tap_ok(g.longopts[3].val == 256 &&
+		       !strcmp(g.longopts[3].name, "retry") &&
 		       g.longopts[3].has_arg == required_argument &&
 		       g.longopts[5].name == NULL,
 	       "long options table, NULL-terminated");
@@ -112,6 +118,136 @@ static void test_cli(void)
 		   "  -C, --color[=WHEN]         colours\n"
 		   "      --retry SECS           retry\n",
 		   "help lists visible options aligned");
+}
+
+/* What @fn writes, without its last newline. */
+static const char *output_of(void (*fn)(void *), void *arg)
+{
+	static char out[2048];
+	struct tap_capture cap;
+
+	tap_capture_begin(&cap);
+	fn(arg);
+	tap_capture_end(&cap, out, sizeof(out));
+	return out;
+}
+
+static int status;
+
+static void say_err(void *arg)
+{
+	nsv_err("cannot open %s: %s", (const char *)arg, "No such file");
+}
+
+static void say_usage(void *arg)
+{
+	status = nsv_usage_err("invalid port '%s'", (const char *)arg);
+}
+
+static void say_long(void *arg)
+{
+	status = nsv_usage_err("%2000s", (const char *)arg);
+}
+
+/* getopt_long() over a command line split at blanks, then its error. */
+static void say_getopt(void *arg)
+{
+	char line[128], *argv[8];
+	struct nsv_getopt g;
+	int argc, c;
+
+	snprintf(line, sizeof(line), "prog %s", (const char *)arg);
+	argc = tap_argv(line, argv, 8);
+	nsv_getopt_init(&g, opts);
+	optind = 0;
+	status = 0;
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) !=
+	       -1)
+		if (c == '?' || c == ':') {
+			status = nsv_getopt_error(c, argv);
+			break;
+		}
+	nsv_getopt_free(&g);
+}
+
+static void test_messages(void)
+{
+	static const struct {
+		const char *line, *msg;
+	} bad[] = {
+		{ "--bogus", "unknown option '--bogus'" },
+		{ "--bogus=3", "unknown option '--bogus'" },
+		{ "-x", "unknown option '-x'" },
+		{ "-lx", "unknown option '-x'" },
+		{ "--listen -xl", "unknown option '-x'" },
+		{ "-w", "option '-w' needs an argument" },
+		{ "-lw", "option '-w' needs an argument" },
+		{ "--wait", "option '--wait' needs an argument" },
+		{ "--retry", "option '--retry' needs an argument" },
+	};
+	char want[256];
+	size_t i;
+
+	nsv_cli_init("/usr/local/sbin/vsockdump");
+	tap_is_str(nsv_cli_prog(), "vsockdump",
+		   "the program is named by the last part of argv[0]");
+	tap_is_str(output_of(say_err, "x.pcap"),
+		   "vsockdump: cannot open x.pcap: No such file",
+		   "an error is one line: PROG: message");
+	tap_is_str(output_of(say_usage, "70000x"),
+		   "vsockdump: invalid port '70000x'. Try 'vsockdump --help'.",
+		   "a usage error ends with the hint, on the same line");
+	tap_is_int(status, NSV_EXIT_USAGE, "... and gives exit status 2");
+	{
+		const char *out = output_of(say_long, "x");
+		const char *hint = ". Try 'vsockdump --help'.";
+		size_t n = strlen(out);
+
+		tap_ok(n < 1024 && n > strlen(hint) && !strchr(out, '\n') &&
+			       !strcmp(out + n - strlen(hint), hint),
+		       "a message too long is cut, its hint is not");
+	}
+	nsv_cli_init("tool");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), "tool: %s. Try 'tool --help'.",
+			 bad[i].msg);
+		tap_is_str(output_of(say_getopt, (void *)bad[i].line), want,
+			   "'%s': one line, no getopt message", bad[i].line);
+		tap_is_int(status, NSV_EXIT_USAGE, "'%s': exit status 2",
+			   bad[i].line);
+	}
+}
+
+static void test_parse_secs(void)
+{
+	static const struct {
+		const char *s;
+		double max;
+		int ret;
+		double v;
+	} cases[] = {
+		{ "1.5", 10, 0, 1.5 },
+		{ "0", 10, 0, 0 },
+		{ "2e1", 100, 0, 20 },
+		{ "86400", 86400, 0, 86400 },
+		{ "86400.5", 86400, -EINVAL, 0 },
+		{ "-1", 10, -EINVAL, 0 },
+		{ "", 10, -EINVAL, 0 },
+		{ "1s", 10, -EINVAL, 0 },
+		{ "nan", 10, -EINVAL, 0 },
+		{ "inf", 1e9, -EINVAL, 0 },
+		{ " ", 10, -EINVAL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double v = -1;
+		int r = nsv_parse_secs(cases[i].s, cases[i].max, &v);
+
+		tap_ok(r == cases[i].ret && (r || v == cases[i].v),
+		       "seconds '%s' (at most %g): %s", cases[i].s,
+		       cases[i].max, r ? "refused" : "taken");
+	}
 }
 
 static void test_netns_path(void)
@@ -131,9 +267,10 @@ static void test_netns_path(void)
 		   "an empty spec is -EINVAL");
 	tap_is_int(nsv_netns_path("..", p, sizeof(p)), -EINVAL,
 		   "'..' is -EINVAL");
-	tap_is_int(nsv_netns_path("a-very-long-name-that-does-not-fit-here-at-all",
-				  p, 20),
-		   -ENAMETOOLONG, "a name too long for the buffer");
+	tap_is_int(
+		nsv_netns_path("a-very-long-name-that-does-not-fit-here-at-all",
+			       p, 20),
+		-ENAMETOOLONG, "a name too long for the buffer");
 	tap_is_int(nsv_netns_open("nsv-test-no-such-ns"), -ENOENT,
 		   "opening a missing netns is -ENOENT");
 	tap_is_int(nsv_netns_open("/etc/hostname"), -EINVAL,
@@ -154,6 +291,8 @@ int main(void)
 {
 	test_json();
 	test_cli();
+	test_messages();
+	test_parse_secs();
 	test_netns_path();
 	free(buf);
 	return tap_done();

@@ -1,37 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests: vncat's command line, parsed by the real option table and
- * parse() of vncat/main.c (included here) without running anything.
+ * vncat_opts_parse() of vncat/opts.c without running anything.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#define main vncat_main /* ours is below */
-int vncat_main(int argc, char **argv);
-#include "../../vncat/main.c"
-#undef main
-
 #include "tap.h"
-
-void vncat_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("vncat: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs("\n", stderr);
-	va_end(ap);
-}
-
-/* main.c calls it; nothing here may run. */
-int vncat_run(struct vncat_opts *o)
-{
-	(void)o;
-	abort();
-}
+#include "vncat/vncat.h"
 
 static struct vncat_opts O;
 static char err[1024];
@@ -39,43 +19,20 @@ static char err[1024];
 /* Parse a command line split at blanks; stderr goes to err[]. */
 static int run(const char *line)
 {
-	char buf[512], *argv[64], *p, *save = NULL;
-	int argc = 0, r, saved, saved_out;
-	FILE *tmp = tmpfile();
-	size_t n;
+	char buf[512], *argv[64];
+	struct tap_capture cap;
+	int argc, r;
 
 	snprintf(buf, sizeof(buf), "vncat %s", line);
-	for (p = strtok_r(buf, " ", &save); p && argc < 63;
-	     p = strtok_r(NULL, " ", &save))
-		argv[argc++] = p;
-	argv[argc] = NULL;
-	opts_free(&O);
-	memset(&O, 0, sizeof(O));
-	nsv_sock_cfg_init(&O.sock);
-	O.sock.bufsize = VNCAT_BUFSIZE;
-	O.linger_ms = -1;
+	argc = tap_argv(buf, argv, 64);
+	vncat_opts_free(&O);
+	vncat_opts_init(&O);
 	/* a fresh getopt for every command line */
 	optind = 0;
 	getopt(1, (char *[]){ "x", NULL }, "");
-	fflush(stderr);
-	fflush(stdout);
-	saved = dup(2);
-	saved_out = dup(1);
-	dup2(fileno(tmp), 2);
-	dup2(fileno(tmp), 1); /* --help and -V: not on the TAP stream */
-	r = parse(&O, argc, argv);
-	fflush(stderr);
-	fflush(stdout);
-	dup2(saved, 2);
-	dup2(saved_out, 1);
-	close(saved);
-	close(saved_out);
-	rewind(tmp);
-	n = fread(err, 1, sizeof(err) - 1, tmp);
-	err[n] = '\0';
-	if (n && err[n - 1] == '\n')
-		err[n - 1] = '\0';
-	fclose(tmp);
+	tap_capture_begin(&cap); /* --help and -V: not on the TAP stream */
+	r = vncat_opts_parse(&O, argc, argv);
+	tap_capture_end(&cap, err, sizeof(err));
 	return r;
 }
 
@@ -150,7 +107,8 @@ static void test_forms(void)
 static void test_options(void)
 {
 	tap_ok(run("-l -k --max-conns 16 -v -v -n 5000") == 0 && O.keep &&
-		       O.max_conns == 16 && O.verbose == 2 && O.numeric,
+		       O.max_conns == 16 && O.verbose == 2 &&
+		       O.fmt == NSV_FMT_NUMERIC,
 	       "-l -k --max-conns 16 -v -v -n");
 	tap_ok(run("-w 1.5 --retry 30 -q 0 1 5") == 0 &&
 		       O.sock.timeout_ms == 1500 && O.sock.retry_ms == 30000 &&
@@ -213,12 +171,11 @@ static void test_exec_split(void)
 	char *argv[] = { "vncat", "-l", "5", "-e", "/bin/echo  a\tb", NULL };
 	int r;
 
-	opts_free(&O);
-	memset(&O, 0, sizeof(O));
-	nsv_sock_cfg_init(&O.sock);
+	vncat_opts_free(&O);
+	vncat_opts_init(&O);
 	optind = 0;
 	getopt(1, (char *[]){ "x", NULL }, "");
-	r = parse(&O, 5, argv);
+	r = vncat_opts_parse(&O, 5, argv);
 	tap_ok(r == 0 && O.exec_argv && !strcmp(O.exec_argv[0], "/bin/echo") &&
 		       !strcmp(O.exec_argv[1], "a") &&
 		       !strcmp(O.exec_argv[2], "b") && !O.exec_argv[3],
@@ -290,10 +247,10 @@ static void test_usage_errors(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char want[512];
 
-		snprintf(want, sizeof(want), "vncat: %s (try --help)",
+		snprintf(want, sizeof(want), "vncat: %s. Try 'vncat --help'.",
 			 cases[i].msg);
-		tap_is_int(run(cases[i].line), VNCAT_USAGE, "'%s': usage error",
-			   cases[i].line);
+		tap_is_int(run(cases[i].line), NSV_EXIT_USAGE,
+			   "'%s': usage error", cases[i].line);
 		tap_is_str(err, want, "'%s': the message", cases[i].line);
 	}
 }
@@ -304,6 +261,6 @@ int main(void)
 	test_options();
 	test_exec_split();
 	test_usage_errors();
-	opts_free(&O);
+	vncat_opts_free(&O);
 	return tap_done();
 }

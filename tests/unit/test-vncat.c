@@ -16,7 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "vncat/endpoint.h"
+#include "hybrid.h"
+#include "vncat/relay.h"
+#include "vncat/sock.h"
 #include "tap.h"
 
 /* ------------------------------------------------------------- CID lists */

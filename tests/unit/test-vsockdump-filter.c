@@ -7,34 +7,34 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "vsockdump/filter.h"
+#include "vsockdump/pcapio.h"
+#include "frames.h"
+#include "proto.h"
 #include "tap.h"
 
-struct fr {
-	uint64_t scid, dcid;
-	uint32_t sport, dport;
-	uint16_t transport, thdr_len, type, op;
-	uint32_t len, flags;
-};
-
-static size_t mk(uint8_t *b, const struct fr *s)
+/* A virtio frame of @t (which has no payload); returns its length. */
+static size_t mk(uint8_t *b, const struct test_frame *t)
 {
-	memset(b, 0, 76);
-	nsv_put_le64(b, s->scid);
-	nsv_put_le64(b + 8, s->dcid);
-	nsv_put_le32(b + 16, s->sport);
-	nsv_put_le32(b + 20, s->dport);
-	nsv_put_le16(b + 26, s->transport);
-	nsv_put_le16(b + 28, s->thdr_len);
-	nsv_put_le64(b + 32, s->scid);
-	nsv_put_le64(b + 40, s->dcid);
-	nsv_put_le32(b + 48, s->sport);
-	nsv_put_le32(b + 52, s->dport);
-	nsv_put_le32(b + 56, s->len);
-	nsv_put_le16(b + 60, s->type);
-	nsv_put_le16(b + 62, s->op);
-	nsv_put_le32(b + 64, s->flags);
-	return 76;
+	struct test_frame v = *t;
+
+	v.transport = NSV_TRANSPORT_VIRTIO;
+	v.thdr_len = NSV_VIRTIO_HDR_LEN;
+	return test_frame_build(b, NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN, &v,
+				NULL, 0);
+}
+
+/*
+ * The same with the vsockmon header saying what @t says about the
+ * transport: a virtio header behind a header that denies it.
+ */
+static size_t mk_declared(uint8_t *b, const struct test_frame *t)
+{
+	size_t n = mk(b, t);
+
+	nsv_put_le16(b + NSV_MON_OFF(transport), t->transport);
+	nsv_put_le16(b + NSV_MON_OFF(len), t->thdr_len);
+	return n;
 }
 
 /* Run a compiled program the way libpcap does on files. */
@@ -126,7 +126,8 @@ static void test_semantics(void)
 	uint8_t b[200];
 	size_t i, n;
 
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 1 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 1,
+					0, 0 });
 	memset(b + n, 'x', 100);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct nsv_filter *f = NULL;
@@ -195,8 +196,7 @@ static void test_errors(void)
 		int r = nsv_filter_parse(t[i].expr, &f, &err);
 
 		tap_ok(r == -EINVAL && !f && err.off == t[i].off &&
-			       err.len == t[i].len &&
-			       strstr(err.msg, t[i].msg),
+			       err.len == t[i].len && strstr(err.msg, t[i].msg),
 		       "'%s': error at %zu+%zu: %s", t[i].expr, err.off,
 		       err.len, err.msg);
 	}
@@ -256,14 +256,15 @@ static void test_far_jumps(void)
 		r = nsv_filter_compile(f, 262144, &prog);
 	tap_ok(!r && prog.len > 600 && valid(&prog),
 	       "a 300-port filter compiles to %u valid instructions", prog.len);
-	len = mk(b, &(struct fr){ 2, 3, 1, 10299, 2, 44, 1, 5, 11, 0 });
+	len = mk(b, &(struct test_frame){ 2, 3, 1, 10299, 2, 44, 1, 5, 11, 0, 0,
+					  0 });
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 1;
-	nsv_put_le32(b + 20, 10000);
+	nsv_put_le32(b + NSV_MON_OFF(dst_port), 10000);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 1;
-	nsv_put_le32(b + 20, 10300);
+	nsv_put_le32(b + NSV_MON_OFF(dst_port), 10300);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 0;
-	nsv_put_le32(b + 20, 10150);
-	nsv_put_le32(b + 56, 10);
+	nsv_put_le32(b + NSV_MON_OFF(dst_port), 10150);
+	nsv_put_le32(b + NSV_FRAME_VIRTIO_OFF(len), 10);
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 0;
 	tap_ok(ok, "... and its far jumps land: first, last, none, len");
 	nsv_bpf_prog_free(&prog);
@@ -291,12 +292,15 @@ static void test_far_jumps(void)
 static void test_libpcap_validates(void)
 {
 	static const char *const exprs[] = {
-		"port 1", "op rw and len > 10", "not flags eom",
+		"port 1",
+		"op rw and len > 10",
+		"not flags eom",
 		"(cid 3 or cid 4) and type seqpacket",
 	};
 	/* a dead handle takes no filter: an empty capture file does */
-	uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 262144,
-			    NSV_DLT_VSOCK };
+	uint32_t hdr[6] = {
+		0xa1b2c3d4, 0x00040002, 0, 0, 262144, NSV_DLT_VSOCK
+	};
 	struct nsv_bpf_insn bad[2] = { { BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 1 },
 				       { BPF_RET | BPF_K, 0, 0, 1 } };
 	struct bpf_program badp = { 2, (struct bpf_insn *)bad };
@@ -345,13 +349,13 @@ static uint32_t rnd(uint32_t n)
 }
 
 static const char *const prims[] = {
-	"cid 1",     "cid 2",	      "src cid 3",    "dst cid 3",
-	"cid any",   "port 1234",     "src port 4000", "dst port 1234",
-	"port *",    "op rw",	      "op request",   "op rst",
-	"op 9",	     "type stream",   "type seqpacket", "type 9",
-	"len > 100", "len < 8",	      "len = 0",      "len != 4096",
-	"len >= 65536", "len <= 13",  "flags eom",    "flags eor",
-	"flags rcv", "flags send",    "flags 0x80",   "flags 3",
+	"cid 1",	"cid 2",       "src cid 3",	 "dst cid 3",
+	"cid any",	"port 1234",   "src port 4000",	 "dst port 1234",
+	"port *",	"op rw",       "op request",	 "op rst",
+	"op 9",		"type stream", "type seqpacket", "type 9",
+	"len > 100",	"len < 8",     "len = 0",	 "len != 4096",
+	"len >= 65536", "len <= 13",   "flags eom",	 "flags eor",
+	"flags rcv",	"flags send",  "flags 0x80",	 "flags 3",
 };
 
 static size_t gen_expr(char *s, int depth)
@@ -361,9 +365,8 @@ static size_t gen_expr(char *s, int depth)
 	switch (depth > 3 ? 0 : rnd(5)) {
 	case 0:
 	case 1:
-		return (size_t)sprintf(s, "%s",
-				       prims[rnd(sizeof(prims) /
-						 sizeof(prims[0]))]);
+		return (size_t)sprintf(
+			s, "%s", prims[rnd(sizeof(prims) / sizeof(prims[0]))]);
 	case 2:
 		n = (size_t)sprintf(s, "not ");
 		return n + gen_expr(s + n, depth + 1);
@@ -387,11 +390,13 @@ static void gen_frame(uint8_t *b, uint32_t *caplen, uint32_t *wirelen)
 	static const uint32_t lens[] = { 0, 8, 13, 100, 101, 4096, 65536 };
 	size_t n, i;
 
-	n = mk(b, &(struct fr){ cids[rnd(5)], cids[rnd(5)], ports[rnd(4)],
+	n = mk_declared(b,
+			&(struct test_frame){
+				cids[rnd(5)], cids[rnd(5)], ports[rnd(4)],
 				ports[rnd(4)], transports[rnd(6)],
 				hlens[rnd(7)], (uint16_t)(1 + rnd(3)),
 				(uint16_t)rnd(9), lens[rnd(7)],
-				(uint32_t)rnd(4) | (rnd(8) ? 0 : 0x80) });
+				(uint32_t)rnd(4) | (rnd(8) ? 0 : 0x80), 0, 0 });
 	for (i = n; i < 200; i++)
 		b[i] = (uint8_t)rnd(256);
 	/* sometimes a short frame, sometimes cut by the snap length */
@@ -491,9 +496,10 @@ static void test_printers(void)
 		   "tcpdump form of 'dst cid 3 or len < 5'");
 	free(s);
 	s = capture_text(0, "port 1", 1);
-	tap_ok(s && !strncmp(s, "(000) ld       #pktlen\n"
-				"(001) jge      #0x20            jt 2\tjf 7\n"
-				"(002) ld       [16]\n",
+	tap_ok(s && !strncmp(s,
+			     "(000) ld       #pktlen\n"
+			     "(001) jge      #0x20            jt 2\tjf 7\n"
+			     "(002) ld       [16]\n",
 			     79),
 	       "-d: tcpdump's listing");
 	free(s);

@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "nsvsock.h"
+#include "vsockdump/flow.h"
+#include "vsockdump/print.h"
+#include "frames.h"
+#include "proto.h"
 #include "tap.h"
 
 /* One side of a conversation: who sends, what it says about its buffer. */
@@ -14,7 +17,7 @@ struct side {
 	uint32_t buf_alloc, fwd_cnt;
 };
 
-static uint8_t frame[76 + 70000];
+static uint8_t frame[NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN + 70000];
 static struct nsv_pkt pkt;
 static int64_t now_ns;
 
@@ -24,33 +27,29 @@ static struct nsv_frame *mk(const struct side *a, const struct side *b,
 			    uint32_t flags, uint32_t carried)
 {
 	static struct nsv_frame f;
-	uint8_t *v = frame + 32;
+	size_t n;
 
-	static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
-
-	memset(frame, 0, 76);
-	nsv_put_le16(frame + 24, op < 8 ? mon_op[op] : 0);
-	nsv_put_le64(frame, a->cid);
-	nsv_put_le64(frame + 8, b->cid);
-	nsv_put_le32(frame + 16, a->port);
-	nsv_put_le32(frame + 20, b->port);
-	nsv_put_le16(frame + 26, NSV_TRANSPORT_VIRTIO);
-	nsv_put_le16(frame + 28, NSV_VIRTIO_HDR_LEN);
-	nsv_put_le64(v, a->cid);
-	nsv_put_le64(v + 8, b->cid);
-	nsv_put_le32(v + 16, a->port);
-	nsv_put_le32(v + 20, b->port);
-	nsv_put_le32(v + 24, len);
-	nsv_put_le16(v + 28, type);
-	nsv_put_le16(v + 30, op);
-	nsv_put_le32(v + 32, flags);
-	nsv_put_le32(v + 36, a->buf_alloc);
-	nsv_put_le32(v + 40, a->fwd_cnt);
-	memset(frame + 76, 'p', carried);
+	n = test_frame_build(frame, sizeof(frame),
+			     &(struct test_frame){
+				     .scid = a->cid,
+				     .dcid = b->cid,
+				     .sport = a->port,
+				     .dport = b->port,
+				     .transport = NSV_TRANSPORT_VIRTIO,
+				     .thdr_len = NSV_VIRTIO_HDR_LEN,
+				     .type = type,
+				     .op = op,
+				     .len = len,
+				     .flags = flags,
+				     .buf_alloc = a->buf_alloc,
+				     .fwd_cnt = a->fwd_cnt,
+			     },
+			     NULL, 0);
+	memset(frame + n, 'p', carried);
 	now_ns += 1000000; /* 1 ms a frame */
 	pkt.sec = now_ns / 1000000000;
 	pkt.nsec = (uint32_t)(now_ns % 1000000000);
-	pkt.caplen = pkt.wirelen = 76 + carried;
+	pkt.caplen = pkt.wirelen = (uint32_t)(n + carried);
 	pkt.data = frame;
 	nsv_frame_decode(frame, pkt.caplen, pkt.wirelen, &f);
 	return &f;
@@ -60,10 +59,8 @@ static int send_(struct nsv_flows *t, struct nsv_flow_note *n,
 		 const struct side *a, const struct side *b, uint16_t op,
 		 uint32_t len)
 {
-	return nsv_flows_update(t, &pkt,
-				mk(a, b, NSV_VIRTIO_TYPE_STREAM, op, len, 0,
-				   len),
-				n);
+	return nsv_flows_update(
+		t, &pkt, mk(a, b, NSV_VIRTIO_TYPE_STREAM, op, len, 0, len), n);
 }
 
 static void test_handshake_credit(void)
@@ -322,7 +319,7 @@ static void test_print(void)
 		   "[eom|eor], length 20\n",
 		   "-tt: epoch time, names, flags");
 	free(s);
-	o.numeric = true;
+	o.fmt = NSV_FMT_NUMERIC;
 	o.nano = true;
 	o.number = true;
 	s = print(&o, f, NULL);
@@ -369,8 +366,9 @@ static void test_print(void)
 	       65536);
 	o = (struct nsv_print_opts){ .tstamp = NSV_TS_NONE, .hex = 2 };
 	s = print(&o, f, NULL);
-	tap_ok(s && strstr(s, "\t0x10000:  7070 7070 7070 7070 7070 7070 "
-			      "7070 7070  pppppppppppppppp\n") &&
+	tap_ok(s &&
+		       strstr(s, "\t0x10000:  7070 7070 7070 7070 7070 7070 "
+				 "7070 7070  pppppppppppppppp\n") &&
 		       strlen(s) > 65612 * 4,
 	       "-XX of a 64 KiB frame: every line, offsets past 0xffff");
 	free(s);

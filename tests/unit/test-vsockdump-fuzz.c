@@ -7,7 +7,11 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "vsockdump/filter.h"
+#include "vsockdump/flow.h"
+#include "vsockdump/pcapio.h"
+#include "vsockdump/print.h"
+#include "proto.h"
 
 /*
  * One input: two bytes of extra wire length, a filter expression up to the
@@ -26,11 +30,13 @@ static void check_frame(const uint8_t *frame, size_t cap, size_t wire)
 {
 	static const struct nsv_print_opts opts[] = {
 		{ .tstamp = NSV_TS_DELTA, .verbose = 2, .hex = 2 },
-		{ .tstamp = NSV_TS_DATE, .numeric = true, .ascii = true },
+		{ .tstamp = NSV_TS_DATE, .fmt = NSV_FMT_NUMERIC, .ascii = true },
 		{ .json = true, .hex = 1, .verbose = 1 },
 	};
-	struct nsv_pkt pkt = { .sec = 1700000000, .caplen = (uint32_t)cap,
-			       .wirelen = (uint32_t)wire, .data = frame };
+	struct nsv_pkt pkt = { .sec = 1700000000,
+			       .caplen = (uint32_t)cap,
+			       .wirelen = (uint32_t)wire,
+			       .data = frame };
 	struct nsv_flow_note note;
 	struct nsv_frame f;
 	size_t i;
@@ -92,7 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				prog.len, (struct bpf_insn *)prog.insns
 			};
 			struct pcap_pkthdr h = { .caplen = (uint32_t)cap,
-						 .len = (uint32_t)(cap + extra) };
+						 .len = (uint32_t)(cap +
+								   extra) };
 
 			if ((pcap_offline_filter(&bp, &h, copy) != 0) !=
 			    nsv_filter_match(f, copy, cap, cap + extra))
@@ -114,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef NSV_LIBFUZZER
 #include "tap.h"
 
+#define HDRS (NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN)
+
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static uint32_t rnd(uint32_t n)
@@ -126,12 +135,55 @@ static uint32_t rnd(uint32_t n)
 
 /* Pieces of expressions, valid and not, to glue together at random. */
 static const char *const words[] = {
-	"cid", "src", "dst", "port", "op", "type", "len", "flags", "and",
-	"or", "not", "(", ")", "!", "&&", "||", "1", "2", "3", "1234",
-	"host", "local", "any", "*", "rw", "request", "rst", "shutdown",
-	"credit_update", "stream", "seqpacket", "eom", "eor", "rcv", "send",
-	">", "<", ">=", "<=", "=", "==", "!=", "0x10", "4294967295",
-	"99999999999", "&", "|", "foo", "-1",
+	"cid",
+	"src",
+	"dst",
+	"port",
+	"op",
+	"type",
+	"len",
+	"flags",
+	"and",
+	"or",
+	"not",
+	"(",
+	")",
+	"!",
+	"&&",
+	"||",
+	"1",
+	"2",
+	"3",
+	"1234",
+	"host",
+	"local",
+	"any",
+	"*",
+	"rw",
+	"request",
+	"rst",
+	"shutdown",
+	"credit_update",
+	"stream",
+	"seqpacket",
+	"eom",
+	"eor",
+	"rcv",
+	"send",
+	">",
+	"<",
+	">=",
+	"<=",
+	"=",
+	"==",
+	"!=",
+	"0x10",
+	"4294967295",
+	"99999999999",
+	"&",
+	"|",
+	"foo",
+	"-1",
 };
 
 static size_t gen(uint8_t *b)
@@ -149,27 +201,25 @@ static size_t gen(uint8_t *b)
 	}
 	b[n++] = '\n';
 	/* a frame: mostly well formed, then damaged here and there */
-	k = rnd(4) ? 76 + rnd(64) : rnd(100);
+	k = rnd(4) ? HDRS + rnd(64) : rnd(100);
 	for (i = 0; i < k; i++)
 		b[n + i] = (uint8_t)rnd(256);
-	if (k >= 76 && rnd(4)) {
-		b[n + 26] = 2;
-		b[n + 27] = 0;
-		b[n + 28] = 44;
-		b[n + 29] = 0;
+	if (k >= HDRS && rnd(4)) {
+		uint8_t *fr = b + n;
+
+		nsv_put_le16(fr + NSV_MON_OFF(transport), NSV_TRANSPORT_VIRTIO);
+		nsv_put_le16(fr + NSV_MON_OFF(len), NSV_VIRTIO_HDR_LEN);
 		op = (uint16_t)rnd(9);
-		b[n + 62] = (uint8_t)op;
-		b[n + 63] = 0;
-		b[n + 60] = (uint8_t)(1 + rnd(2));
-		b[n + 61] = 0;
-		b[n + 56] = (uint8_t)(k - 76);
-		b[n + 57] = b[n + 58] = b[n + 59] = 0;
+		nsv_put_le16(fr + NSV_FRAME_VIRTIO_OFF(op), op);
+		nsv_put_le16(fr + NSV_FRAME_VIRTIO_OFF(type),
+			     (uint16_t)(1 + rnd(2)));
+		nsv_put_le32(fr + NSV_FRAME_VIRTIO_OFF(len),
+			     (uint32_t)(k - HDRS));
 		/* keep CIDs and ports few, so flows repeat */
-		memset(b + n, 0, 24);
-		b[n] = (uint8_t)rnd(4);
-		b[n + 8] = (uint8_t)rnd(4);
-		b[n + 16] = (uint8_t)rnd(3);
-		b[n + 20] = (uint8_t)rnd(3);
+		nsv_put_le64(fr + NSV_MON_OFF(src_cid), rnd(4));
+		nsv_put_le64(fr + NSV_MON_OFF(dst_cid), rnd(4));
+		nsv_put_le32(fr + NSV_MON_OFF(src_port), rnd(3));
+		nsv_put_le32(fr + NSV_MON_OFF(dst_port), rnd(3));
 	}
 	return n + k;
 }

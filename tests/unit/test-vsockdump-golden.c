@@ -12,7 +12,12 @@
 
 #include <pcap/pcap.h>
 
-#include "nsvsock.h"
+#include "addr.h"
+#include "vsockdump/filter.h"
+#include "vsockdump/pcapio.h"
+#include "vsockdump/tracepoint.h"
+#include "frames.h"
+#include "proto.h"
 #include "tap.h"
 
 /*
@@ -51,42 +56,10 @@ static void rec(FILE *f, const uint8_t *b, uint32_t caplen, uint32_t wirelen)
 	fwrite(b, caplen, 1, f);
 }
 
-struct fr {
-	uint64_t scid, dcid;
-	uint32_t sport, dport;
-	uint16_t transport, thdr_len;
-	uint16_t type, op;
-	uint32_t len, flags, buf_alloc, fwd_cnt;
-};
-
-static const uint16_t mon_op[] = { 0, 1, 1, 2, 2, 4, 3, 3 };
-
-/* A vsockmon frame with a virtio header when thdr_len >= 44. */
-static size_t mk(uint8_t *b, const struct fr *s)
+/* A vsockmon frame without payload. */
+static size_t mk(uint8_t *b, const struct test_frame *t)
 {
-	memset(b, 0, 76);
-	nsv_put_le64(b, s->scid);
-	nsv_put_le64(b + 8, s->dcid);
-	nsv_put_le32(b + 16, s->sport);
-	nsv_put_le32(b + 20, s->dport);
-	nsv_put_le16(b + 24, s->op < 8 ? mon_op[s->op] : 0);
-	nsv_put_le16(b + 26, s->transport);
-	nsv_put_le16(b + 28, s->thdr_len);
-	if (s->thdr_len >= 44) {
-		nsv_put_le64(b + 32, s->scid);
-		nsv_put_le64(b + 40, s->dcid);
-		nsv_put_le32(b + 48, s->sport);
-		nsv_put_le32(b + 52, s->dport);
-		nsv_put_le32(b + 56, s->len);
-		nsv_put_le16(b + 60, s->type);
-		nsv_put_le16(b + 62, s->op);
-		nsv_put_le32(b + 64, s->flags);
-		nsv_put_le32(b + 68, s->buf_alloc);
-		nsv_put_le32(b + 72, s->fwd_cnt);
-		return 76;
-	}
-	memset(b + 32, 0xa5, s->thdr_len);
-	return 32 + s->thdr_len;
+	return test_frame_build(b, NSV_MON_HDR_LEN + t->thdr_len, t, NULL, 0);
 }
 
 static void write_malformed(void)
@@ -99,47 +72,57 @@ static void write_malformed(void)
 	memset(b, 0x11, 20);
 	rec(f, b, 20, 20);
 	/* 2: a vsockmon header announcing a virtio header that is not there */
-	n = mk(b, &(struct fr){ 1, 1, 5, 6, 2, 44, 1, 1, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 1, 1, 5, 6, 2, 44, 1, 1, 0, 0, 0, 0 });
 	rec(f, b, 32, 32);
 	/* 3: NO_INFO transport, 8-byte header, 3 payload bytes */
-	n = mk(b, &(struct fr){ 2, 3, 1024, 99, 1, 8, 0, 0, 0, 0, 0, 0 });
+	n = mk(b,
+	       &(struct test_frame){ 2, 3, 1024, 99, 1, 8, 0, 0, 0, 0, 0, 0 });
 	memcpy(b + n, "abc", 3);
 	rec(f, b, (uint32_t)n + 3, (uint32_t)n + 3);
 	/* 4: unknown transport 7, 4-byte header */
-	n = mk(b, &(struct fr){ 3, 2, 7, 8, 7, 4, 0, 0, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 3, 2, 7, 8, 7, 4, 0, 0, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 5: VIRTIO with a header too short for virtio_vsock_hdr */
-	n = mk(b, &(struct fr){ 3, 2, 7, 8, 2, 20, 0, 0, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 3, 2, 7, 8, 2, 20, 0, 0, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 6: a transport header longer than the frame */
-	n = mk(b, &(struct fr){ 3, 2, 7, 8, 2, 0xffff, 0, 0, 0, 0, 0, 0 });
+	mk(b, &(struct test_frame){ 3, 2, 7, 8, 2, 44, 0, 0, 0, 0, 0, 0 });
+	nsv_put_le16(b + NSV_MON_OFF(len), 0xffff);
 	rec(f, b, 100, 100);
 	/* 7: len says 100, the frame holds 10 */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 0, 65536, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 100, 0,
+					65536, 0 });
 	memcpy(b + n, "0123456789", 10);
 	rec(f, b, (uint32_t)n + 10, (uint32_t)n + 10);
 	/* 8: unknown op and type, stray flags */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 9, 42, 0, 0x80, 1, 2 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 9, 42, 0, 0x80,
+					1, 2 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 9: RW on STREAM with flags 0x3: no names for them there */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 3, 1, 2 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 3, 1,
+					2 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 10: the two headers disagree on the destination */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 6, 0, 0, 1, 2 });
-	nsv_put_le32(b + 52, 4001);
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 6, 0, 0, 1,
+					2 });
+	nsv_put_le32(b + NSV_FRAME_VIRTIO_OFF(dst_port), 4001);
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 11: a 64-bit CID (the header has room for one) */
-	n = mk(b, &(struct fr){ 0x100000005ULL, 2, 1, 2, 2, 44, 1, 1, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 0x100000005ULL, 2, 1, 2, 2, 44, 1, 1, 0,
+					0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 12: payload cut by the snap length: 100 on the wire, 20 kept */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 2, 5, 100, 1, 4096, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 2, 5, 100, 1,
+					4096, 0 });
 	memset(b + n, 'q', 20);
 	rec(f, b, (uint32_t)n + 20, (uint32_t)n + 100);
 	/* 13: any CID, any port */
-	n = mk(b, &(struct fr){ 0xffffffff, 1, 0xffffffff, 5, 2, 44, 1, 3, 0, 0, 0, 0 });
+	n = mk(b, &(struct test_frame){ 0xffffffff, 1, 0xffffffff, 5, 2, 44, 1,
+					3, 0, 0, 0, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	/* 14: a record claiming less on the wire than it holds */
-	n = mk(b, &(struct fr){ 2, 3, 1234, 4000, 2, 44, 1, 7, 0, 0, 4096, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 7, 0, 0,
+					4096, 0 });
 	rec(f, b, (uint32_t)n, 10);
 	fclose(f);
 }
@@ -156,18 +139,22 @@ static void write_fragments(void)
 	uint32_t rest = 35756, fr;
 	size_t n;
 
-	n = mk(b, &(struct fr){ 3, 2, 50000, 1234, 2, 44, 1, 1, 0, 0, 262144, 0 });
+	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 1, 0, 0,
+					262144, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
-	n = mk(b, &(struct fr){ 2, 3, 1234, 50000, 2, 44, 1, 2, 0, 0, 262144, 0 });
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 2, 0, 0,
+					262144, 0 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	while (rest) {
 		fr = rest > 3732 ? 3732 : rest;
-		n = mk(b, &(struct fr){ 2, 3, 1234, 50000, 2, 44, 1, 5, fr, 0, 262144, 0 });
+		n = mk(b, &(struct test_frame){ 2, 3, 1234, 50000, 2, 44, 1, 5,
+						fr, 0, 262144, 0 });
 		memset(b + n, 'f', rest);
 		rec(f, b, (uint32_t)n + rest, (uint32_t)n + rest);
 		rest -= fr;
 	}
-	n = mk(b, &(struct fr){ 3, 2, 50000, 1234, 2, 44, 1, 6, 0, 0, 262144, 35756 });
+	n = mk(b, &(struct test_frame){ 3, 2, 50000, 1234, 2, 44, 1, 6, 0, 0,
+					262144, 35756 });
 	rec(f, b, (uint32_t)n, (uint32_t)n);
 	fclose(f);
 }
@@ -282,6 +269,154 @@ static void write_variant(const char *name, char mode)
 	free(b);
 }
 
+/*
+ * What -i tracepoints makes on a guest (CID 3): its own packets from alloc
+ * events only (no credit fields), the host's from recv events; one
+ * loopback packet that fired both; and a SEQPACKET RW sent (its EOM and
+ * EOR unknown).
+ */
+static void write_tracepoints(void)
+{
+	static const struct {
+		unsigned int synth;
+		uint32_t scid, sport, dcid, dport;
+		uint16_t op;
+		uint32_t len, flags, buf_alloc, fwd_cnt;
+	} ev[] = {
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 1, 0, 0, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 2, 0, 0, 262144, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 5, 1000, 0, 0, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 5, 65536, 0, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 6, 0, 0, 262144, 66536 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 4, 0, 3, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 3, 0, 0, 262144, 66536 },
+		{ NSV_SYNTH_ALLOC | NSV_SYNTH_RECV, 1, 40000, 1, 1240, 1, 0, 0,
+		  65536, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1031, 2, 1235, 5, 8, 0, 0, 0 },
+	};
+	uint8_t b[NSV_TP_FRAME_LEN];
+	FILE *f = pcap_new("tp-guest.pcap", NSV_DLT_VSOCK);
+	size_t i;
+
+	for (i = 0; f && i < sizeof(ev) / sizeof(ev[0]); i++) {
+		struct nsv_tp_frame fr = {
+			.ev = { .src_cid = ev[i].scid,
+				.src_port = ev[i].sport,
+				.dst_cid = ev[i].dcid,
+				.dst_port = ev[i].dport,
+				.len = ev[i].len,
+				.type = ev[i].dport == 1235 ?
+						NSV_VIRTIO_TYPE_SEQPACKET :
+						NSV_VIRTIO_TYPE_STREAM,
+				.op = ev[i].op,
+				.flags = ev[i].flags,
+				.buf_alloc = ev[i].buf_alloc,
+				.fwd_cnt = ev[i].fwd_cnt },
+			.synth = ev[i].synth,
+		};
+		uint32_t wire;
+
+		nsv_tp_frame_build(&fr, b, &wire);
+		rec(f, b, sizeof(b), wire);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * What --hybrid records: a host-initiated connection to guest port 52, a
+ * guest-initiated one to host port 7000 (the guest's port unknown), and a
+ * request the VMM refused.
+ */
+static void write_relay(void)
+{
+	static const struct {
+		uint8_t conn;
+		uint32_t scid, sport, dcid, dport;
+		uint16_t op;
+		const char *data;
+		uint32_t more; /* bytes on the wire past @data */
+	} fr[] = {
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_CONNECT, "CONNECT 52\n",
+		  0 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_CONNECT,
+		  "OK 1073741824\n", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_CONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_CONNECT, "", 0 },
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_PAYLOAD, "GET /\r\n", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_PAYLOAD, "hello",
+		  1000 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_PAYLOAD, "200 OK\r\n",
+		  0 },
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 3, 2, NSV_PORT_ANY, 3, 5, NSV_MON_OP_CONNECT, "CONNECT 5\n",
+		  0 },
+		{ 3, 3, 5, 2, NSV_PORT_ANY, NSV_MON_OP_DISCONNECT,
+		  "ERR no such port\n", 0 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_PAYLOAD, "hi", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_DISCONNECT, "", 0 },
+	};
+	uint8_t b[NSV_MON_HDR_LEN + 64];
+	FILE *f = pcap_new("relay.pcap", NSV_DLT_VSOCK);
+	size_t i, n;
+
+	for (i = 0; f && i < sizeof(fr) / sizeof(fr[0]); i++) {
+		struct nsv_frame h = {
+			.src_cid = fr[i].scid,
+			.dst_cid = fr[i].dcid,
+			.src_port = fr[i].sport,
+			.dst_port = fr[i].dport,
+			.op = fr[i].op,
+			.transport = NSV_TRANSPORT_NO_INFO,
+			.reserved = (uint16_t)(NSV_SYNTH | NSV_SYNTH_RELAY |
+					       fr[i].conn << 8),
+		};
+
+		nsv_frame_encode(&h, b, sizeof(b));
+		n = strlen(fr[i].data);
+		memcpy(b + NSV_MON_HDR_LEN, fr[i].data, n);
+		rec(f, b, (uint32_t)(NSV_MON_HDR_LEN + n),
+		    (uint32_t)(NSV_MON_HDR_LEN + n + fr[i].more));
+	}
+	if (f)
+		fclose(f);
+}
+
+/* @from's records dealt in turn to @a and @b: a capture split in two. */
+static void write_split(const char *from, const char *a, const char *b)
+{
+	char path[4200];
+	size_t n, off;
+	uint8_t *d;
+	FILE *f[2];
+	int k;
+
+	snprintf(path, sizeof(path), "%s/%s", golden, from);
+	d = (uint8_t *)slurp(path, &n);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, a);
+	f[0] = fopen(path, "wb");
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, b);
+	f[1] = fopen(path, "wb");
+	if (d && f[0] && f[1] && n >= 24) {
+		fwrite(d, 24, 1, f[0]);
+		fwrite(d, 24, 1, f[1]);
+		for (off = 24, k = 0; off + 16 <= n; k ^= 1) {
+			uint32_t r[4];
+
+			memcpy(r, d + off, sizeof(r));
+			fwrite(d + off, 16 + r[2], 1, f[k]);
+			off += 16 + r[2];
+		}
+	}
+	if (f[0])
+		fclose(f[0]);
+	if (f[1])
+		fclose(f[1]);
+	free(d);
+}
+
 static void write_inputs(void)
 {
 	char path[4200];
@@ -289,6 +424,8 @@ static void write_inputs(void)
 
 	write_malformed();
 	write_fragments();
+	write_tracepoints();
+	write_relay();
 	/* stream.pcap cut inside its fifth frame */
 	copy_cut("stream.pcap", "cut.pcap", 24 + 4 * (16 + 76) + 16 + 30);
 	f = pcap_new("ethernet.pcap", 1 /* DLT_EN10MB */);
@@ -299,6 +436,8 @@ static void write_inputs(void)
 	write_variant("snap100.pcap", 's');
 	write_variant("bigcap.pcap", 'c');
 	write_variant("cuthdr.pcap", 'h');
+	write_split("credit.pcap", "credit-odd.pcap", "credit-even.pcap");
+	write_split("seqpacket.pcap", "seq-odd.pcap", "seq-even.pcap");
 	snprintf(path, sizeof(path), "%s/not-pcap.pcap", tmpdir);
 	f = fopen(path, "w");
 	if (f) {
@@ -308,7 +447,6 @@ static void write_inputs(void)
 }
 
 /* ------------------------------------------------------------ running */
-
 
 static const char *run_stdin; /* a file for the next run()'s stdin */
 
@@ -351,8 +489,8 @@ static char *run(const char *dir, char **argv)
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) :
 					       128 + WTERMSIG(status);
 
-		snprintf(res, ol + el + 64, "%s# exit %d\n%s", o ? o : "",
-			 code, code ? (e ? e : "") : "");
+		snprintf(res, ol + el + 64, "%s# exit %d\n%s", o ? o : "", code,
+			 code ? (e ? e : "") : "");
 	}
 	free(o);
 	free(e);
@@ -443,22 +581,41 @@ static void run_cases(void)
  * primitive selects some frames of the captures but not all of them.
  */
 static const char *const exprs[] = {
-	"cid 1",	  "src cid local",    "dst cid 1",
-	"cid 3",	  "port 1234",	      "src port 1234",
-	"dst port 1235",  "op request",	      "op response",
-	"op rst",	  "op shutdown",      "op rw",
-	"op credit_update", "type stream",    "type seqpacket",
-	"len > 100",	  "len < 13",	      "len >= 4096",
-	"len <= 8",	  "len = 700",	      "len != 0",
-	"flags rcv",	  "flags send",	      "flags eom",
-	"flags eor",	  "flags 3",	      "not op rw",
-	"op rw and (len > 100 or flags eor)", "! port 1234 && len == 0",
+	"cid 1",
+	"src cid local",
+	"dst cid 1",
+	"cid 3",
+	"port 1234",
+	"src port 1234",
+	"dst port 1235",
+	"op request",
+	"op response",
+	"op rst",
+	"op shutdown",
+	"op rw",
+	"op credit_update",
+	"type stream",
+	"type seqpacket",
+	"len > 100",
+	"len < 13",
+	"len >= 4096",
+	"len <= 8",
+	"len = 700",
+	"len != 0",
+	"flags rcv",
+	"flags send",
+	"flags eom",
+	"flags eor",
+	"flags 3",
+	"not op rw",
+	"op rw and (len > 100 or flags eor)",
+	"! port 1234 && len == 0",
 	"src port 1234 or dst port 1299",
 };
 
 /* lab-made, then written by this test ('@'): other CIDs, odd frames */
 static const char *const fixtures[] = {
-	"stream.pcap", "seqpacket.pcap", "refused.pcap",   "credit.pcap",
+	"stream.pcap", "seqpacket.pcap", "refused.pcap",    "credit.pcap",
 	"snap60.pcap", "snap90.pcap",	 "@fragments.pcap", "@malformed.pcap",
 };
 
@@ -466,8 +623,7 @@ struct tally {
 	unsigned long frames, matched, disagree;
 };
 
-static void filter_fixture(const char *expr, const char *file,
-			   struct tally *t)
+static void filter_fixture(const char *expr, const char *file, struct tally *t)
 {
 	char ebuf[PCAP_ERRBUF_SIZE], path[4200];
 	struct nsv_filter *f = NULL;
@@ -593,8 +749,9 @@ static void run_tcpdump(void)
 			free(ours);
 			free(theirs);
 		}
-		tap_ok(same, "tcpdump with --tcpdump-filter '%s' picks the "
-			     "same frames",
+		tap_ok(same,
+		       "tcpdump with --tcpdump-filter '%s' picks the "
+		       "same frames",
 		       exprs[i]);
 	}
 }
@@ -622,8 +779,8 @@ static long frames_in(const char *path)
 static void run_rotation(void)
 {
 	char path[4200], out[4200];
-	char *argv[] = { "vsockdump", "-r", "credit.pcap", "-w", out, "-C",
-			 "5k", NULL, NULL, NULL };
+	char *argv[] = { "vsockdump", "-r", "credit.pcap", "-w", out,
+			 "-C",	      "5k", NULL,	   NULL, NULL };
 	char *res;
 	long total = 0, n;
 	int files = 0, i;
@@ -661,8 +818,8 @@ static void run_rotation(void)
 	snprintf(path, sizeof(path), "%s/ring1", tmpdir);
 	total = frames_in(path);
 	tap_ok(n > 0 && total > 0 && n + total < 12,
-	       "-W 2 keeps two files, older frames overwritten (%ld + %ld)",
-	       n, total);
+	       "-W 2 keeps two files, older frames overwritten (%ld + %ld)", n,
+	       total);
 
 	/* what -w wrote reads back frame for frame */
 	snprintf(out, sizeof(out), "%s/copy.pcap", tmpdir);
@@ -671,8 +828,8 @@ static void run_rotation(void)
 	free(res);
 	{
 		char *a, *b;
-		char *ra[] = { "vsockdump", "-r", "credit.pcap", "-v", "-X",
-			       NULL };
+		char *ra[] = { "vsockdump", "-r", "credit.pcap",
+			       "-v",	    "-X", NULL };
 		char *rb[] = { "vsockdump", "-r", out, "-v", "-X", NULL };
 
 		a = run(golden, ra);
@@ -681,6 +838,55 @@ static void run_rotation(void)
 		       "-w then -r prints the same as the original");
 		free(a);
 		free(b);
+	}
+}
+
+/*
+ * A capture split in two, frame by frame, and read back with two -r: the
+ * same frames, flows and credit as the whole, in either order of files.
+ */
+static void run_merge(void)
+{
+	static const struct {
+		const char *whole, *a, *b, *opts[4];
+	} m[] = {
+		{ "credit.pcap",
+		  "credit-odd.pcap",
+		  "credit-even.pcap",
+		  { "-v", "--flows", "-#", NULL } },
+		{ "seqpacket.pcap",
+		  "seq-odd.pcap",
+		  "seq-even.pcap",
+		  { "-X", "-vv", "--flows", NULL } },
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		char *w[12] = { "vsockdump", "-r", (char *)m[i].whole };
+		char *ab[12] = { "vsockdump", "-r", (char *)m[i].a, "-r",
+				 (char *)m[i].b };
+		char *ba[12] = { "vsockdump", "-r", (char *)m[i].b, "-r",
+				 (char *)m[i].a };
+		char *rw, *rab, *rba;
+
+		for (k = 0; m[i].opts[k]; k++) {
+			w[3 + k] = (char *)m[i].opts[k];
+			ab[5 + k] = ba[5 + k] = (char *)m[i].opts[k];
+		}
+		rw = run(golden, w);
+		rab = run(tmpdir, ab);
+		rba = run(tmpdir, ba);
+		if (!tap_ok(rw && rab && !strcmp(rw, rab),
+			    "%s split in two and merged by -r -r reads as the "
+			    "whole",
+			    m[i].whole) &&
+		    rw && rab)
+			first_diff(rab, rw);
+		tap_ok(rw && rba && !strcmp(rw, rba),
+		       "%s: the halves in the other order too", m[i].whole);
+		free(rw);
+		free(rab);
+		free(rba);
 	}
 }
 
@@ -706,20 +912,20 @@ static void drop_name(char *s, const char *name)
 static void run_readers(void)
 {
 	static const char *const files[] = {
-		"stream.pcap", "seqpacket.pcap", "credit.pcap", "snap60.pcap",
-		"@malformed.pcap", "@fragments.pcap", "@cut.pcap",
-		"@swapped.pcap", "@nano.pcap", "@snap100.pcap", "@bigcap.pcap",
-		"@cuthdr.pcap",
+		"stream.pcap",	 "seqpacket.pcap",  "credit.pcap",
+		"snap60.pcap",	 "@malformed.pcap", "@fragments.pcap",
+		"@cut.pcap",	 "@swapped.pcap",   "@nano.pcap",
+		"@snap100.pcap", "@bigcap.pcap",    "@cuthdr.pcap",
 	};
 	char path[4200], name[64];
 	size_t i;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		const char *file = files[i], *dir = golden;
-		char *argv_f[] = { "vsockdump", "-r", name, "-vv", "-XX",
-				   "--flows", "--nano", NULL };
-		char *argv_s[] = { "vsockdump", "-r", "-", "-vv", "-XX",
-				   "--flows", "--nano", NULL };
+		char *argv_f[] = { "vsockdump", "-r",	   name,     "-vv",
+				   "-XX",	"--flows", "--nano", NULL };
+		char *argv_s[] = { "vsockdump", "-r",	   "-",	     "-vv",
+				   "-XX",	"--flows", "--nano", NULL };
 		char *a, *b;
 
 		if (file[0] == '@') {
@@ -765,6 +971,7 @@ int main(int argc, char **argv)
 		run_filters();
 		run_tcpdump();
 		run_rotation();
+		run_merge();
 		run_readers();
 	}
 	{

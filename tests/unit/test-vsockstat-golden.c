@@ -97,7 +97,8 @@ static char *run(const char *prog, const char *dir, char **argv)
 	if (!WIFEXITED(status))
 		sprintf(res + strlen(res), "--- signal %d\n", WTERMSIG(status));
 	else if (WEXITSTATUS(status))
-		sprintf(res + strlen(res), "--- exit %d\n", WEXITSTATUS(status));
+		sprintf(res + strlen(res), "--- exit %d\n",
+			WEXITSTATUS(status));
 out:
 	unlink(out_path);
 	unlink(err_path);
@@ -115,7 +116,8 @@ int main(int argc, char **argv)
 	char *cases, *line, *save = NULL;
 	int ncases = 0;
 
-	snprintf(dir, sizeof(dir), "%s/tests/golden/vsockstat", src ? src : ".");
+	snprintf(dir, sizeof(dir), "%s/tests/golden/vsockstat",
+		 src ? src : ".");
 	snprintf(prog, sizeof(prog), "%s/vsockstat/vsockstat",
 		 build ? build : ".");
 	snprintf(path, sizeof(path), "%s/cases", dir);
@@ -156,11 +158,12 @@ int main(int argc, char **argv)
 		want = slurp(path, NULL);
 		desc[0] = '\0';
 		for (k = 1; k < n; k++)
-			snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc),
-				 " %s", args[k]);
-		if (!tap_ok(got && want && !strcmp(got, want), "%s: vsockstat%s",
-			    name, desc)) {
-			tap_diag("got:\n%s", got ? got : "(nothing: could not run)");
+			snprintf(desc + strlen(desc),
+				 sizeof(desc) - strlen(desc), " %s", args[k]);
+		if (!tap_ok(got && want && !strcmp(got, want),
+			    "%s: vsockstat%s", name, desc)) {
+			tap_diag("got:\n%s",
+				 got ? got : "(nothing: could not run)");
 			tap_diag("want (%s):\n%s", path,
 				 want ? want : "(missing)");
 		}

@@ -25,7 +25,7 @@ wait_vsock_listen 2200
 pids=()
 for i in $(seq 16); do
 	{ exec 4<"$T/go"; touch "$T/bar/opened.$i"; cat "$T/in.$i"; cat <&4; } |
-		timeout 120 vncat 1 2200 >"$T/out.$i" &
+		timeout 120 vncat -w 30 1 2200 >"$T/out.$i" &
 	pids+=($!)
 done
 all32() { local f=("$T"/bar/*); [ ${#f[@]} -ge 32 ]; }

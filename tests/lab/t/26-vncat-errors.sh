@@ -21,22 +21,22 @@ fails() {
 }
 
 # ----------------------------------------------------------- usage: exit 2
-fails 2 "vncat: missing CID and PORT (try --help)" "no operands" --
-fails 2 "vncat: -l needs a PORT (try --help)" "-l alone" -- -l
-fails 2 "vncat: invalid CID 'guest': use a number or any, hypervisor, local, host (try --help)" \
+fails 2 "vncat: missing CID and PORT. Try 'vncat --help'." "no operands" --
+fails 2 "vncat: -l needs a PORT. Try 'vncat --help'." "-l alone" -- -l
+fails 2 "vncat: invalid CID 'guest': use a number or any, hypervisor, local, host. Try 'vncat --help'." \
 	"a CID name that does not exist" -- guest 22
-fails 2 "vncat: invalid port '70000x' (try --help)" "a bad port" -- 1 70000x
-fails 2 "vncat: unknown option '--frobnicate' (try --help)" "an unknown option" -- --frobnicate 1 2
-fails 2 "vncat: option '-w' needs an argument (try --help)" "a missing option argument" -- 1 2 -w
-fails 2 "vncat: invalid -w 'soon': seconds (try --help)" "a bad -w" -- -w soon 1 2
-fails 2 "vncat: -k needs -l (try --help)" "-k without -l" -- -k 1 2
-fails 2 "vncat: choose one of --stream, --seqpacket, --dgram (try --help)" \
+fails 2 "vncat: invalid port '70000x'. Try 'vncat --help'." "a bad port" -- 1 70000x
+fails 2 "vncat: unknown option '--frobnicate'. Try 'vncat --help'." "an unknown option" -- --frobnicate 1 2
+fails 2 "vncat: option '-w' needs an argument. Try 'vncat --help'." "a missing option argument" -- 1 2 -w
+fails 2 "vncat: invalid -w 'soon': seconds. Try 'vncat --help'." "a bad -w" -- -w soon 1 2
+fails 2 "vncat: -k needs -l. Try 'vncat --help'." "-k without -l" -- -k 1 2
+fails 2 "vncat: choose one of --stream, --seqpacket, --dgram. Try 'vncat --help'." \
 	"two socket types" -- --seqpacket --dgram 1 2
-fails 2 "vncat: invalid CID list '3-1': use CIDs and ranges like 3,5-9,host (try --help)" \
+fails 2 "vncat: invalid CID list '3-1': use CIDs and ranges like 3,5-9,host. Try 'vncat --help'." \
 	"a backwards CID range" -- -l 2600 --deny-cid 3-1
-fails 2 "vncat: invalid endpoint 'tcp:host': use vsock:CID:PORT, tcp:HOST:PORT, unix:PATH or hybrid:UDS:PORT (try --help)" \
+fails 2 "vncat: invalid endpoint 'tcp:host': use vsock:CID:PORT, tcp:HOST:PORT, unix:PATH or hybrid:UDS:PORT. Try 'vncat --help'." \
 	"a relay target without a port" -- -l 2600 tcp:host
-fails 2 "vncat: -e/-c and a relay TARGET exclude each other (try --help)" \
+fails 2 "vncat: -e/-c and a relay TARGET exclude each other. Try 'vncat --help'." \
 	"-c with a target" -- -l 2600 tcp:127.0.0.1:1 -c true
 
 # ------------------------------------------------------- failures: exit 1

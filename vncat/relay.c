@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The relay: one poll loop moving bytes both ways between two fd pairs. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "relay.h"
+
+struct dir {
+	int rfd, wfd;
+	bool rsock, wsock; /* use recv/send with MSG_DONTWAIT */
+	bool rpoll, wpoll; /* blocking fd: touch only when poll says ready */
+	bool rfile; /* input is a regular file */
+	bool rfifo; /* input is a pipe */
+	bool sendfile; /* file to stream socket: sendfile(), no buffer */
+	bool splice; /* pipe to stream socket: splice(), no buffer */
+	bool splice_out; /* splice waits for room in the socket */
+	bool rready, wready;
+	bool eof, done;
+	char *buf;
+	size_t off, len;
+};
+
+/*
+ * Sockets can be asked not to block per call; anything else we do not own
+ * (a terminal, a pipe shared with the shell) keeps its flags and is polled.
+ * Regular files never block.
+ */
+static void classify(int fd, bool *sock, bool *needpoll, bool *file, bool *fifo)
+{
+	struct stat st;
+
+	*sock = false;
+	*needpoll = false;
+	*file = false;
+	*fifo = false;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return;
+	*fifo = S_ISFIFO(st.st_mode);
+	if (S_ISSOCK(st.st_mode)) {
+		*sock = true;
+		return;
+	}
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+		*file = S_ISREG(st.st_mode);
+		return;
+	}
+	*needpoll = !(fcntl(fd, F_GETFL) & O_NONBLOCK);
+}
+
+static bool stream_socket(int fd)
+{
+	int type = 0;
+	socklen_t sl = sizeof(type);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == 0 &&
+	       type == SOCK_STREAM;
+}
+
+/*
+ * A regular file or a pipe going to a stream socket needs no buffer of
+ * ours: sendfile() or splice() move page cache or pipe pages straight into
+ * the socket, one copy instead of read() plus send(). Both need the socket
+ * non-blocking (neither has MSG_DONTWAIT); its flags are restored at the end.
+ */
+static void zerocopy_setup(struct dir *d, int *restore_fd, int *restore_fl)
+{
+	int fl;
+
+	if (!(d->rfile || d->rfifo) || !d->wsock || !stream_socket(d->wfd))
+		return;
+	fl = fcntl(d->wfd, F_GETFL);
+	if (fl < 0)
+		return;
+	if (!(fl & O_NONBLOCK)) {
+		if (fcntl(d->wfd, F_SETFL, fl | O_NONBLOCK) < 0)
+			return;
+		*restore_fd = d->wfd;
+		*restore_fl = fl;
+	}
+	if (d->rfile)
+		d->sendfile = true;
+	else
+		d->splice = true;
+}
+
+/* Bytes still in a pipe: what a failed splice() did not deliver. */
+static uint64_t pipe_left(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (uint64_t)n : 0;
+}
+
+static ssize_t do_read(struct dir *d, size_t size, bool messages)
+{
+	ssize_t n;
+
+	if (d->rsock)
+		/* MSG_TRUNC: a message bigger than the buffer says its size */
+		n = recv(d->rfd, d->buf, size,
+			 MSG_DONTWAIT | (messages ? MSG_TRUNC : 0));
+	else
+		n = read(d->rfd, d->buf, size);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return -EAGAIN;
+		/*
+		 * vsock says ENOTCONN, not 0, when a peer's close raced with
+		 * our accept; the kernel keeps a closing socket established
+		 * while data is queued, so nothing is lost by calling it EOF.
+		 */
+		if (errno == ENOTCONN && d->rsock)
+			return 0;
+		return -errno;
+	}
+	if (messages && (size_t)n > size)
+		return -EMSGSIZE;
+	return n;
+}
+
+static ssize_t do_write(struct dir *d, bool messages)
+{
+	ssize_t n;
+
+	/*
+	 * A non-blocking vsock SEQPACKET send that runs out of credit midway
+	 * returns EAGAIN after part of the message went out without its end
+	 * mark, and a retry would glue two messages together: messages are
+	 * sent blocking, whole.
+	 */
+	if (d->wsock)
+		n = send(d->wfd, d->buf + d->off, d->len - d->off,
+			 (messages ? 0 : MSG_DONTWAIT) | MSG_NOSIGNAL);
+	else
+		n = write(d->wfd, d->buf + d->off, d->len - d->off);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return -EAGAIN;
+		return -errno;
+	}
+	return n;
+}
+
+static void finish(struct dir *d, const struct dir *other,
+		   const struct nsv_relay_cfg *c)
+{
+	d->done = true;
+	if (d->wsock) {
+		if (!c->no_shutdown)
+			shutdown(d->wfd, SHUT_WR);
+	} else if (d->wfd >= 0 && d->wfd != other->rfd && d->wfd != d->rfd) {
+		/* a pipe reader downstream learns of the end only this way */
+		close(d->wfd);
+		d->wfd = -1;
+	}
+}
+
+/*
+ * An input that failed ends like EOF, so the other side is not left
+ * waiting. An output that failed ends the direction; if it was not a socket
+ * (stdout gone: where SIGPIPE would have killed a filter) it ends both.
+ */
+static void fail(struct dir *D, int i, int err, bool writing,
+		 const struct nsv_relay_cfg *c, struct nsv_relay_stats *st)
+{
+	struct dir *d = &D[i];
+
+	st->err[i] = err;
+	st->err_write[i] = writing;
+	st->unsent[i] = d->len - d->off;
+	if (!writing)
+		finish(d, &D[!i], c);
+	d->done = true;
+	if (writing && !d->wsock)
+		D[!i].done = true;
+}
+
+int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
+	      const struct nsv_relay_cfg *c, struct nsv_relay_stats *st)
+{
+	struct nsv_relay_cfg def = { 0 };
+	struct dir D[2];
+	int rfd[2] = { -1, -1 }, rfl[2] = { 0, 0 };
+	size_t size;
+	uint64_t t0 = (uint64_t)nsv_clock_us(), linger_end = 0;
+	bool lingering = false;
+	int i, r = 0;
+
+	if (!st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	if (!c)
+		c = &def;
+	size = c->bufsize ? c->bufsize : NSV_RELAY_BUFSIZE;
+	memset(D, 0, sizeof(D));
+	D[0].rfd = a_rfd;
+	D[0].wfd = b_wfd;
+	D[1].rfd = b_rfd;
+	D[1].wfd = a_wfd;
+	for (i = 0; i < 2; i++) {
+		bool dummy, dummy2;
+
+		classify(D[i].rfd, &D[i].rsock, &D[i].rpoll, &D[i].rfile,
+			 &D[i].rfifo);
+		classify(D[i].wfd, &D[i].wsock, &D[i].wpoll, &dummy, &dummy2);
+		if (!c->messages)
+			zerocopy_setup(&D[i], &rfd[i], &rfl[i]);
+		D[i].buf = malloc(size);
+		if (!D[i].buf) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (D[i].rfd < 0)
+			D[i].eof = true;
+	}
+
+	for (;;) {
+		struct pollfd p[4];
+		int np = 0, idx[4], what[4], timeout = -1, n;
+		bool progress = false;
+
+		for (i = 0; i < 2; i++) {
+			struct dir *d = &D[i];
+			ssize_t got;
+
+			if (d->done)
+				continue;
+			if (d->sendfile && !d->eof) {
+				got = sendfile(d->wfd, d->rfd, NULL, size);
+				if (got > 0) {
+					st->bytes[i] += (uint64_t)got;
+					st->writes[i]++;
+					progress = true;
+				} else if (got == 0) {
+					d->eof = true;
+					progress = true;
+				} else if (errno == EAGAIN || errno == EINTR) {
+					d->wready = false;
+				} else if (!st->bytes[i] && (errno == EINVAL ||
+							     errno == ENOSYS)) {
+					d->sendfile = false; /* read + send */
+					progress = true;
+				} else {
+					fail(D, i, -errno, true, c, st);
+					progress = true;
+				}
+				if (!d->eof)
+					continue;
+			}
+			if (d->splice && !d->eof) {
+				got = splice(d->rfd, NULL, d->wfd, NULL, size,
+					     SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+				if (got > 0) {
+					st->bytes[i] += (uint64_t)got;
+					st->writes[i]++;
+					progress = true;
+				} else if (got == 0) {
+					d->eof = true;
+					progress = true;
+				} else if (errno == EAGAIN || errno == EINTR) {
+					struct pollfd q = { d->rfd, POLLIN, 0 };
+
+					/* data in the pipe: the socket is full */
+					d->splice_out = poll(&q, 1, 0) == 1 &&
+							(q.revents & POLLIN);
+				} else if (!st->bytes[i] && (errno == EINVAL ||
+							     errno == ENOSYS)) {
+					d->splice = false; /* read + send */
+					progress = true;
+				} else {
+					fail(D, i, -errno, true, c, st);
+					st->unsent[i] = pipe_left(d->rfd);
+					progress = true;
+				}
+				if (!d->eof)
+					continue;
+			}
+			if (d->len == 0 && !d->eof &&
+			    (d->rready || !d->rpoll)) {
+				got = do_read(d, size, c->messages);
+				d->rready = false;
+				if (got > 0) {
+					d->len = (size_t)got;
+					d->off = 0;
+					progress = true;
+				} else if (got == 0) {
+					d->eof = true;
+					progress = true;
+				} else if (got != -EAGAIN) {
+					fail(D, i, (int)got, false, c, st);
+					progress = true;
+					continue;
+				}
+			}
+			if (d->len > d->off && (d->wready || !d->wpoll)) {
+				got = do_write(d, c->messages);
+				d->wready = false;
+				if (got > 0) {
+					d->off += (size_t)got;
+					st->bytes[i] += (uint64_t)got;
+					if (d->off == d->len) {
+						d->off = d->len = 0;
+						st->writes[i]++;
+					}
+					progress = true;
+				} else if (got != -EAGAIN) {
+					fail(D, i, got ? (int)got : -EIO, true,
+					     c, st);
+					progress = true;
+					continue;
+				}
+			}
+			if (d->eof && d->len == 0) {
+				finish(d, &D[!i], c);
+				progress = true;
+			}
+		}
+		if (D[0].done && D[1].done)
+			break;
+		if ((D[0].done || D[1].done) && c->linger_ms >= 0 &&
+		    !lingering) {
+			lingering = true;
+			linger_end = (uint64_t)nsv_clock_us() +
+				     (uint64_t)c->linger_ms * 1000;
+		}
+		if (lingering) {
+			uint64_t now = (uint64_t)nsv_clock_us();
+
+			if (now >= linger_end) {
+				st->lingered = true;
+				break;
+			}
+			timeout = (int)((linger_end - now + 999) / 1000);
+		}
+		if (progress)
+			continue;
+
+		for (i = 0; i < 2; i++) {
+			struct dir *d = &D[i];
+
+			if (d->done)
+				continue;
+			if ((d->sendfile || (d->splice && d->splice_out)) &&
+			    !d->eof) {
+				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
+				idx[np] = i;
+				what[np++] = 1;
+			} else if (d->len == 0 && !d->eof) {
+				p[np] = (struct pollfd){ d->rfd, POLLIN, 0 };
+				idx[np] = i;
+				what[np++] = 0;
+				/*
+				 * Waiting for input, still learn if the other
+				 * end of our output went away or was reset.
+				 */
+				if (d->wsock) {
+					p[np] = (struct pollfd){ d->wfd, 0, 0 };
+					idx[np] = i;
+					what[np++] = 2;
+				}
+			} else if (d->len > d->off) {
+				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
+				idx[np] = i;
+				what[np++] = 1;
+			}
+		}
+		n = poll(p, (nfds_t)np, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		for (int k = 0; k < np; k++) {
+			struct dir *d = &D[idx[k]];
+
+			if (!p[k].revents)
+				continue;
+			if (what[k] == 0) {
+				d->rready = true;
+			} else if (what[k] == 1) {
+				d->wready = true;
+			} else if (!d->done && !d->rready &&
+				   (p[k].revents & (POLLERR | POLLHUP))) {
+				/*
+				 * With input ready, let the write say what
+				 * failed and what was lost; else stop here.
+				 */
+				int err = 0;
+				socklen_t el = sizeof(err);
+
+				if (getsockopt(d->wfd, SOL_SOCKET, SO_ERROR,
+					       &err, &el) == 0 &&
+				    err)
+					fail(D, idx[k], -err, true, c, st);
+				else
+					d->done = true; /* nobody reads */
+			}
+		}
+	}
+	for (i = 0; i < 2; i++)
+		if (st->err[i] && !r)
+			r = st->err[i];
+out:
+	for (i = 0; i < 2; i++)
+		if (rfd[i] >= 0)
+			fcntl(rfd[i], F_SETFL, rfl[i]);
+	st->usec = (uint64_t)nsv_clock_us() - t0;
+	free(D[0].buf);
+	free(D[1].buf);
+	return r;
+}

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Connections seen in vsockmon frames: state, counters, credit flow control. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+#include "proto.h"
+
+/*
+ * Flows live in one array in order of appearance; an open-addressing hash
+ * maps a connection's key to its newest flow (a port reused by a later
+ * connection gets a new flow, the old one stays for the summary). Memory
+ * grows with connections, never with frames.
+ */
+struct slot {
+	uint32_t idx; /* index + 1 into flows; 0 is empty */
+	uint32_t hash; /* of the key: most probes end here, no flow read */
+};
+
+struct nsv_flows {
+	struct nsv_flow **flows;
+	size_t n, cap;
+	struct slot *slots;
+	size_t nslots; /* a power of two, at most half full */
+	struct nsv_flow *last;
+	uint64_t refused;
+};
+
+int nsv_flows_new(struct nsv_flows **out)
+{
+	struct nsv_flows *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->nslots = 256;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		return -ENOMEM;
+	}
+	*out = t;
+	return 0;
+}
+
+void nsv_flows_free(struct nsv_flows *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++)
+		free(t->flows[i]);
+	free(t->flows);
+	free(t->slots);
+	free(t);
+}
+
+size_t nsv_flows_count(const struct nsv_flows *t)
+{
+	return t->n;
+}
+
+const struct nsv_flow *nsv_flows_get(const struct nsv_flows *t, size_t i)
+{
+	return i < t->n ? t->flows[i] : NULL;
+}
+
+uint64_t nsv_flows_refused(const struct nsv_flows *t)
+{
+	return t->refused;
+}
+
+const char *nsv_flow_state_name(enum nsv_flow_state s)
+{
+	static const char *const names[] = {
+		[NSV_FLOW_SEEN] = "seen",
+		[NSV_FLOW_REQUESTED] = "requested",
+		[NSV_FLOW_ESTABLISHED] = "established",
+		[NSV_FLOW_CLOSING] = "closing",
+		[NSV_FLOW_CLOSED] = "closed",
+		[NSV_FLOW_REFUSED] = "refused",
+	};
+
+	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s] :
+								    NULL;
+}
+
+/* ------------------------------------------------------------------ lookup */
+
+struct key {
+	uint64_t cid[2];
+	uint32_t port[2];
+	uint16_t type;
+	uint16_t tag; /* relay frames: their connection number */
+};
+
+/* The two ends in a fixed order, so both directions find the same flow. */
+static void key_make(struct key *k, uint16_t type, uint16_t tag, uint64_t c0,
+		     uint32_t p0, uint64_t c1, uint32_t p1)
+{
+	bool swap = c0 > c1 || (c0 == c1 && p0 > p1);
+
+	k->type = type;
+	k->tag = tag;
+	k->cid[0] = swap ? c1 : c0;
+	k->port[0] = swap ? p1 : p0;
+	k->cid[1] = swap ? c0 : c1;
+	k->port[1] = swap ? p0 : p1;
+}
+
+static uint64_t key_hash(const struct key *k)
+{
+	uint64_t h = k->cid[0] * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (k->cid[1] + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= ((uint64_t)k->port[0] << 32 | k->port[1]) * 0x165667b19e3779f9ULL;
+	h ^= k->type ^ (uint64_t)k->tag << 16;
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 29);
+}
+
+/* The flow's ends in either order are the key's (which is ordered). */
+static bool key_match(const struct key *k, const struct nsv_flow *fl)
+{
+	if (fl->type != k->type || fl->tag != k->tag)
+		return false;
+	if (fl->cid[0] == k->cid[0] && fl->port[0] == k->port[0])
+		return fl->cid[1] == k->cid[1] && fl->port[1] == k->port[1];
+	return fl->cid[0] == k->cid[1] && fl->port[0] == k->port[1] &&
+	       fl->cid[1] == k->cid[0] && fl->port[1] == k->port[0];
+}
+
+/* The slot holding @k (hashed to @h), or the empty slot where it goes. */
+static struct slot *slot_find(const struct nsv_flows *t, const struct key *k,
+			      uint32_t h)
+{
+	size_t mask = t->nslots - 1, i = h & mask;
+
+	for (;; i = (i + 1) & mask) {
+		struct slot *s = &t->slots[i];
+
+		if (!s->idx ||
+		    (s->hash == h && key_match(k, t->flows[s->idx - 1])))
+			return s;
+	}
+}
+
+static int grow(struct nsv_flows *t)
+{
+	size_t old = t->nslots, i;
+	struct slot *os = t->slots;
+
+	t->slots = calloc(old * 2, sizeof(*t->slots));
+	if (!t->slots) {
+		t->slots = os;
+		return -ENOMEM;
+	}
+	t->nslots = old * 2;
+	for (i = 0; i < old; i++) {
+		size_t j, mask = t->nslots - 1;
+
+		if (!os[i].idx)
+			continue;
+		/* keys are unique: the first empty slot is the one */
+		for (j = os[i].hash & mask; t->slots[j].idx; j = (j + 1) & mask)
+			;
+		t->slots[j] = os[i];
+	}
+	free(os);
+	return 0;
+}
+
+static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
+				 uint32_t h, uint64_t c0, uint32_t p0,
+				 uint64_t c1, uint32_t p1)
+{
+	struct nsv_flow *fl;
+	struct slot *s;
+
+	if (t->n + 1 > t->nslots / 2 && grow(t))
+		return NULL;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct nsv_flow **nf = realloc(t->flows, cap * sizeof(*nf));
+
+		if (!nf)
+			return NULL;
+		t->flows = nf;
+		t->cap = cap;
+	}
+	if (t->n >= UINT32_MAX - 1)
+		return NULL;
+	fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return NULL;
+	fl->id = t->n + 1;
+	fl->type = k->type;
+	fl->tag = k->tag;
+	fl->cid[0] = c0;
+	fl->port[0] = p0;
+	fl->cid[1] = c1;
+	fl->port[1] = p1;
+	t->flows[t->n++] = fl;
+	s = slot_find(t, k, h);
+	s->idx = (uint32_t)t->n;
+	s->hash = h;
+	return fl;
+}
+
+/* ------------------------------------------------------------------ credit */
+
+bool nsv_flow_credit(const struct nsv_flow *fl, int dir, int64_t *credit)
+{
+	const struct nsv_flow_dir *me = &fl->dir[dir], *peer = &fl->dir[!dir];
+
+	if (!me->tx_known || !peer->advertised)
+		return false;
+	/* in flight: the kernel's u32 arithmetic, wrap included */
+	*credit = (int64_t)peer->buf_alloc -
+		  (int64_t)(uint32_t)(me->tx_cnt - peer->fwd_cnt);
+	return true;
+}
+
+static int64_t ns_between(int64_t s0, uint32_t n0, int64_t s1, uint32_t n1)
+{
+	return (s1 - s0) * 1000000000LL + ((int64_t)n1 - (int64_t)n0);
+}
+
+/*
+ * A sender at zero credit only stalled if it had more to send: an episode
+ * ends when credit comes back, and counts once the same sender's next RW
+ * shows it was waiting (a sender that just sent its last byte into a full
+ * buffer was not). One still open at the end is reported apart.
+ */
+static void blocked_end(struct nsv_flow_dir *d, int64_t sec, uint32_t nsec)
+{
+	int64_t ns;
+
+	if (!d->blocked)
+		return;
+	d->blocked = false;
+	ns = ns_between(d->blocked_sec, d->blocked_nsec, sec, nsec);
+	d->stall_pending = true;
+	d->stall_ns = ns > 0 ? (uint64_t)ns : 0;
+}
+
+static void stall_commit(struct nsv_flow_dir *d, struct nsv_flow_note *note)
+{
+	if (!d->stall_pending)
+		return;
+	d->stall_pending = false;
+	d->zero_credit++;
+	d->zero_credit_ns += d->stall_ns;
+	note->stall = true;
+	note->stall_sec = d->blocked_sec;
+	note->stall_nsec = d->blocked_nsec;
+	note->stall_ns = d->stall_ns;
+}
+
+/* Start or end zero-credit episodes after the state changed. */
+static void credit_check(struct nsv_flow *fl, int64_t sec, uint32_t nsec)
+{
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		struct nsv_flow_dir *dd = &fl->dir[d];
+		int64_t c;
+
+		if (!nsv_flow_credit(fl, d, &c))
+			continue;
+		if (c <= 0 && !dd->blocked) {
+			dd->blocked = true;
+			dd->stall_pending = false;
+			dd->blocked_sec = sec;
+			dd->blocked_nsec = nsec;
+		} else if (c > 0) {
+			blocked_end(dd, sec, nsec);
+		}
+	}
+}
+
+static void event_add(struct nsv_flow *fl, const struct nsv_pkt *pkt,
+		      uint16_t op, uint32_t flags, int dir)
+{
+	struct nsv_flow_event *e;
+
+	/* loopback resets both ends: RST, RST, RST reads better as RST x3 */
+	if (fl->nevents) {
+		e = &fl->events[fl->nevents - 1];
+		if (e->op == op && e->dir == dir &&
+		    e->flags == (uint8_t)flags) {
+			e->count++;
+			return;
+		}
+	}
+	if (fl->nevents == NSV_FLOW_MAX_EVENTS) {
+		fl->events_lost++;
+		return;
+	}
+	e = &fl->events[fl->nevents++];
+	e->op = op;
+	e->dir = (uint8_t)dir;
+	e->flags = (uint8_t)flags;
+	e->count = 1;
+	e->sec = pkt->sec;
+	e->nsec = pkt->nsec;
+}
+
+/* A handshake fixes both byte counters at zero: credit becomes exact. */
+static void handshake(struct nsv_flow *fl)
+{
+	int d;
+
+	fl->handshake = true;
+	for (d = 0; d < 2; d++) {
+		if (fl->dir[d].tx_known)
+			continue;
+		fl->dir[d].tx_known = true;
+		fl->dir[d].tx_cnt = 0;
+	}
+}
+
+static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
+			  const struct nsv_pkt *pkt, const struct nsv_frame *f,
+			  int dir, struct nsv_flow_note *note)
+{
+	const struct nsv_virtio_hdr *v = &f->virtio;
+	struct nsv_flow_dir *me = &fl->dir[dir], *peer = &fl->dir[!dir];
+	uint32_t n;
+
+	switch (v->op) {
+	case NSV_VIRTIO_OP_REQUEST:
+		event_add(fl, pkt, v->op, v->flags, dir);
+		handshake(fl);
+		if (fl->state == NSV_FLOW_SEEN)
+			fl->state = NSV_FLOW_REQUESTED;
+		break;
+	case NSV_VIRTIO_OP_RESPONSE:
+		event_add(fl, pkt, v->op, v->flags, dir);
+		if (!fl->handshake)
+			handshake(fl);
+		if (fl->state <= NSV_FLOW_REQUESTED)
+			fl->state = NSV_FLOW_ESTABLISHED;
+		break;
+	case NSV_VIRTIO_OP_RST:
+		event_add(fl, pkt, v->op, v->flags, dir);
+		if (fl->state == NSV_FLOW_REQUESTED) {
+			fl->state = NSV_FLOW_REFUSED;
+			t->refused++;
+		} else if (fl->state != NSV_FLOW_REFUSED) {
+			fl->state = NSV_FLOW_CLOSED;
+		}
+		/* nobody waits for credit on a reset connection */
+		me->blocked = peer->blocked = false;
+		me->stall_pending = peer->stall_pending = false;
+		return;
+	case NSV_VIRTIO_OP_SHUTDOWN:
+		event_add(fl, pkt, v->op, v->flags, dir);
+		if (fl->state < NSV_FLOW_CLOSING)
+			fl->state = NSV_FLOW_CLOSING;
+		break;
+	case NSV_VIRTIO_OP_RW:
+		/*
+		 * A 6.1 vhost host splits a packet for the guest's small
+		 * buffers and each fragment's frame carries the whole rest of
+		 * the packet: the header's len is the fragment's own.
+		 */
+		n = v->len;
+		if (f->payload_len > n)
+			me->oversized++;
+		else if (f->payload_len < n)
+			n = (uint32_t)f->payload_len;
+		/* data while we saw no credit: our estimate was wrong */
+		if (me->blocked)
+			me->blocked = false;
+		else if (n)
+			stall_commit(me, note);
+		me->bytes += n;
+		me->tx_cnt += n;
+		note->bytes = n;
+		break;
+	case NSV_VIRTIO_OP_CREDIT_UPDATE:
+		me->credit_updates++;
+		break;
+	case NSV_VIRTIO_OP_CREDIT_REQUEST:
+		me->credit_requests++;
+		break;
+	default:
+		break;
+	}
+
+	/* a tracepoint alloc event says nothing about the sender's buffer */
+	if (nsv_frame_credit_known(f)) {
+		me->buf_alloc = v->buf_alloc;
+		me->fwd_cnt = v->fwd_cnt;
+		me->advertised = true;
+		/*
+		 * Mid-connection capture: the peer has sent at least what we
+		 * have consumed. Assume nothing in flight at first, and never
+		 * less than that later: the credit shown is an upper bound,
+		 * never too low.
+		 */
+		if (!peer->tx_known) {
+			peer->tx_known = true;
+			peer->tx_cnt = me->fwd_cnt;
+		} else if ((int32_t)(me->fwd_cnt - peer->tx_cnt) > 0) {
+			peer->tx_cnt = me->fwd_cnt;
+		}
+	}
+	credit_check(fl, pkt->sec, pkt->nsec);
+	note->credit_known = nsv_flow_credit(fl, dir, &note->credit);
+	note->peer_credit_known = nsv_flow_credit(fl, !dir, &note->peer_credit);
+}
+
+/*
+ * Frames without a virtio header (the hybrid relay's): the initiator's
+ * CONNECT, the other side's CONNECT as its answer, PAYLOAD, and a
+ * DISCONNECT from each side as it stops sending; no credit.
+ */
+static void mon_update(struct nsv_flows *t, struct nsv_flow *fl,
+		       const struct nsv_pkt *pkt, const struct nsv_frame *f,
+		       int dir, struct nsv_flow_note *note)
+{
+	struct nsv_flow_dir *me = &fl->dir[dir];
+
+	switch (f->op) {
+	case NSV_MON_OP_CONNECT:
+		event_add(fl, pkt, NSV_FLOW_MON_OP | f->op, 0, dir);
+		if (fl->state == NSV_FLOW_SEEN)
+			fl->state = dir ? NSV_FLOW_ESTABLISHED :
+					  NSV_FLOW_REQUESTED;
+		else if (fl->state == NSV_FLOW_REQUESTED && dir)
+			fl->state = NSV_FLOW_ESTABLISHED;
+		break;
+	case NSV_MON_OP_DISCONNECT:
+		event_add(fl, pkt, NSV_FLOW_MON_OP | f->op, 0, dir);
+		me->disconnected = true;
+		if (fl->state == NSV_FLOW_REQUESTED) {
+			fl->state = NSV_FLOW_REFUSED;
+			t->refused++;
+		} else if (fl->state != NSV_FLOW_REFUSED) {
+			fl->state = fl->dir[!dir].disconnected ?
+					    NSV_FLOW_CLOSED :
+					    NSV_FLOW_CLOSING;
+		}
+		break;
+	case NSV_MON_OP_PAYLOAD:
+		me->bytes += f->payload_len;
+		note->bytes = (uint32_t)f->payload_len;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Whether @f starts a connection, even on a key seen before. */
+static bool opens_flow(const struct nsv_flow *fl, const struct nsv_frame *f)
+{
+	if (f->has_virtio)
+		return f->virtio.op == NSV_VIRTIO_OP_REQUEST;
+	if (f->transport != NSV_TRANSPORT_NO_INFO ||
+	    f->op != NSV_MON_OP_CONNECT)
+		return false;
+	/* the answer to a CONNECT belongs to the connection it answers */
+	return !(fl && fl->state == NSV_FLOW_REQUESTED &&
+		 fl->cid[1] == f->src_cid && fl->port[1] == f->src_port);
+}
+
+int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
+		     const struct nsv_frame *f, struct nsv_flow_note *note)
+{
+	struct nsv_flow_note dummy;
+	struct nsv_flow *fl = t->last;
+	uint16_t type = f->has_virtio ? f->virtio.type : 0;
+	uint16_t tag = (uint16_t)nsv_frame_relay_tag(f);
+	bool hashed = false;
+	struct slot *s;
+	struct key k;
+	uint32_t h = 0;
+	int dir;
+
+	if (!note)
+		note = &dummy;
+	memset(note, 0, sizeof(*note));
+	/* Without its header a frame cannot be placed (its type is unknown). */
+	if (f->trunc == NSV_TRUNC_MON_HDR ||
+	    f->trunc == NSV_TRUNC_TRANSPORT_HDR ||
+	    (f->transport == NSV_TRANSPORT_VIRTIO && !f->has_virtio))
+		return 0;
+
+	/* Consecutive frames mostly belong to one connection. */
+	if (!fl || fl->type != type || fl->tag != tag ||
+	    !((fl->cid[0] == f->src_cid && fl->port[0] == f->src_port &&
+	       fl->cid[1] == f->dst_cid && fl->port[1] == f->dst_port) ||
+	      (fl->cid[1] == f->src_cid && fl->port[1] == f->src_port &&
+	       fl->cid[0] == f->dst_cid && fl->port[0] == f->dst_port))) {
+		key_make(&k, type, tag, f->src_cid, f->src_port, f->dst_cid,
+			 f->dst_port);
+		h = (uint32_t)key_hash(&k);
+		hashed = true;
+		s = slot_find(t, &k, h);
+		fl = s->idx ? t->flows[s->idx - 1] : NULL;
+	}
+	/* A REQUEST always opens a new connection, even on a used key. */
+	if (!fl || opens_flow(fl, f)) {
+		bool response = f->has_virtio &&
+				f->virtio.op == NSV_VIRTIO_OP_RESPONSE;
+
+		if (!hashed) {
+			key_make(&k, type, tag, f->src_cid, f->src_port,
+				 f->dst_cid, f->dst_port);
+			h = (uint32_t)key_hash(&k);
+		}
+		/* The initiator is whoever sent the REQUEST the RESPONSE
+		 * answers, else whoever we saw first. */
+		if (response)
+			fl = flow_add(t, &k, h, f->dst_cid, f->dst_port,
+				      f->src_cid, f->src_port);
+		else
+			fl = flow_add(t, &k, h, f->src_cid, f->src_port,
+				      f->dst_cid, f->dst_port);
+		if (!fl)
+			return -ENOMEM;
+		fl->transport = f->transport;
+		fl->synth = nsv_frame_synth(f);
+		fl->first_sec = pkt->sec;
+		fl->first_nsec = pkt->nsec;
+	}
+	t->last = fl;
+
+	dir = !(fl->cid[0] == f->src_cid && fl->port[0] == f->src_port);
+	fl->last_sec = pkt->sec;
+	fl->last_nsec = pkt->nsec;
+	fl->dir[dir].pkts++;
+	note->flow = fl;
+	note->dir = dir;
+	if (f->has_virtio)
+		virtio_update(t, fl, pkt, f, dir, note);
+	else if (f->transport == NSV_TRANSPORT_NO_INFO)
+		mon_update(t, fl, pkt, f, dir, note);
+	return 0;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Who holds a socket: walk /proc/PID/fd the way ss -p does. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+static int parse_int(const char *s, int *out)
+{
+	long v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+		if (v > 0x7fffffff)
+			return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* "socket:[12345]" -> 12345 */
+static bool socket_ino(const char *l, size_t n, uint64_t *ino)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n < 10 || memcmp(l, "socket:[", 8) || l[n - 1] != ']')
+		return false;
+	for (i = 8; i < n - 1; i++) {
+		if (l[i] < '0' || l[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(l[i] - '0');
+	}
+	*ino = v;
+	return true;
+}
+
+static int scan_pid(int pid, nsv_proc_cb cb, void *data)
+{
+	char path[64], link[64];
+	struct dirent *d;
+	DIR *dir;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0; /* gone, a kernel thread's, or not ours to read */
+	while ((d = readdir(dir))) {
+		uint64_t ino;
+		ssize_t n;
+		int fd;
+
+		if (parse_int(d->d_name, &fd) < 0)
+			continue;
+		n = readlinkat(dirfd(dir), d->d_name, link, sizeof(link));
+		if (n <= 0 || (size_t)n >= sizeof(link))
+			continue;
+		if (!socket_ino(link, (size_t)n, &ino))
+			continue;
+		r = cb(ino, pid, fd, data);
+		if (r < 0)
+			break;
+	}
+	closedir(dir);
+	return r;
+}
+
+int nsv_proc_sockets(nsv_proc_cb cb, void *data)
+{
+	struct dirent *d;
+	DIR *dir;
+	int r = 0;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		int pid;
+
+		if (parse_int(d->d_name, &pid) < 0)
+			continue;
+		r = scan_pid(pid, cb, data);
+		if (r < 0)
+			break;
+	}
+	closedir(dir);
+	return r < 0 ? r : 0;
+}
+
+int nsv_proc_comm(int pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (!buf || !len)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int nsv_proc_fd_uid(int pid, int fd, uint32_t *uid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	/* stat() follows the magic link to the socket's own inode. */
+	if (stat(path, &st) < 0)
+		return -errno;
+	*uid = st.st_uid;
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vsockstat: the processes holding sockets (/proc/PID/fd). */
+#ifndef NSV_PROC_H
+#define NSV_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Called for each open socket fd; a negative return stops the scan. */
+typedef int (*nsv_proc_cb)(uint64_t ino, int pid, int fd, void *data);
+
+/**
+ * nsv_proc_sockets - walk /proc/ * /fd and report every socket descriptor
+ *
+ * Processes that vanish or that we may not inspect are skipped: the scan
+ * sees what ss -p would. Returns 0, -errno when /proc cannot be read, or
+ * what @cb returned.
+ */
+int nsv_proc_sockets(nsv_proc_cb cb, void *data);
+
+/**
+ * nsv_proc_comm - a process's command name (/proc/PID/comm, no newline)
+ *
+ * Returns the length, or -errno (-ESRCH when the process is gone).
+ */
+int nsv_proc_comm(int pid, char *buf, size_t len);
+
+/**
+ * nsv_proc_fd_uid - the owner of the file behind /proc/PID/fd/FD
+ *
+ * For a socket that is the user who created it (what ss shows as uid).
+ */
+int nsv_proc_fd_uid(int pid, int fd, uint32_t *uid);
+
+#endif /* NSV_PROC_H */

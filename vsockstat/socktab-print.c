@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Socket tables printed: aligned text, counts, and the vsockstat/1 JSON schema. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "diag.h"
+#include "json.h"
+#include "proto.h"
+#include "socktab.h"
+
+enum col {
+	C_NETNS,
+	C_MODE,
+	C_TYPE,
+	C_STATE,
+	C_LOCAL,
+	C_PEER,
+	C_SHUT,
+	C_INODE,
+	C_COOKIE,
+	C_USER,
+	C_PROC,
+	C_MAX,
+};
+
+static const char *const col_title[C_MAX] = {
+	"Netns", "Mode",  "Type",   "State", "Local",	"Peer",
+	"Shut",	 "Inode", "Cookie", "User",  "Process",
+};
+
+static bool any_mode(const struct nsv_socktab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nns; i++)
+		if (t->ns[i].mode[0])
+			return true;
+	return false;
+}
+
+static void type_str(unsigned int type, char *buf, size_t len)
+{
+	const char *n = nsv_sk_type_name(type);
+
+	/* Never "???": an unknown type still says which number it was. */
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "type-%u", type);
+}
+
+static void state_str(unsigned int state, char *buf, size_t len)
+{
+	const char *n = nsv_sk_state_name(state);
+
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "STATE-%u", state);
+}
+
+static void shut_str(unsigned int shut, char *buf, size_t len)
+{
+	/* sk_shutdown uses the bits of the virtio SHUTDOWN flags. */
+	if (!shut ||
+	    nsv_virtio_flags_format(NSV_VIRTIO_OP_SHUTDOWN,
+				    NSV_VIRTIO_TYPE_STREAM, shut, buf, len) < 0)
+		snprintf(buf, len, "-");
+}
+
+static void user_str(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
+		     unsigned int flags, char *buf, size_t len)
+{
+	const char *name;
+
+	if (!s->has_uid) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	name = flags & NSV_FMT_NUMERIC ? NULL : nsv_socktab_user(t, s->uid);
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%u", s->uid);
+}
+
+/* "comm(pid=1,fd=3),comm2(pid=2,fd=4)"; cut with "..." if it will not fit. */
+static void proc_str(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
+		     char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	if (!s->nprocs) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < s->nprocs; i++) {
+		const struct nsv_stat_proc *p = &t->procs[s->proc0 + i];
+		int m = snprintf(buf + n, len - n, "%s%s(pid=%d,fd=%d)",
+				 i ? "," : "", p->comm, p->pid, p->fd);
+
+		if (m < 0 || (size_t)m >= len - n) {
+			if (len > 4)
+				strcpy(buf + len - 4, "...");
+			return;
+		}
+		n += (size_t)m;
+	}
+}
+
+#define CELL_LEN 1024
+
+/* Decimal digits of @v at the end of @end; returns where they start. */
+static char *utoa_end(uint64_t v, char *end)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+static int put_u64(char *buf, uint64_t v)
+{
+	char tmp[24], *p = utoa_end(v, tmp + sizeof(tmp));
+	int n = (int)(tmp + sizeof(tmp) - p);
+
+	memcpy(buf, p, (size_t)n);
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * "CID:PORT" as nsv_addr_format() writes it, without its snprintf() calls:
+ * this runs twice per socket and 10,000 sockets should list as fast as ss.
+ */
+static int addr_str(uint32_t cid, uint32_t port, unsigned int flags, char *buf)
+{
+	int n;
+
+	if (cid == NSV_CID_ANY)
+		n = (buf[0] = '*', 1);
+	else if (cid <= NSV_CID_HOST && !(flags & NSV_FMT_NUMERIC))
+		n = nsv_cid_format(cid, 0, buf, NSV_CID_STRLEN);
+	else
+		n = put_u64(buf, cid);
+	buf[n++] = ':';
+	if (port == NSV_PORT_ANY) {
+		buf[n++] = '*';
+		buf[n] = '\0';
+		return n;
+	}
+	return n + put_u64(buf + n, port);
+}
+
+/* Writes one cell into @buf (CELL_LEN bytes); returns its length. */
+static int cell(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
+		enum col c, unsigned int flags, char *buf)
+{
+	const struct nsv_stat_ns *ns = &t->ns[s->ns];
+
+	switch (c) {
+	case C_NETNS:
+		if (nsv_socktab_ns_label(ns, buf, CELL_LEN) < 0)
+			snprintf(buf, CELL_LEN, "?");
+		break;
+	case C_MODE:
+		snprintf(buf, CELL_LEN, "%s", ns->mode[0] ? ns->mode : "-");
+		break;
+	case C_TYPE:
+		type_str(s->d.type, buf, CELL_LEN);
+		break;
+	case C_STATE:
+		state_str(s->d.state, buf, CELL_LEN);
+		break;
+	case C_LOCAL:
+		return addr_str(s->d.src_cid, s->d.src_port, flags, buf);
+	case C_PEER:
+		return addr_str(s->d.dst_cid, s->d.dst_port, flags, buf);
+	case C_SHUT:
+		shut_str(s->d.shutdown, buf, CELL_LEN);
+		break;
+	case C_INODE:
+		return put_u64(buf, s->d.ino);
+	case C_COOKIE:
+		return put_u64(buf, s->d.cookie);
+	case C_USER:
+		user_str(t, s, flags, buf, CELL_LEN);
+		break;
+	case C_PROC:
+		proc_str(t, s, buf, CELL_LEN);
+		break;
+	default:
+		buf[0] = '\0';
+	}
+	return (int)strlen(buf);
+}
+
+static size_t columns(const struct nsv_socktab *t, unsigned int flags,
+		      enum col *cols)
+{
+	size_t n = 0;
+	int c;
+
+	if (flags & NSV_STAT_NETNS) {
+		cols[n++] = C_NETNS;
+		if (any_mode(t))
+			cols[n++] = C_MODE;
+	}
+	for (c = C_TYPE; c <= C_COOKIE; c++)
+		cols[n++] = (enum col)c;
+	if (flags & NSV_STAT_PROCS) {
+		cols[n++] = C_USER;
+		cols[n++] = C_PROC;
+	}
+	return n;
+}
+
+/* Every cell of the table, formatted once, back to back. */
+struct grid {
+	char *text;
+	size_t len, cap;
+	uint32_t *off; /* [row * ncols + col]: start of the cell in text */
+	uint16_t *clen;
+};
+
+static int grid_put(struct grid *g, size_t i, const char *s, size_t n)
+{
+	if (g->len + n > g->cap) {
+		size_t cap = g->cap * 2 > g->len + n ? g->cap * 2 : g->len + n;
+		char *p = realloc(g->text, cap);
+
+		if (!p)
+			return -ENOMEM;
+		g->text = p;
+		g->cap = cap;
+	}
+	if (g->len + n > UINT32_MAX)
+		return -E2BIG;
+	memcpy(g->text + g->len, s, n);
+	g->off[i] = (uint32_t)g->len;
+	g->clen[i] = (uint16_t)n;
+	g->len += n;
+	return 0;
+}
+
+static void pad(FILE *f, size_t n)
+{
+	static const char spaces[64] = "                                "
+				       "                                ";
+
+	while (n) {
+		size_t k = n < sizeof(spaces) ? n : sizeof(spaces);
+
+		fwrite(spaces, 1, k, f);
+		n -= k;
+	}
+}
+
+int nsv_socktab_print(FILE *f, const struct nsv_socktab *t, unsigned int flags)
+{
+	bool header = !(flags & NSV_STAT_NOHEADER);
+	size_t width[C_MAX], ncols, nrows, i, k;
+	struct grid g = { 0 };
+	enum col cols[C_MAX];
+	char buf[CELL_LEN];
+	int r = -ENOMEM;
+
+	ncols = columns(t, flags, cols);
+	nrows = t->nsocks + header;
+	g.off = malloc(nrows * ncols * sizeof(*g.off));
+	g.clen = malloc(nrows * ncols * sizeof(*g.clen));
+	g.cap = nrows * 64 + 64;
+	g.text = malloc(g.cap);
+	if (!g.off || !g.clen || !g.text)
+		goto out;
+	for (k = 0; k < ncols; k++)
+		width[k] = 0;
+	for (i = 0; i < nrows; i++) {
+		for (k = 0; k < ncols; k++) {
+			size_t n, at = i * ncols + k;
+
+			if (header && i == 0) {
+				n = strlen(col_title[cols[k]]);
+				r = grid_put(&g, at, col_title[cols[k]], n);
+			} else {
+				n = (size_t)cell(t, &t->socks[i - header],
+						 cols[k], flags, buf);
+				r = grid_put(&g, at, buf, n);
+			}
+			if (r < 0)
+				goto out;
+			if (n > width[k])
+				width[k] = n;
+		}
+	}
+	for (i = 0; i < nrows; i++) {
+		for (k = 0; k < ncols; k++) {
+			size_t at = i * ncols + k, n = g.clen[at];
+			/* Numbers read best right-aligned; nothing trails a line. */
+			bool num = cols[k] == C_INODE || cols[k] == C_COOKIE;
+
+			if (num)
+				pad(f, width[k] - n);
+			fwrite(g.text + g.off[at], 1, n, f);
+			if (k + 1 == ncols)
+				putc('\n', f);
+			else if (num)
+				putc(' ', f);
+			else
+				pad(f, width[k] - n + 1);
+		}
+	}
+	r = ferror(f) ? -EIO : 0;
+out:
+	free(g.text);
+	free(g.off);
+	free(g.clen);
+	return r;
+}
+
+/* ---------------------------------------------------------------- counts */
+
+struct count {
+	unsigned int ns;
+	uint8_t type, state;
+	size_t n;
+};
+
+static int count_cmp(const void *a, const void *b)
+{
+	const struct count *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	return (x->state > y->state) - (x->state < y->state);
+}
+
+/* Counts per (netns, type, state), sorted; *@n rows. */
+static struct count *counts(const struct nsv_socktab *t, size_t *n)
+{
+	struct count *v;
+	size_t i, m = 0;
+
+	v = malloc((t->nsocks ? t->nsocks : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < t->nsocks; i++) {
+		v[i].ns = t->socks[i].ns;
+		v[i].type = t->socks[i].d.type;
+		v[i].state = t->socks[i].d.state;
+		v[i].n = 1;
+	}
+	qsort(v, t->nsocks, sizeof(*v), count_cmp);
+	for (i = 0; i < t->nsocks; i++) {
+		if (m && !count_cmp(&v[m - 1], &v[i]))
+			v[m - 1].n++;
+		else
+			v[m++] = v[i];
+	}
+	*n = m;
+	return v;
+}
+
+int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
+			unsigned int flags)
+{
+	char label[NSV_NS_LABEL_LEN], type[32], state[32];
+	bool netns = flags & NSV_STAT_NETNS, mode = netns && any_mode(t);
+	size_t n, i, k, lw = 5;
+	struct count *v;
+
+	v = counts(t, &n);
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < t->nns; i++) {
+		int m = nsv_socktab_ns_label(&t->ns[i], label, sizeof(label));
+
+		if (m > 0 && (size_t)m > lw)
+			lw = (size_t)m;
+	}
+	fprintf(f, "Total: %zu socket%s in %zu network namespace%s\n",
+		t->nsocks, t->nsocks == 1 ? "" : "s", t->nns,
+		t->nns == 1 ? "" : "s");
+	if (!(flags & NSV_STAT_NOHEADER)) {
+		if (netns)
+			fprintf(f, "%-*s ", (int)lw, "Netns");
+		if (mode)
+			fprintf(f, "%-6s ", "Mode");
+		fprintf(f, "%-9s %-10s %6s\n", "Type", "State", "Count");
+	}
+	for (i = 0, k = 0; i < t->nns; i++) {
+		const struct nsv_stat_ns *ns = &t->ns[i];
+		bool empty = true;
+
+		nsv_socktab_ns_label(ns, label, sizeof(label));
+		for (; k < n && v[k].ns == i; k++) {
+			empty = false;
+			type_str(v[k].type, type, sizeof(type));
+			state_str(v[k].state, state, sizeof(state));
+			if (netns)
+				fprintf(f, "%-*s ", (int)lw, label);
+			if (mode)
+				fprintf(f, "%-6s ",
+					ns->mode[0] ? ns->mode : "-");
+			fprintf(f, "%-9s %-10s %6zu\n", type, state, v[k].n);
+		}
+		/* A namespace with nothing in it is still worth a line. */
+		if (empty && netns) {
+			fprintf(f, "%-*s ", (int)lw, label);
+			if (mode)
+				fprintf(f, "%-6s ",
+					ns->mode[0] ? ns->mode : "-");
+			fprintf(f, "%-9s %-10s %6d\n", "-", "-", 0);
+		}
+	}
+	free(v);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void json_addr(struct nsv_json *j, const char *key, uint32_t cid,
+		      uint32_t port)
+{
+	nsv_json_obj_begin(j, key);
+	nsv_json_u64(j, "cid", cid);
+	nsv_json_u64(j, "port", port);
+	nsv_json_obj_end(j);
+}
+
+static void json_sock(struct nsv_json *j, const struct nsv_socktab *t,
+		      const struct nsv_stat_sock *s, unsigned int flags)
+{
+	char buf[NSV_NS_LABEL_LEN];
+	size_t i;
+
+	nsv_json_obj_begin(j, NULL);
+	nsv_socktab_ns_label(&t->ns[s->ns], buf, sizeof(buf));
+	nsv_json_str(j, "netns", buf);
+	type_str(s->d.type, buf, sizeof(buf));
+	nsv_json_str(j, "type", buf);
+	state_str(s->d.state, buf, sizeof(buf));
+	nsv_json_str(j, "state", buf);
+	json_addr(j, "local", s->d.src_cid, s->d.src_port);
+	json_addr(j, "peer", s->d.dst_cid, s->d.dst_port);
+	nsv_json_arr_begin(j, "shutdown");
+	if (s->d.shutdown & NSV_SHUT_RCV)
+		nsv_json_str(j, NULL, "rcv");
+	if (s->d.shutdown & NSV_SHUT_SEND)
+		nsv_json_str(j, NULL, "send");
+	if (s->d.shutdown & ~(NSV_SHUT_RCV | NSV_SHUT_SEND)) {
+		snprintf(buf, sizeof(buf), "0x%x",
+			 s->d.shutdown & ~(NSV_SHUT_RCV | NSV_SHUT_SEND));
+		nsv_json_str(j, NULL, buf);
+	}
+	nsv_json_arr_end(j);
+	nsv_json_u64(j, "inode", s->d.ino);
+	nsv_json_u64(j, "cookie", s->d.cookie);
+	if (flags & NSV_STAT_PROCS) {
+		if (s->has_uid) {
+			nsv_json_u64(j, "uid", s->uid);
+			nsv_json_str(j, "user", nsv_socktab_user(t, s->uid));
+		} else {
+			nsv_json_null(j, "uid");
+			nsv_json_null(j, "user");
+		}
+		nsv_json_arr_begin(j, "processes");
+		for (i = 0; i < s->nprocs; i++) {
+			const struct nsv_stat_proc *p = &t->procs[s->proc0 + i];
+
+			nsv_json_obj_begin(j, NULL);
+			nsv_json_u64(j, "pid", (uint64_t)p->pid);
+			nsv_json_str(j, "name", p->comm);
+			nsv_json_u64(j, "fd", (uint64_t)p->fd);
+			nsv_json_obj_end(j);
+		}
+		nsv_json_arr_end(j);
+	}
+	nsv_json_obj_end(j);
+}
+
+int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
+		     unsigned int flags, bool summary)
+{
+	char label[NSV_NS_LABEL_LEN], type[32], state[32];
+	size_t i;
+
+	nsv_json_obj_begin(j, NULL);
+	nsv_json_str(j, "schema", "vsockstat/1");
+	nsv_json_arr_begin(j, "netns");
+	for (i = 0; i < t->nns; i++) {
+		const struct nsv_stat_ns *ns = &t->ns[i];
+
+		nsv_json_obj_begin(j, NULL);
+		nsv_socktab_ns_label(ns, label, sizeof(label));
+		nsv_json_str(j, "label", label);
+		nsv_json_u64(j, "ino", ns->info.ino);
+		nsv_json_str(j, "name",
+			     ns->info.name[0] ? ns->info.name : NULL);
+		if (ns->info.pid)
+			nsv_json_u64(j, "pid", (uint64_t)ns->info.pid);
+		else
+			nsv_json_null(j, "pid");
+		nsv_json_str(j, "ns_mode", ns->mode[0] ? ns->mode : NULL);
+		nsv_json_str(j, "error", ns->err ? strerror(-ns->err) : NULL);
+		nsv_json_u64(j, "sockets", ns->nsocks);
+		nsv_json_obj_end(j);
+	}
+	nsv_json_arr_end(j);
+	if (summary) {
+		struct count *v;
+		size_t n;
+
+		v = counts(t, &n);
+		if (!v)
+			return -ENOMEM;
+		nsv_json_u64(j, "total", t->nsocks);
+		nsv_json_arr_begin(j, "summary");
+		for (i = 0; i < n; i++) {
+			nsv_json_obj_begin(j, NULL);
+			nsv_socktab_ns_label(&t->ns[v[i].ns], label,
+					     sizeof(label));
+			nsv_json_str(j, "netns", label);
+			type_str(v[i].type, type, sizeof(type));
+			nsv_json_str(j, "type", type);
+			state_str(v[i].state, state, sizeof(state));
+			nsv_json_str(j, "state", state);
+			nsv_json_u64(j, "count", v[i].n);
+			nsv_json_obj_end(j);
+		}
+		nsv_json_arr_end(j);
+		free(v);
+	} else {
+		nsv_json_arr_begin(j, "sockets");
+		for (i = 0; i < t->nsocks; i++)
+			json_sock(j, t, &t->socks[i], flags);
+		nsv_json_arr_end(j);
+	}
+	return nsv_json_obj_end(j);
+}
