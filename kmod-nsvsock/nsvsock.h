@@ -82,6 +82,9 @@ void nsv_transport_unregister(void);
  * cookies @from and @to (0: none); cheap while no such tap is up.
  */
 void nsv_tap_deliver(struct sk_buff *pkt, u64 from, u64 to);
+/* The namespace that last sent from CID:PORT (0: unknown), and learning it. */
+u64 nsv_tap_owner(u64 cid, u32 port);
+void nsv_tap_learn(u64 cid, u32 port, u64 cookie);
 /* Is a scoped tap up, so that the receiving namespace is worth finding? */
 bool nsv_tap_scoped(void);
 int nsv_tap_register(void);

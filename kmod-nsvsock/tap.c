@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ethtool.h>
+#include <linux/hash.h>
 #include <linux/if_arp.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -43,6 +44,40 @@ struct nsv_tap {
 
 static LIST_HEAD(nsv_taps);
 static DEFINE_SPINLOCK(nsv_taps_lock);
+
+/*
+ * Which namespace last sent from an address: the stand-in for a socket
+ * that is gone when the last packets of its connection (the resets of a
+ * close) travel. A direct-mapped table, so a collision forgets the older
+ * address; only the transport's work item reads or writes it.
+ */
+#define NSV_OWNER_BITS 10
+static struct nsv_owner {
+	u64 cid;
+	u32 port;
+	u64 cookie;
+} nsv_owners[1 << NSV_OWNER_BITS];
+
+static struct nsv_owner *nsv_owner_slot(u64 cid, u32 port)
+{
+	return &nsv_owners[hash_64(cid << 32 | port, NSV_OWNER_BITS)];
+}
+
+void nsv_tap_learn(u64 cid, u32 port, u64 cookie)
+{
+	struct nsv_owner *o = nsv_owner_slot(cid, port);
+
+	o->cid = cid;
+	o->port = port;
+	o->cookie = cookie;
+}
+
+u64 nsv_tap_owner(u64 cid, u32 port)
+{
+	const struct nsv_owner *o = nsv_owner_slot(cid, port);
+
+	return o->cid == cid && o->port == port ? o->cookie : 0;
+}
 
 /* The vsockmon header's op for a virtio op, as vsockmon reports it. */
 static u16 nsv_tap_op(u16 virtio_op)

@@ -31,6 +31,7 @@
 struct nsv_skb_cb {
 	struct virtio_vsock_skb_cb virtio; /* first: the common code's */
 	struct nsv_origin origin;
+	bool refusal; /* our reset for a refused packet */
 };
 
 #define NSV_SKB_CB(skb) ((struct nsv_skb_cb *)((skb)->cb))
@@ -159,6 +160,7 @@ static void nsv_send_reset(const struct virtio_vsock_hdr *in,
 	hdr->op = cpu_to_le16(VIRTIO_VSOCK_OP_RST);
 	virtio_vsock_skb_set_reply(skb);
 	NSV_SKB_CB(skb)->origin = *to;
+	NSV_SKB_CB(skb)->refusal = true;
 	atomic_long_inc(&nsv_stats.resets);
 	nsv_queue(skb);
 }
@@ -187,6 +189,37 @@ static bool nsv_may_deliver(const struct nsv_origin *from,
 	return ok;
 }
 
+/*
+ * Hand a packet to the scoped taps of the namespaces at its two ends: the
+ * sending socket's and the receiving one's (@to, 0 if none, and none for a
+ * refused packet). Where a socket is gone, as for the resets that end a
+ * connection, the namespace that last sent from its address stands in.
+ * Our reset for a refused packet belongs to its receiver alone: the other
+ * namespace never saw what it answers.
+ */
+static void nsv_tap(struct sk_buff *skb, u64 to, bool refused)
+{
+	const struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
+	u64 from = 0;
+
+	if (skb->sk) {
+		from = sock_net(skb->sk)->net_cookie;
+		nsv_tap_learn(le64_to_cpu(hdr->src_cid),
+			      le32_to_cpu(hdr->src_port), from);
+	}
+	if (!nsv_tap_scoped())
+		return;
+	if (!skb->sk && !NSV_SKB_CB(skb)->refusal)
+		from = nsv_tap_owner(le64_to_cpu(hdr->src_cid),
+				     le32_to_cpu(hdr->src_port));
+	if (refused)
+		to = 0;
+	else if (!to)
+		to = nsv_tap_owner(le64_to_cpu(hdr->dst_cid),
+				   le32_to_cpu(hdr->dst_port));
+	nsv_tap_deliver(skb, from, to);
+}
+
 static void nsv_deliver(struct sk_buff *skb)
 {
 	const struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
@@ -211,11 +244,10 @@ static void nsv_deliver(struct sk_buff *skb)
 	if ((from.mode == NSV_MODE_GLOBAL && !atomic_read(&nsv_local_nets) &&
 	     !nsv_tap_scoped()) ||
 	    nsv_may_deliver(&from, &nsv_loop.rx_src, &nsv_loop.rx_dst, &to)) {
-		nsv_tap_deliver(skb, from.cookie, to);
+		nsv_tap(skb, to, false);
 		virtio_transport_recv_pkt(&nsv_transport, skb);
 	} else {
-		/* Refused: only the sender's namespace saw it leave. */
-		nsv_tap_deliver(skb, from.cookie, 0);
+		nsv_tap(skb, 0, true);
 		atomic_long_inc(&nsv_stats.refused);
 		if (skb->sk)
 			atomic_long_inc(&nsv_net(sock_net(skb->sk))->refused);
