@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/nsproxy.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_vsock.h>
 #include <linux/workqueue.h>
@@ -32,6 +33,7 @@ struct nsv_skb_cb {
 	struct virtio_vsock_skb_cb virtio; /* first: the common code's */
 	struct nsv_origin origin;
 	bool refusal; /* our reset for a refused packet */
+	bool answer; /* a reset made while delivering what it answers */
 };
 
 #define NSV_SKB_CB(skb) ((struct nsv_skb_cb *)((skb)->cb))
@@ -69,6 +71,7 @@ static bool nsv_is_reset_reply(const struct virtio_vsock_hdr *hdr)
 static void nsv_set_origin(struct sk_buff *skb)
 {
 	struct nsv_origin *origin = &NSV_SKB_CB(skb)->origin;
+	struct nsv_net *nn;
 	struct net *net;
 
 	/*
@@ -79,17 +82,41 @@ static void nsv_set_origin(struct sk_buff *skb)
 	if (nsv_in_delivery() &&
 	    (!skb->sk || nsv_is_reset_reply(virtio_vsock_hdr(skb)))) {
 		*origin = nsv_loop.rx_origin;
+		/* 6.12 owns such a reset by the socket it answers */
+		NSV_SKB_CB(skb)->answer = true;
 		return;
 	}
 	if (skb->sk) {
 		net = sock_net(skb->sk);
 		origin->cookie = net->net_cookie;
 		origin->mode = nsv_net(net)->mode;
+		/* A namespace takes part in its domain once it has a CID. */
+		nn = nsv_net(net);
+		origin->domain = READ_ONCE(nn->cid) ? READ_ONCE(nn->domain) : 0;
 		return;
 	}
 	/* Never seen: nobody owns it and it answers nothing. Reach no one. */
 	origin->cookie = 0;
 	origin->mode = NSV_MODE_LOCAL;
+	origin->domain = 0;
+}
+
+/*
+ * With CID domains, a packet leaves from its socket's namespace CID, or
+ * from loopback's CID 1 when it goes to loopback's CIDs, whatever the
+ * common code found: it asks get_local_cid, which cannot tell a loopback
+ * connection from a domain one, nor, for an exiting task, the namespace.
+ */
+static void nsv_set_src_cid(struct sk_buff *skb)
+{
+	struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
+	u32 cid = VMADDR_CID_LOCAL;
+
+	if (!READ_ONCE(nsv_domains_on) || !skb->sk || NSV_SKB_CB(skb)->answer)
+		return;
+	if (le64_to_cpu(hdr->dst_cid) > VMADDR_CID_HOST)
+		cid = nsv_domain_local_cid(sock_net(skb->sk));
+	hdr->src_cid = cpu_to_le64(cid);
 }
 
 static void nsv_queue(struct sk_buff *skb)
@@ -104,6 +131,7 @@ static int nsv_send_pkt(struct sk_buff *skb)
 	int len = skb->len;
 
 	nsv_set_origin(skb);
+	nsv_set_src_cid(skb);
 	nsv_queue(skb);
 	return len;
 }
@@ -184,7 +212,7 @@ static bool nsv_may_deliver(const struct nsv_origin *from,
 	if (!sk)
 		return true;
 	*to = sock_net(sk)->net_cookie;
-	ok = nsv_reachable(from, sock_net(sk));
+	ok = nsv_reachable(from, sock_net(sk), dst->svm_cid);
 	sock_put(sk);
 	return ok;
 }
@@ -200,16 +228,17 @@ static bool nsv_may_deliver(const struct nsv_origin *from,
 static void nsv_tap(struct sk_buff *skb, u64 to, bool refused)
 {
 	const struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
+	struct sock *sender = NSV_SKB_CB(skb)->answer ? NULL : skb->sk;
 	u64 from = 0;
 
-	if (skb->sk) {
-		from = sock_net(skb->sk)->net_cookie;
+	if (sender) {
+		from = sock_net(sender)->net_cookie;
 		nsv_tap_learn(le64_to_cpu(hdr->src_cid),
 			      le32_to_cpu(hdr->src_port), from);
 	}
 	if (!nsv_tap_scoped())
 		return;
-	if (!skb->sk && !NSV_SKB_CB(skb)->refusal)
+	if (!sender && !NSV_SKB_CB(skb)->refusal)
 		from = nsv_tap_owner(le64_to_cpu(hdr->src_cid),
 				     le32_to_cpu(hdr->src_port));
 	if (refused)
@@ -242,7 +271,7 @@ static void nsv_deliver(struct sk_buff *skb)
 	 * and only a scoped tap needs to know where the packet goes.
 	 */
 	if ((from.mode == NSV_MODE_GLOBAL && !atomic_read(&nsv_local_nets) &&
-	     !nsv_tap_scoped()) ||
+	     nsv_loop.rx_dst.svm_cid <= VMADDR_CID_HOST && !nsv_tap_scoped()) ||
 	    nsv_may_deliver(&from, &nsv_loop.rx_src, &nsv_loop.rx_dst, &to)) {
 		nsv_tap(skb, to, false);
 		virtio_transport_recv_pkt(&nsv_transport, skb);
@@ -275,7 +304,16 @@ static void nsv_work(struct work_struct *work)
 
 static u32 nsv_get_local_cid(void)
 {
-	return VMADDR_CID_LOCAL;
+	struct nsproxy *ns = current->nsproxy;
+
+	/* Until a namespace has a CID: loopback's, as vsock_loopback's. */
+	if (!READ_ONCE(nsv_domains_on))
+		return VMADDR_CID_LOCAL;
+	/* The common code replying while we deliver: where the packet went. */
+	if (nsv_in_delivery())
+		return nsv_loop.rx_dst.svm_cid;
+	/* connect, bind, IOCTL_VM_SOCKETS_GET_LOCAL_CID: the caller's CID. */
+	return nsv_domain_local_cid(ns ? ns->net_ns : NULL);
 }
 
 static int nsv_sock_init(struct vsock_sock *vsk, struct vsock_sock *psk)
@@ -288,7 +326,8 @@ static int nsv_sock_init(struct vsock_sock *vsk, struct vsock_sock *psk)
 	 * "Races" above). The common code then resets the connector.
 	 */
 	if (psk && nsv_in_delivery() &&
-	    !nsv_reachable(&nsv_loop.rx_origin, sock_net(sk_vsock(vsk))))
+	    !nsv_reachable(&nsv_loop.rx_origin, sock_net(sk_vsock(vsk)),
+			   nsv_loop.rx_dst.svm_cid))
 		return -ECONNREFUSED;
 	ret = virtio_transport_do_socket_init(vsk, psk);
 	if (!ret)
@@ -388,6 +427,50 @@ int nsv_transport_register(void)
 			pr_err("vsock's loopback transport slot is taken (vsock_loopback loaded?): unload it first\n");
 		destroy_workqueue(nsv_loop.wq);
 	}
+	return ret;
+}
+
+/*
+ * The module vsock would give a socket that connects to @cid, if it is not
+ * this one: asked of vsock itself, which keeps its slots to itself.
+ */
+static void nsv_holder(u32 cid, char *name, size_t size)
+{
+	struct vsock_sock *vsk;
+	struct socket *sock;
+
+	name[0] = '\0';
+	if (sock_create_kern(&init_net, AF_VSOCK, SOCK_STREAM, 0, &sock))
+		return;
+	vsk = vsock_sk(sock->sk);
+	lock_sock(sock->sk);
+	vsock_addr_init(&vsk->remote_addr, cid, VMADDR_PORT_ANY);
+	if (!vsock_assign_transport(vsk, NULL) && vsk->transport &&
+	    vsk->transport != &nsv_transport.transport)
+		strscpy(name, module_name(vsk->transport->module), size);
+	release_sock(sock->sk);
+	sock_release(sock);
+}
+
+int nsv_transport_take_slots(void)
+{
+	char g2h[MODULE_NAME_LEN], h2g[MODULE_NAME_LEN];
+	int ret;
+
+	ret = vsock_core_register(&nsv_transport.transport,
+				  VSOCK_TRANSPORT_F_H2G |
+					  VSOCK_TRANSPORT_F_G2H);
+	if (ret != -EBUSY)
+		return ret;
+	/* CID 2 goes to the guest transport, another CID to the host one. */
+	nsv_holder(VMADDR_CID_HOST, g2h, sizeof(g2h));
+	nsv_holder(VMADDR_CID_ANY - 1, h2g, sizeof(h2g));
+	if (!strcmp(g2h, h2g))
+		h2g[0] = '\0';
+	pr_warn_ratelimited(
+		"namespace CIDs need vsock's host-to-guest and guest-to-host transport slots, and %s%s%s holds one: unload it first (loopback isolation is unaffected)\n",
+		g2h[0] || h2g[0] ? g2h : "another transport",
+		g2h[0] && h2g[0] ? " and " : "", h2g);
 	return ret;
 }
 
