@@ -28,8 +28,8 @@ void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
 		   char *buf, size_t len)
 {
 	if (e->kind == NSV_EP_VSOCK) {
-		if (nsv_addr_format(e->vsock.cid, e->vsock.port, o->fmt, buf,
-				    len) < 0)
+		if (nsv_names_addr_format(o->names, e->vsock.cid, e->vsock.port,
+					  o->fmt, buf, len) < 0)
 			snprintf(buf, len, "?");
 		return;
 	}
@@ -70,6 +70,23 @@ static void on_retry(int err, unsigned int attempt, void *arg)
 }
 
 /* Connect to @e with -w, --retry, -s/-p, --sibling; messages on failure. */
+/*
+ * A namespace whose vsock mode is local (Linux 7.0+, or nsvsock) turns a
+ * connect to a listener elsewhere into a reset, as if nothing listened:
+ * say so, or the user looks for a listener that is there.
+ */
+static void explain_nsmode(int err, uint32_t cid, unsigned int tr, char *msg,
+			   size_t len)
+{
+	struct nsv_nsmode m;
+
+	if (err != -ECONNRESET && err != -ECONNREFUSED)
+		return;
+	if (nsv_nsmode_read(NULL, &m) == 0)
+		nsv_sock_explain_nsmode(err, nsv_sock_is_loopback(cid, tr), &m,
+					msg, len);
+}
+
 int vncat_connect_target(const struct vncat_opts *o,
 			 const struct nsv_endpoint *e)
 {
@@ -81,19 +98,23 @@ int vncat_connect_target(const struct vncat_opts *o,
 	fd = nsv_endpoint_connect(e, &o->sock, on_retry, &rc, &host_port,
 				  answer, sizeof(answer));
 	if (fd < 0) {
-		nsv_endpoint_explain(fd, NSV_OP_CONNECT, e, &o->sock,
-				     nsv_transports_loaded(NULL), answer, msg,
-				     sizeof(msg));
+		unsigned int tr = nsv_transports_loaded(NULL);
+
+		nsv_endpoint_explain(fd, NSV_OP_CONNECT, e, &o->sock, tr,
+				     answer, msg, sizeof(msg));
+		if (e->kind == NSV_EP_VSOCK)
+			explain_nsmode(fd, e->vsock.cid, tr, msg, sizeof(msg));
 		nsv_err("%s", msg);
 		return fd;
 	}
 	vncat_ep_name(o, e, name, sizeof(name));
 	if (e->kind == NSV_EP_VSOCK) {
 		struct nsv_addr l;
-		char ls[NSV_ADDR_STRLEN] = "?";
+		char ls[NSV_NAMES_ADDR_STRLEN] = "?";
 
 		if (nsv_sock_names(fd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port, o->fmt, ls, sizeof(ls));
+			nsv_names_addr_format(o->names, l.cid, l.port, o->fmt,
+					      ls, sizeof(ls));
 		vncat_info(o, "connected to %s from %s (%s)", name, ls,
 			   type_name(o->sock.type));
 	} else if (e->kind == NSV_EP_HYBRID) {
@@ -207,8 +228,8 @@ void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)
 {
 	c->vsock = nsv_sock_names(c->fd, &c->local, &c->peer) == 0;
 	if (c->vsock) {
-		nsv_addr_format(c->peer.cid, c->peer.port, o->fmt, c->name,
-				sizeof(c->name));
+		nsv_names_addr_format(o->names, c->peer.cid, c->peer.port,
+				      o->fmt, c->name, sizeof(c->name));
 		return;
 	}
 	if (!c->name[0])

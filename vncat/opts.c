@@ -67,7 +67,8 @@ static const struct nsv_opt options[] = {
 	  "scan: CID PORT[-PORT], print listening ports" },
 	{ "bufsize", OPT_BUFSIZE, required_argument, "BYTES",
 	  "SO_VM_SOCKETS_BUFFER_SIZE, default 4M (K, M, G)" },
-	{ "numeric", 'n', no_argument, NULL, "CIDs as numbers in messages" },
+	{ "numeric", 'n', no_argument, NULL,
+	  "CIDs as numbers in messages, no names read" },
 	{ "verbose", 'v', no_argument, NULL,
 	  "addresses, connections, byte counts, throughput" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
@@ -83,7 +84,8 @@ static void usage(FILE *f)
 	      "       vncat [OPTIONS] -l ENDPOINT TARGET       relay\n"
 	      "       vncat -z [OPTIONS] CID PORT[-PORT]      scan\n"
 	      "netcat for AF_VSOCK: connect, listen, relay to TCP and Unix sockets.\n"
-	      "CID: a number (decimal or 0x-hex) or any, hypervisor, local, host.\n"
+	      "CID: a number (decimal or 0x-hex), any, hypervisor, local, host,\n"
+	      "  or a name from /etc/vsock-hosts or a running VM (vsock-hosts(5)).\n"
 	      "ENDPOINT, TARGET: vsock:CID:PORT, tcp:HOST:PORT, unix:PATH,\n"
 	      "  hybrid:UDS:PORT.\n\nOptions:\n",
 	      f);
@@ -164,12 +166,13 @@ static bool has_prefix(const char *s)
 	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		if (!strncasecmp(s, p[i], strlen(p[i])))
 			return true;
-	return strchr(s, ':') && nsv_addr_parse(s, &a) < 0;
+	return strchr(s, ':') &&
+	       nsv_addr_parse_with(s, &a, nsv_cli_cid_lookup, NULL) < 0;
 }
 
 static int parse_endpoint(const char *s, struct nsv_endpoint *e)
 {
-	int r = nsv_endpoint_parse(s, e);
+	int r = nsv_endpoint_parse_with(s, e, nsv_cli_cid_lookup, NULL);
 
 	if (r == -ENAMETOOLONG)
 		return nsv_usage_err("'%s': Unix socket path too long", s);
@@ -183,9 +186,10 @@ static int parse_endpoint(const char *s, struct nsv_endpoint *e)
 
 static int parse_cid(const char *s, uint32_t *cid)
 {
-	if (nsv_cid_parse(s, cid) < 0)
-		return nsv_usage_err("invalid CID '%s': use a number or any, "
-				     "hypervisor, local, host",
+	if (nsv_cid_parse(s, cid) < 0 && nsv_cli_cid_lookup(s, cid, NULL) < 0)
+		return nsv_usage_err("invalid CID '%s': use a number, any, "
+				     "hypervisor, local, host or a name "
+				     "(vsock-hosts(5))",
 				     s);
 	return 0;
 }
@@ -281,7 +285,8 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			/* "CID:PORT" without the vsock: prefix */
 			struct nsv_addr ad;
 
-			if (nsv_addr_parse(a, &ad) < 0)
+			if (nsv_addr_parse_with(a, &ad, nsv_cli_cid_lookup,
+						NULL) < 0)
 				return nsv_usage_err(
 					"missing PORT after CID '%s'", a);
 			if (o->listen &&

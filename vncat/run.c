@@ -89,6 +89,13 @@ static void show_local_cid(const struct vncat_opts *o)
 
 int vncat_run(struct vncat_opts *o)
 {
+	/* Messages name CIDs; the names are read before -N moves us. */
+	if (!(o->fmt & NSV_FMT_NUMERIC)) {
+		o->names = nsv_cli_names();
+		if (!o->names)
+			return NSV_EXIT_FAIL;
+		o->sock.names = o->names;
+	}
 	if (o->netns) {
 		int r = nsv_netns_enter_spec(o->netns);
 

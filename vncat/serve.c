@@ -167,7 +167,7 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 		socklen_t sl = sizeof(sa);
 		ssize_t n = recvfrom(fd, buf, size, MSG_TRUNC,
 				     (struct sockaddr *)&sa, &sl);
-		char from[NSV_ADDR_STRLEN];
+		char from[NSV_NAMES_ADDR_STRLEN];
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -175,8 +175,8 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 			nsv_err("receiving datagrams: %s", strerror(errno));
 			break;
 		}
-		nsv_addr_format(sa.svm_cid, sa.svm_port, o->fmt, from,
-				sizeof(from));
+		nsv_names_addr_format(o->names, sa.svm_cid, sa.svm_port, o->fmt,
+				      from, sizeof(from));
 		if ((size_t)n > size) {
 			nsv_err("a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
 				n, from);
@@ -240,8 +240,8 @@ int vncat_listen(const struct vncat_opts *o)
 		struct nsv_addr l;
 
 		if (nsv_sock_names(lfd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port, o->fmt, name,
-					sizeof(name));
+			nsv_names_addr_format(o->names, l.cid, l.port, o->fmt,
+					      name, sizeof(name));
 		else
 			vncat_ep_name(o, &o->ep, name, sizeof(name));
 		/* a port the kernel chose is worth saying even without -v */

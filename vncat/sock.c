@@ -347,12 +347,13 @@ int nsv_sock_explain(int err, enum nsv_sock_op op, const struct nsv_sock_cfg *c,
 		     uint32_t cid, uint32_t port, unsigned int tr, char *buf,
 		     size_t len)
 {
-	char where[NSV_ADDR_STRLEN], t[32];
+	char where[NSV_NAMES_ADDR_STRLEN], t[32];
 	int e = err < 0 ? -err : err;
 
 	if (!buf || !c)
 		return -EINVAL;
-	if (nsv_addr_format(cid, port, 0, where, sizeof(where)) < 0)
+	if (nsv_names_addr_format(c->names, cid, port, 0, where,
+				  sizeof(where)) < 0)
 		snprintf(where, sizeof(where), "?");
 
 	switch (e) {
@@ -517,6 +518,44 @@ int nsv_sock_explain(int err, enum nsv_sock_op op, const struct nsv_sock_cfg *c,
 			   snprintf(buf, len, "cannot connect to %s: %s", where,
 				    strerror(e)));
 	}
+}
+
+bool nsv_sock_is_loopback(uint32_t cid, unsigned int tr)
+{
+	uint32_t self;
+
+	if (cid == NSV_CID_LOCAL)
+		return true;
+	if (!(tr & NSV_TR_G2H))
+		return cid == NSV_CID_HOST;
+	return nsv_local_cid(&self) == 0 && cid == self;
+}
+
+int nsv_sock_explain_nsmode(int err, bool loopback, const struct nsv_nsmode *m,
+			    char *buf, size_t len)
+{
+	size_t n;
+	int r;
+
+	if (!buf || !m || !len)
+		return -EINVAL;
+	n = strnlen(buf, len);
+	if (n == len)
+		return -EINVAL;
+	if ((err != -ECONNRESET && err != -ECONNREFUSED) || !loopback ||
+	    !nsv_nsmode_is_local(m))
+		return (int)n;
+	r = put(buf + n, len - n,
+		snprintf(
+			buf + n, len - n,
+			"; this network namespace's vsock mode is local (" NSV_NSMODE_ROOT
+			"/%s/ns_mode): the listener may be in another namespace, out of its reach",
+			nsv_nsmode_src_name(m->src)));
+	if (r < 0) {
+		buf[n] = '\0';
+		return r;
+	}
+	return (int)n + r;
 }
 
 /* -------------------------------------------------------------- CID lists */

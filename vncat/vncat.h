@@ -17,6 +17,7 @@ struct vncat_opts {
 	bool keep; /* -k */
 	bool scan; /* -z */
 	unsigned int fmt; /* NSV_FMT_NUMERIC with -n */
+	const struct nsv_names *names; /* CID names for messages, or NULL */
 	int verbose; /* -v, repeatable */
 	bool no_shutdown; /* --no-shutdown */
 	unsigned int max_conns; /* --max-conns, 0: no limit */

@@ -199,71 +199,11 @@ stop:
 	r->src.ops->brk(r->src.s);
 }
 
-/* A filter error: the message, the expression with a caret under the
- * offending word, and the usage hint. Returns NSV_EXIT_USAGE. */
-static int filter_error(const char *expr, const struct nsv_filter_error *err)
-{
-	size_t i;
-
-	nsv_err("bad filter: %s", err->msg);
-	fprintf(stderr, "  %s\n  ", expr);
-	for (i = 0; i < err->off; i++)
-		fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
-	fputc('^', stderr);
-	for (i = 1; i < err->len; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
-	return nsv_usage_hint();
-}
-
-static char *read_filter_file(const char *path)
-{
-	char *s = NULL, *p;
-	size_t cap = 0, n = 0;
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? 2 * cap : 8192;
-			p = realloc(s, cap);
-			if (!p) {
-				free(s);
-				s = NULL;
-				break;
-			}
-			s = p;
-		}
-		size_t m = fread(s + n, 1, 4096, f);
-
-		n += m;
-		if (m < 4096)
-			break;
-	}
-	if (s) {
-		s[n] = '\0';
-		/* tcpdump -F: '#' starts a comment to the end of the line */
-		for (p = s; *p; p++) {
-			if (*p == '#')
-				while (*p && *p != '\n')
-					*p++ = ' ';
-			if (*p == '\n' || *p == '\r' || *p == '\t')
-				*p = ' ';
-			if (!*p)
-				break;
-		}
-	}
-	if (f != stdin)
-		fclose(f);
-	return s;
-}
-
 /* The expression from the command line or -F; 0, 1 (failure) or 2. */
 static int get_filter(const struct vsockdump_opts *o, char **exprp,
-		      struct nsv_filter **fp)
+		      struct nsv_fexpr **fp)
 {
-	struct nsv_filter_error err = { 0 };
+	struct nsv_fexpr_error err = { 0 };
 	char *expr = NULL;
 	const char *s;
 	int r;
@@ -271,7 +211,7 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	*fp = NULL;
 	*exprp = NULL;
 	if (o->filter_file) {
-		expr = read_filter_file(o->filter_file);
+		expr = nsv_fexpr_read_file(o->filter_file);
 		if (!expr) {
 			nsv_err("%s: %s", o->filter_file,
 				strerror(errno ? errno : ENOMEM));
@@ -290,9 +230,10 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 		free(expr);
 		return 0;
 	}
-	r = nsv_filter_parse(expr, fp, &err);
+	r = nsv_filter_parse(expr, nsv_cli_cid_lookup, NULL, fp, &err);
 	if (r == -EINVAL) {
-		r = filter_error(expr, &err);
+		r = nsv_usage_err_at(expr, err.off, err.len, "bad filter: %s",
+				     err.msg);
 		free(expr);
 		return r;
 	}
@@ -712,9 +653,10 @@ static void say_listening(const struct run *r, const struct nsv_monitor *mon,
 int vsockdump_run(const struct vsockdump_opts *o)
 {
 	struct nsv_monitor mon = { 0 };
-	struct nsv_filter *filter = NULL;
+	struct nsv_fexpr *filter = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
+	struct nsv_print_opts pr = o->pr;
 	char *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false;
@@ -748,9 +690,19 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
+	/* CID names for what is printed or drawn, read before -N or -Z may
+	 * keep us from them */
+	rc = 1;
+	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list &&
+	    ((!o->quiet && !o->count_only && (!o->wfile || o->print)) ||
+	     o->flows || o->plot)) {
+		pr.names = nsv_cli_names();
+		if (!pr.names)
+			goto out;
+	}
+
 	/* from here on a signal must not kill us before we clean up */
 	catch_signals();
-	rc = 1;
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
@@ -797,11 +749,12 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
 		goto out;
 	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
-	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
+	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0 ||
 	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
 						      .flow = o->plot_flow,
 						      .fmt = o->pr.fmt,
+						      .names = pr.names,
 					      }) < 0)) {
 		nsv_err("out of memory");
 		goto out;
@@ -873,7 +826,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 
 		if (r.show && !o->pr.json)
 			fputc('\n', out);
-		if (nsv_flows_print(out, r.flows, &o->pr) < 0)
+		if (nsv_flows_print(out, r.flows, &pr) < 0)
 			rc = 1;
 		fflush(out);
 	}
@@ -902,7 +855,7 @@ out:
 		}
 	}
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(filter);
+	nsv_fexpr_free(filter);
 	free(expr);
 	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
 		nsv_err("standard output: %s", strerror(errno));

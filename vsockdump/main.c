@@ -66,7 +66,7 @@ static const struct nsv_opt options[] = {
 	{ "quiet", 'q', no_argument, NULL,
 	  "print no frames (e.g. with --flows)" },
 	{ "numeric", 'n', no_argument, NULL,
-	  "CIDs as numbers, not host/local" },
+	  "CIDs as numbers, not names (vsock-hosts(5), host...)" },
 	{ NULL, 't', no_argument, NULL,
 	  "no time; -tt epoch -ttt delta -tttt date" },
 	{ "nano", OPT_NANO, no_argument, NULL, "time stamps in nanoseconds" },
@@ -118,12 +118,12 @@ static void help(void)
 	nsv_help_print(stdout, options);
 	fputs("\nExpression (as with tcpdump; and/or bind equally, left to "
 	      "right):\n"
-	      "  [src|dst] cid CID     CID: number, host, local, hypervisor\n"
+	      "  [src|dst] cid|host CID  CID: number, name, host, local\n"
 	      "  [src|dst] port PORT\n"
-	      "  op NAME|N             request response rst shutdown rw\n"
-	      "                        credit_update credit_request\n"
+	      "  op NAME|N               request response rst shutdown rw\n"
+	      "                          credit_update credit_request\n"
 	      "  type stream|seqpacket|N\n"
-	      "  len CMP N             payload length; CMP: > < >= <= = !=\n"
+	      "  len CMP N               payload length; CMP: > < >= <= = !=\n"
 	      "  flags rcv|send|eom|eor|MASK\n"
 	      "  not EXPR, EXPR and EXPR, EXPR or EXPR, ( EXPR )\n"
 	      "\nExamples:\n"
@@ -156,7 +156,9 @@ static void help(void)
 	      "this side sends, no credit fields. --hybrid\nsees "
 	      "Firecracker/Cloud Hypervisor connections, payload included, "
 	      "by\nrelaying them; no kernel packet at all.\n"
-	      "\nExit status: 0 ok, 1 failure, 2 usage error.\n"
+	      "\nCID names: /etc/vsock-hosts ($NSV_VSOCK_HOSTS) and running "
+	      "VMs.\n"
+	      "Exit status: 0 ok, 1 failure, 2 usage error.\n"
 	      "See vsockdump(8).\n",
 	      stdout);
 }
@@ -497,7 +499,7 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 				   "do not mix",
 				   NULL);
 	if (optind < argc) {
-		o->expr = nsv_filter_join(argc - optind, argv + optind);
+		o->expr = nsv_fexpr_join(argc - optind, argv + optind);
 		if (!o->expr) {
 			nsv_err("out of memory");
 			return NSV_EXIT_FAIL;

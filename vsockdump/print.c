@@ -27,7 +27,7 @@ struct cid_cache {
 	uint64_t cid;
 	bool valid;
 	uint8_t len;
-	char s[NSV_CID_STRLEN];
+	char s[NSV_NAME_MAX + 1];
 };
 
 /* Flag names too: SEQPACKET traffic has them on every frame. */
@@ -210,7 +210,8 @@ static void put_cid(struct nsv_printer *p, uint64_t cid)
 		return;
 	}
 	if (!c->valid || c->cid != cid) {
-		n = nsv_cid_format((uint32_t)cid, p->o.fmt, c->s, sizeof(c->s));
+		n = nsv_names_cid_format(p->o.names, (uint32_t)cid, p->o.fmt,
+					 c->s, sizeof(c->s));
 		if (n < 0)
 			n = 0;
 		c->len = (uint8_t)n;
@@ -658,6 +659,20 @@ static void json_name(struct nsv_json *j, const char *key, const char *name)
 		nsv_json_null(j, key);
 }
 
+/* A CID as a number, and beside it ("KEY_name") its name or "any". */
+static void json_cid(struct nsv_json *j, const char *key, uint64_t cid,
+		     const struct nsv_print_opts *o)
+{
+	char name[40];
+
+	nsv_json_u64(j, key, cid);
+	snprintf(name, sizeof(name), "%s_name", key);
+	json_name(j, name,
+		  cid > UINT32_MAX ?
+			  NULL :
+			  nsv_names_symbol(o->names, (uint32_t)cid, o->fmt));
+}
+
 static int print_json(struct nsv_printer *p, uint64_t num,
 		      const struct nsv_pkt *pkt, const struct nsv_frame *f,
 		      const struct nsv_flow_note *note)
@@ -679,9 +694,9 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 	nsv_json_u64(j, "caplen", pkt->caplen);
 	nsv_json_u64(j, "wirelen", pkt->wirelen);
 	if (f->trunc != NSV_TRUNC_MON_HDR) {
-		nsv_json_u64(j, "src_cid", f->src_cid);
+		json_cid(j, "src_cid", f->src_cid, &p->o);
 		nsv_json_u64(j, "src_port", f->src_port);
-		nsv_json_u64(j, "dst_cid", f->dst_cid);
+		json_cid(j, "dst_cid", f->dst_cid, &p->o);
 		nsv_json_u64(j, "dst_port", f->dst_port);
 		nsv_json_u64(j, "op", f->op);
 		json_name(j, "op_name", nsv_mon_op_name(f->op));
@@ -698,9 +713,9 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 	}
 	if (f->has_virtio) {
 		nsv_json_obj_begin(j, "virtio");
-		nsv_json_u64(j, "src_cid", v->src_cid);
+		json_cid(j, "src_cid", v->src_cid, &p->o);
 		nsv_json_u64(j, "src_port", v->src_port);
-		nsv_json_u64(j, "dst_cid", v->dst_cid);
+		json_cid(j, "dst_cid", v->dst_cid, &p->o);
 		nsv_json_u64(j, "dst_port", v->dst_port);
 		nsv_json_u64(j, "len", v->len);
 		nsv_json_u64(j, "type", v->type);
@@ -759,11 +774,12 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 /* ------------------------------------------------------- flow summaries */
 
 static void fmt_addr(char *b, size_t len, uint64_t cid, uint32_t port,
-		     unsigned int fmt)
+		     const struct nsv_print_opts *o)
 {
 	if (cid > UINT32_MAX)
 		snprintf(b, len, "%" PRIu64 ":%u", cid, port);
-	else if (nsv_addr_format((uint32_t)cid, port, fmt, b, len) < 0)
+	else if (nsv_names_addr_format(o->names, (uint32_t)cid, port, o->fmt, b,
+				       len) < 0)
 		snprintf(b, len, "?");
 }
 
@@ -837,14 +853,15 @@ static void fmt_event(char *b, size_t len, const struct nsv_flow *fl,
 static void flow_text(FILE *out, const struct nsv_flow *fl,
 		      const struct nsv_print_opts *o)
 {
-	char a[NSV_ADDR_STRLEN], b[NSV_ADDR_STRLEN], rate[32], ev[64];
+	char a[NSV_NAMES_ADDR_STRLEN], b[NSV_NAMES_ADDR_STRLEN], rate[32],
+		ev[64];
 	const char *type = nsv_virtio_type_name(fl->type);
 	double secs = flow_secs(fl);
 	unsigned int i;
 	int d;
 
-	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], o->fmt);
-	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], o->fmt);
+	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], o);
+	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], o);
 	fmt_rate(rate, sizeof(rate),
 		 (double)(fl->dir[0].bytes + fl->dir[1].bytes), secs);
 	fprintf(out, "flow %" PRIu64 " ", fl->id);
@@ -908,7 +925,8 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 			     "mid-connection\n");
 }
 
-static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
+static void flow_json(struct nsv_json *j, const struct nsv_flow *fl,
+		      const struct nsv_print_opts *o)
 {
 	unsigned int i;
 	int d;
@@ -918,9 +936,9 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 	nsv_json_u64(j, "flow", fl->id);
 	nsv_json_u64(j, "type", fl->type);
 	json_name(j, "type_name", nsv_virtio_type_name(fl->type));
-	nsv_json_u64(j, "src_cid", fl->cid[0]);
+	json_cid(j, "src_cid", fl->cid[0], o);
 	nsv_json_u64(j, "src_port", fl->port[0]);
-	nsv_json_u64(j, "dst_cid", fl->cid[1]);
+	json_cid(j, "dst_cid", fl->cid[1], o);
 	nsv_json_u64(j, "dst_port", fl->port[1]);
 	nsv_json_str(j, "state", nsv_flow_state_name(fl->state));
 	if (fl->synth & NSV_SYNTH_RELAY)
@@ -980,7 +998,7 @@ int nsv_flows_print(FILE *out, const struct nsv_flows *t,
 	if (o->json) {
 		nsv_json_init(&j, out, false);
 		for (i = 0; i < n; i++)
-			flow_json(&j, nsv_flows_get(t, i));
+			flow_json(&j, nsv_flows_get(t, i), o);
 		return ferror(out) ? -EIO : 0;
 	}
 	fprintf(out, "%zu connection%s, %" PRIu64 " refused\n", n,

@@ -20,7 +20,6 @@
 #include "socktab.h"
 
 #define NETNS_RUN_DIR "/run/netns"
-#define NS_MODE_PATH "/proc/sys/net/vsock/ns_mode"
 
 void nsv_socktab_init(struct nsv_socktab *t)
 {
@@ -101,7 +100,7 @@ static void find_name(uint64_t ino, char *name, size_t len)
 int nsv_socktab_add_self(struct nsv_socktab *t)
 {
 	struct nsv_stat_ns *ns;
-	struct stat st;
+	struct stat st, init;
 
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return -errno;
@@ -111,7 +110,10 @@ int nsv_socktab_add_self(struct nsv_socktab *t)
 	if (!ns)
 		return -ENOMEM;
 	ns->info.ino = st.st_ino;
-	/* path "" : no setns() needed. Our own pid would be a poor label. */
+	/* path "" : no setns() needed. Our own pid would be a poor label;
+	 * process 1's says "(init)" (it may hide from us: then nothing). */
+	if (stat("/proc/1/ns/net", &init) == 0 && init.st_ino == st.st_ino)
+		ns->info.pid = 1;
 	find_name(ns->info.ino, ns->info.name, sizeof(ns->info.name));
 	return 0;
 }
@@ -202,6 +204,8 @@ int nsv_socktab_ns_label(const struct nsv_stat_ns *ns, char *buf, size_t len)
 
 	if (ns->info.name[0])
 		n = snprintf(buf, len, "%s", ns->info.name);
+	else if (ns->info.pid == 1)
+		n = snprintf(buf, len, NSV_NS_INIT_LABEL);
 	else if (!ns->info.ino)
 		n = snprintf(buf, len, "-"); /* a bare recording says nothing */
 	else if (ns->info.pid)
@@ -252,26 +256,6 @@ static void clear_socks(struct nsv_socktab *t)
 		t->ns[i].nsocks = 0;
 }
 
-static void read_mode(char *mode, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	mode[0] = '\0';
-	/* /proc/sys/net resolves against the netns we are in right now. */
-	fd = open(NS_MODE_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, mode, len - 1);
-	close(fd);
-	if (n <= 0) {
-		mode[0] = '\0';
-		return;
-	}
-	mode[n] = '\0';
-	mode[strcspn(mode, "\n")] = '\0';
-}
-
 /* One NSV_REC_NETNS message that says which namespace follows. */
 static int record_ns(FILE *rec, const struct nsv_stat_ns *ns)
 {
@@ -288,8 +272,12 @@ static int record_ns(FILE *rec, const struct nsv_stat_ns *ns)
 	    !mnl_attr_put_strz_check(nlh, sizeof(buf), NSV_REC_A_NAME,
 				     ns->info.name))
 		return -ENAMETOOLONG;
-	if (ns->mode[0])
-		mnl_attr_put_strz(nlh, NSV_REC_A_MODE, ns->mode);
+	if (ns->mode.mode[0])
+		mnl_attr_put_strz(nlh, NSV_REC_A_MODE, ns->mode.mode);
+	if (ns->mode.child[0])
+		mnl_attr_put_strz(nlh, NSV_REC_A_CHILD_MODE, ns->mode.child);
+	if (ns->mode.src != NSV_NSMODE_NONE)
+		mnl_attr_put_u32(nlh, NSV_REC_A_MODE_SRC, ns->mode.src);
 	if (ns->err)
 		mnl_attr_put_u32(nlh, NSV_REC_A_ERR, (uint32_t)-ns->err);
 	if (ns->err_enter)
@@ -320,7 +308,9 @@ static int collect_here(struct fill *c, struct nsv_stat_ns *ns, uint32_t states,
 	FILE *mem = NULL;
 	int r;
 
-	read_mode(ns->mode, sizeof(ns->mode));
+	/* /proc/sys/net resolves against the netns we are in right now;
+	 * a mode that cannot be read shows as none, the sockets still do. */
+	nsv_nsmode_read(NULL, &ns->mode);
 	/* The marker says whether the dump failed, so the dump goes to memory
 	 * first and follows the marker once its outcome is known. */
 	if (record) {
@@ -359,7 +349,7 @@ int nsv_socktab_collect(struct nsv_socktab *t, uint32_t states,
 
 		ns->err = 0;
 		ns->err_enter = false;
-		ns->mode[0] = '\0';
+		memset(&ns->mode, 0, sizeof(ns->mode));
 		c.ns = (unsigned int)i;
 		if (!ns->info.path[0]) {
 			r = collect_here(&c, ns, states, record);
@@ -406,6 +396,7 @@ static int rec_attr_cb(const struct nlattr *a, void *data)
 	case NSV_REC_A_PID:
 	case NSV_REC_A_ERR:
 	case NSV_REC_A_ENTER_ERR:
+	case NSV_REC_A_MODE_SRC:
 		want = MNL_TYPE_U32;
 		break;
 	default:
@@ -415,6 +406,36 @@ static int rec_attr_cb(const struct nlattr *a, void *data)
 		return MNL_CB_ERROR;
 	tb[type] = a;
 	return MNL_CB_OK;
+}
+
+/* One mode word from a recording, held to what a sysctl file may say. */
+static int replay_word(const struct nlattr *a, char *out, size_t len)
+{
+	const char *w;
+
+	if (!a)
+		return 0;
+	w = mnl_attr_get_str(a);
+	return nsv_nsmode_parse(w, strlen(w), out, len);
+}
+
+static int replay_mode(const struct nlattr **tb, struct nsv_nsmode *m)
+{
+	int r;
+
+	r = replay_word(tb[NSV_REC_A_MODE], m->mode, sizeof(m->mode));
+	if (r >= 0)
+		r = replay_word(tb[NSV_REC_A_CHILD_MODE], m->child,
+				sizeof(m->child));
+	if (r < 0)
+		return r;
+	/* Recordings older than the source attribute came from 7.x; a
+	 * source a later version adds is shown without its directory. */
+	if (!tb[NSV_REC_A_MODE_SRC])
+		m->src = m->mode[0] ? NSV_NSMODE_KERNEL : NSV_NSMODE_NONE;
+	else if (nsv_nsmode_src_name(mnl_attr_get_u32(tb[NSV_REC_A_MODE_SRC])))
+		m->src = mnl_attr_get_u32(tb[NSV_REC_A_MODE_SRC]);
+	return 0;
 }
 
 /* A new namespace from an NSV_REC_NETNS message of @mlen bytes at @p. */
@@ -444,9 +465,8 @@ static int replay_ns(struct nsv_socktab *t, const uint8_t *p, size_t mlen)
 	if (tb[NSV_REC_A_NAME])
 		snprintf(ns->info.name, sizeof(ns->info.name), "%s",
 			 mnl_attr_get_str(tb[NSV_REC_A_NAME]));
-	if (tb[NSV_REC_A_MODE])
-		snprintf(ns->mode, sizeof(ns->mode), "%s",
-			 mnl_attr_get_str(tb[NSV_REC_A_MODE]));
+	if (replay_mode(tb, &ns->mode) < 0)
+		return -EBADMSG;
 	if (tb[NSV_REC_A_ERR]) {
 		uint32_t e = mnl_attr_get_u32(tb[NSV_REC_A_ERR]);
 
@@ -551,7 +571,7 @@ struct pscan {
 	size_t n;
 	struct owner *own;
 	size_t nown, cap;
-	int last_pid;
+	int last_pid, last_tid;
 	char comm[16];
 };
 
@@ -570,10 +590,12 @@ static int owner_cmp(const void *a, const void *b)
 		return x->sock < y->sock ? -1 : 1;
 	if (x->p.pid != y->p.pid)
 		return x->p.pid < y->p.pid ? -1 : 1;
+	if (x->p.tid != y->p.tid)
+		return x->p.tid < y->p.tid ? -1 : 1;
 	return (x->p.fd > y->p.fd) - (x->p.fd < y->p.fd);
 }
 
-static int proc_one(uint64_t ino, int pid, int fd, void *data)
+static int proc_one(uint64_t ino, int pid, int tid, int fd, void *data)
 {
 	struct pscan *s = data;
 	struct ino_idx key = { .ino = ino }, *hit;
@@ -582,17 +604,19 @@ static int proc_one(uint64_t ino, int pid, int fd, void *data)
 	hit = bsearch(&key, s->idx, s->n, sizeof(key), ino_cmp);
 	if (!hit)
 		return 0;
-	/* Each process's descriptors come in one run: one comm read each. */
-	if (pid != s->last_pid) {
-		if (nsv_proc_comm(pid, s->comm, sizeof(s->comm)) < 0)
+	/* Each task's descriptors come in one run: one comm read each. */
+	if (pid != s->last_pid || tid != s->last_tid) {
+		if (nsv_proc_comm(pid, tid, s->comm, sizeof(s->comm)) < 0)
 			s->comm[0] = '\0';
 		s->last_pid = pid;
+		s->last_tid = tid;
 	}
 	if (grow((void **)&s->own, &s->cap, s->nown, sizeof(*s->own)) < 0)
 		return -ENOMEM;
 	o = &s->own[s->nown++];
 	o->sock = hit->sock;
 	o->p.pid = pid;
+	o->p.tid = tid;
 	o->p.fd = fd;
 	memcpy(o->p.comm, s->comm, sizeof(o->p.comm));
 	return 0;
@@ -629,7 +653,7 @@ const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid)
 	return NULL;
 }
 
-int nsv_socktab_procs(struct nsv_socktab *t)
+int nsv_socktab_procs(struct nsv_socktab *t, bool threads)
 {
 	struct pscan s = { .last_pid = -1 };
 	struct nsv_stat_proc *procs;
@@ -650,7 +674,7 @@ int nsv_socktab_procs(struct nsv_socktab *t)
 	}
 	s.n = t->nsocks;
 	qsort(s.idx, s.n, sizeof(*s.idx), ino_cmp);
-	r = nsv_proc_sockets(proc_one, &s);
+	r = nsv_proc_sockets(threads, proc_one, &s);
 	if (r < 0)
 		goto out;
 	qsort(s.own, s.nown, sizeof(*s.own), owner_cmp);
@@ -680,5 +704,98 @@ int nsv_socktab_procs(struct nsv_socktab *t)
 out:
 	free(s.own);
 	free(s.idx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static const char *const event_names[] = {
+	[NSV_EV_NEW] = "new",
+	[NSV_EV_GONE] = "gone",
+	[NSV_EV_CHANGED] = "changed",
+};
+
+const char *nsv_stat_event_name(enum nsv_stat_event ev)
+{
+	return (size_t)ev < sizeof(event_names) / sizeof(event_names[0]) ?
+		       event_names[ev] :
+		       "?";
+}
+
+/* A socket's identity across listings, and where it is in its table. */
+struct ident {
+	uint64_t ns_ino;
+	uint64_t cookie;
+	uint32_t ino;
+	size_t i;
+};
+
+static int ident_cmp(const void *a, const void *b)
+{
+	const struct ident *x = a, *y = b;
+
+	if (x->ns_ino != y->ns_ino)
+		return x->ns_ino < y->ns_ino ? -1 : 1;
+	if (x->cookie != y->cookie)
+		return x->cookie < y->cookie ? -1 : 1;
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+static struct ident *idents(const struct nsv_socktab *t)
+{
+	struct ident *v = malloc((t->nsocks ? t->nsocks : 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < t->nsocks; i++) {
+		v[i].ns_ino = t->ns[t->socks[i].ns].info.ino;
+		v[i].cookie = t->socks[i].d.cookie;
+		v[i].ino = t->socks[i].d.ino;
+		v[i].i = i;
+	}
+	qsort(v, t->nsocks, sizeof(*v), ident_cmp);
+	return v;
+}
+
+static bool changed(const struct nsv_diag_sock *a,
+		    const struct nsv_diag_sock *b)
+{
+	return a->state != b->state || a->shutdown != b->shutdown ||
+	       a->dst_cid != b->dst_cid || a->dst_port != b->dst_port ||
+	       a->src_cid != b->src_cid || a->src_port != b->src_port;
+}
+
+int nsv_socktab_diff(const struct nsv_socktab *old,
+		     const struct nsv_socktab *cur, nsv_socktab_diff_cb cb,
+		     void *data)
+{
+	struct ident *a = idents(old), *b = idents(cur), *hit;
+	size_t i;
+	int r = -ENOMEM;
+
+	if (!a || !b)
+		goto out;
+	r = 0;
+	for (i = 0; i < old->nsocks && !r; i++)
+		if (!bsearch(&a[i], b, cur->nsocks, sizeof(*b), ident_cmp))
+			r = cb(NSV_EV_GONE, old, a[i].i, data);
+	/* in @cur's order: the order of the listing */
+	for (i = 0; i < cur->nsocks && !r; i++) {
+		struct ident key = {
+			.ns_ino = cur->ns[cur->socks[i].ns].info.ino,
+			.cookie = cur->socks[i].d.cookie,
+			.ino = cur->socks[i].d.ino,
+		};
+
+		hit = bsearch(&key, a, old->nsocks, sizeof(*a), ident_cmp);
+		if (!hit)
+			r = cb(NSV_EV_NEW, cur, i, data);
+		else if (changed(&old->socks[hit->i].d, &cur->socks[i].d))
+			r = cb(NSV_EV_CHANGED, cur, i, data);
+	}
+out:
+	free(a);
+	free(b);
 	return r;
 }

@@ -191,7 +191,7 @@ static void test_usage_errors(void)
 		{ "-l", "-l needs a PORT" },
 		{ "1", "missing PORT after CID '1'" },
 		{ "guest 22",
-		  "invalid CID 'guest': use a number or any, hypervisor, local, host" },
+		  "invalid CID 'guest': use a number, any, hypervisor, local, host or a name (vsock-hosts(5))" },
 		{ "1 70000x", "invalid port '70000x'" },
 		{ "1 any", "invalid port 'any'" },
 		{ "any 5", "cannot connect to CID any" },
@@ -255,12 +255,63 @@ static void test_usage_errors(void)
 	}
 }
 
+/* CID names from a names file, wherever a CID is written. */
+static void test_names(void)
+{
+	static const struct {
+		const char *line;
+		const char *ep, *target;
+	} cases[] = {
+		{ "web1 8080", "vsock:7:8080", NULL },
+		{ "WEB1:8080", "vsock:7:8080", NULL },
+		{ "vsock:www:22", "vsock:7:22", NULL },
+		{ "-l 5000 vsock:web1:22", "vsock:*:5000", "vsock:7:22" },
+		{ "-s web1 3 22", "vsock:3:22", NULL },
+		{ "-z web1 20-30", "vsock:7:20", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = run(cases[i].line);
+
+		tap_ok(r == 0 && !strcmp(ep(&O.ep), cases[i].ep) &&
+			       (!cases[i].target ||
+				!strcmp(ep(&O.target), cases[i].target)),
+		       "vncat %s: %s%s%s", cases[i].line, ep(&O.ep),
+		       cases[i].target ? " -> " : "",
+		       cases[i].target ? ep(&O.target) : "");
+	}
+	tap_ok(!run("-s web1 3 22") && O.sock.local_cid == 7,
+	       "-s NAME: the local CID");
+	tap_ok(run("web2 80") == 2 &&
+		       strstr(err, "invalid CID 'web2': use a number, any, "
+				   "hypervisor, local, host or a name"),
+	       "an unknown name is a usage error: %s", err);
+	tap_ok(run("web2:80") == 2 && strstr(err, "invalid endpoint 'web2:80'"),
+	       "... also as NAME:PORT");
+}
+
 int main(void)
 {
+	char path[] = "/tmp/vncat-names-XXXXXX";
+	int fd;
+
+	/*
+	 * The names are loaded once, on first use, and only from this file:
+	 * neither /etc/vsock-hosts nor a VM of this machine lends one.
+	 */
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, "7 web1 www\n", 11) != 11)
+		tap_ok(0, "a names file");
+	if (fd >= 0)
+		close(fd);
+	setenv("NSV_VSOCK_HOSTS", path, 1);
 	test_forms();
 	test_options();
 	test_exec_split();
 	test_usage_errors();
+	test_names();
+	unlink(path);
 	vncat_opts_free(&O);
 	return tap_done();
 }

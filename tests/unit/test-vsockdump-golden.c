@@ -449,6 +449,8 @@ static void write_inputs(void)
 /* ------------------------------------------------------------ running */
 
 static const char *run_stdin; /* a file for the next run()'s stdin */
+static const char *run_hosts =
+	"/dev/null"; /* NSV_VSOCK_HOSTS of the next run() */
 
 /* Run vsockdump in @dir with @argv; returns "stdout# exit N\n[stderr]". */
 static char *run(const char *dir, char **argv)
@@ -478,6 +480,8 @@ static char *run(const char *dir, char **argv)
 		dup2(fe, 2);
 		setenv("TZ", "UTC", 1);
 		setenv("LC_ALL", "C", 1);
+		/* neither /etc/vsock-hosts nor this machine's VMs show */
+		setenv("NSV_VSOCK_HOSTS", run_hosts, 1);
 		execv(tool, argv);
 		_exit(127);
 	}
@@ -529,6 +533,7 @@ static void run_cases(void)
 		return;
 	while (fgets(line, sizeof(line), cases)) {
 		char *argv[64], *name, *input, *tok, *res, *want;
+		char hosts[4200] = "/dev/null";
 		const char *dir = golden;
 		int argc = 0;
 		size_t wl;
@@ -546,9 +551,18 @@ static void run_cases(void)
 			dir = tmpdir;
 		}
 		argv[argc++] = input;
-		while ((tok = strtok(NULL, " \t\n")) && argc < 63)
-			argv[argc++] = tok;
+		while ((tok = strtok(NULL, " \t\n")) && argc < 63) {
+			/* relative to the golden directory, as messages quote it */
+			if (!strncmp(tok, "@hosts=", 7) && dir == golden)
+				snprintf(hosts, sizeof(hosts), "%s", tok + 7);
+			else if (!strncmp(tok, "@hosts=", 7))
+				snprintf(hosts, sizeof(hosts), "%s/%s", golden,
+					 tok + 7);
+			else
+				argv[argc++] = tok;
+		}
 		argv[argc] = NULL;
+		run_hosts = hosts;
 		res = run(dir, argv);
 		snprintf(path, sizeof(path), "%s/%s.out", golden, name);
 		if (regen) {
@@ -626,7 +640,7 @@ struct tally {
 static void filter_fixture(const char *expr, const char *file, struct tally *t)
 {
 	char ebuf[PCAP_ERRBUF_SIZE], path[4200];
-	struct nsv_filter *f = NULL;
+	struct nsv_fexpr *f = NULL;
 	struct nsv_bpf_prog prog;
 	struct bpf_program bp;
 	struct pcap_pkthdr *h;
@@ -638,12 +652,12 @@ static void filter_fixture(const char *expr, const char *file, struct tally *t)
 	else
 		snprintf(path, sizeof(path), "%s/%s", golden, file);
 	p = pcap_open_offline(path, ebuf);
-	if (!p || nsv_filter_parse(expr, &f, NULL) ||
+	if (!p || nsv_filter_parse(expr, NULL, NULL, &f, NULL) ||
 	    nsv_filter_compile(f, 262144, &prog)) {
 		t->disagree++;
 		if (p)
 			pcap_close(p);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 		return;
 	}
 	bp.bf_len = prog.len;
@@ -658,7 +672,7 @@ static void filter_fixture(const char *expr, const char *file, struct tally *t)
 	}
 	pcap_close(p);
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(f);
+	nsv_fexpr_free(f);
 }
 
 static void run_filters(void)

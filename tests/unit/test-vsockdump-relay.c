@@ -283,15 +283,15 @@ static int relay_start(struct run *u, struct nsv_hrelay_opts *o,
 		return r;
 	}
 	if (filter) {
-		struct nsv_filter *f;
-		struct nsv_filter_error fe;
+		struct nsv_fexpr *f;
+		struct nsv_fexpr_error fe;
 		struct nsv_bpf_prog prog;
 
-		nsv_filter_parse(filter, &f, &fe);
+		nsv_filter_parse(filter, NULL, NULL, &f, &fe);
 		nsv_filter_compile(f, 262144, &prog);
 		nsv_hrelay_source_ops.set_filter(u->r, &prog);
 		nsv_bpf_prog_free(&prog);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 	}
 	pthread_create(&u->th, NULL, loop_main, u);
 	return 0;
@@ -720,15 +720,15 @@ static void test_filter_semantics(void)
 	nsv_frame_encode(&f, frame, sizeof(frame));
 	memcpy(frame + 32, "payload!", 8);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct nsv_filter *flt;
-		struct nsv_filter_error fe;
+		struct nsv_fexpr *flt;
+		struct nsv_fexpr_error fe;
 		struct nsv_bpf_prog prog;
 		struct nsv_pkt pkt = { .caplen = 40,
 				       .wirelen = 40,
 				       .data = frame };
 		bool bpf, ev;
 
-		nsv_filter_parse(cases[i].expr, &flt, &fe);
+		nsv_filter_parse(cases[i].expr, NULL, NULL, &flt, &fe);
 		nsv_filter_compile(flt, 262144, &prog);
 		bpf = nsv_bpf_match(&prog, &pkt);
 		ev = nsv_filter_match(flt, frame, 40, 40);
@@ -737,7 +737,7 @@ static void test_filter_semantics(void)
 		       cases[i].expr,
 		       cases[i].match ? "matches" : "does not match");
 		nsv_bpf_prog_free(&prog);
-		nsv_filter_free(flt);
+		nsv_fexpr_free(flt);
 	}
 }
 
