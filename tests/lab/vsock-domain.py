@@ -13,6 +13,8 @@ Namespaces as in vsock-ns.py (names under /run/netns, or "init").
         connect() fails with EXPECT and no listener has anything to accept.
   vsock-domain.py hold SRC>CID:PORT LISTEN-NS:BIND-CID
         one connection kept open until killed ("HOLDING" once connected)
+  vsock-domain.py --cid CID stress|stream ARGS...
+        vsock-ns.py's stress or stream, connecting to CID instead of 1
 """
 import array
 import fcntl
@@ -140,6 +142,10 @@ def main(argv):
     if not argv:
         sys.exit(__doc__)
     cmd = argv.pop(0)
+    if cmd == "--cid":
+        # vsock-ns.py connects to its CID_LOCAL: point it at a domain CID
+        ns.CID_LOCAL = int(argv.pop(0))
+        return ns.main(argv)
     if cmd == "localcid":
         return cmd_localcid(argv)
     if cmd == "matrix":
