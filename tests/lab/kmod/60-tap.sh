@@ -6,7 +6,8 @@
 # addresses); taps cannot change namespace; scoped taps do not hold the
 # module, a global one does, and unloading deletes them. Then, from an
 # unprivileged user namespace: an nsvsockmon sees that namespace's traffic
-# only, while a plain vsockmon there sees the whole machine's.
+# only, while a plain vsockmon there sees the whole machine's. Last,
+# vsockdump creates an nsvsockmon when it must create a tap, and says so.
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 . "$NSV_SRCDIR/tests/lab/nsvsock.sh"
 skip_in_tree "nsvsockmon: the scoped tap"
@@ -203,5 +204,32 @@ is "$(wc -l <<<"$u")" 1 "... and nothing else"
 like "$(grep '> 1:5202: ' <<<"$v")" '\| > [0-9]+ frames, 70000 bytes' \
 	"the plain vsockmon there sees the initial namespace's connection too"
 is "$(wc -l <<<"$v")" 2 "... and both connections"
+
+# --- vsockdump, with no tap to use, creates the scoped kind and says so
+new_netns e || ok 1 "ip netns add e"
+bg ip netns exec e vsockdump -B 65536 -U -w "$LAB_TMP/e.pcap" 2>"$LAB_TMP/e.err"
+dump=$BG_PID
+wait_for 20 grep -q listening "$LAB_TMP/e.err"
+like "$(cat "$LAB_TMP/e.err")" "created nsvsockmon0, the nsvsock module's tap" \
+	"vsockdump in e creates nsvsockmon0 and says so"
+like "$(ip -n e -d link show nsvsockmon0)" ' nsvsockmon ' "... a device of kind nsvsockmon"
+bg ip netns exec e socat -u VSOCK-LISTEN:5301 OPEN:/dev/null
+wait_for 20 listening_in e 5301
+head -c 30000 /dev/urandom | ip netns exec e socat -u - VSOCK-CONNECT:1:5301
+ok $? "e sends 30000 bytes to its own port 5301"
+bg socat -u VSOCK-LISTEN:5302 OPEN:/dev/null
+wait_vsock_listen 5302
+head -c 40000 /dev/urandom | socat -u - VSOCK-CONNECT:1:5302
+ok $? "meanwhile, the initial namespace sends 40000 bytes to its port 5302"
+wait_for 30 idle
+sleep 0.5
+kill -INT "$dump"
+wait "$dump"
+e=$(flows "$LAB_TMP/e.pcap")
+like "$e" '^STREAM 1:[0-9]+ > 1:5301: closed .*\| > [0-9]+ frames, 30000 bytes' \
+	"its capture has e's connection"
+is "$(wc -l <<<"$e")" 1 "... and nothing else"
+! ip -n e link show nsvsockmon0 >/dev/null 2>&1
+ok $? "vsockdump deleted the device it created"
 check "rmmod nsvsock" -- nsv_unload
 done_testing
