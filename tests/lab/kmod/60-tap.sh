@@ -45,7 +45,7 @@ capture() {
 	bg "${ns[@]}" vsockdump -i "$2" -B 65536 -U -w "$LAB_TMP/$3.pcap" \
 		2>"$LAB_TMP/$3.err"
 	CAP_PIDS+=("$BG_PID")
-	wait_for 20 grep -q listening "$LAB_TMP/$3.err" ||
+	wait_for 60 grep -q listening "$LAB_TMP/$3.err" ||
 		ok 1 "vsockdump on $2 in $1 starts: $(cat "$LAB_TMP/$3.err")"
 }
 
@@ -85,7 +85,7 @@ for route in a:a b:c c:c init:init; do
 	if [ "$dst" = init ]; then
 		wait_vsock_listen 510$i
 	else
-		wait_for 20 listening_in "$dst" 510$i
+		wait_for 60 listening_in "$dst" 510$i
 	fi
 	ok $? "listener $i in $dst on port 510$i"
 	cli=(socat -b 65536 -u OPEN:"$LAB_TMP/d$i" VSOCK-CONNECT:1:510$i)
@@ -165,7 +165,7 @@ socat -u VSOCK-LISTEN:5201 OPEN:/dev/null &
 n=0
 until grep -q listening "$d/u.err" && grep -q listening "$d/v.err" &&
 	ss --vsock -lnH | grep -q ':5201 '; do
-	n=$((n + 1)); [ $n -lt 200 ] || break; sleep 0.1
+	n=$((n + 1)); [ $n -lt 600 ] || break; sleep 0.1
 done
 touch "$d/ready"
 head -c 50000 /dev/urandom | socat -u - VSOCK-CONNECT:1:5201
@@ -185,7 +185,7 @@ python3 "$NSV_SRCDIR/tests/lab/userns.py" 65534 bash "$d/inner.sh" "$d" \
 	>"$d/out" 2>&1 &
 inner=$!
 LAB_PIDS+=("$inner")
-wait_for 60 test -e "$d/ready"
+wait_for 120 test -e "$d/ready"
 ok $? "nobody's user namespace is capturing"
 head -c 70000 /dev/urandom | socat -u - VSOCK-CONNECT:1:5202
 ok $? "meanwhile, the initial namespace sends 70000 bytes to its port 5202"
@@ -209,12 +209,12 @@ is "$(wc -l <<<"$v")" 2 "... and both connections"
 new_netns e || ok 1 "ip netns add e"
 bg ip netns exec e vsockdump -B 65536 -U -w "$LAB_TMP/e.pcap" 2>"$LAB_TMP/e.err"
 dump=$BG_PID
-wait_for 20 grep -q listening "$LAB_TMP/e.err"
+wait_for 60 grep -q listening "$LAB_TMP/e.err"
 like "$(cat "$LAB_TMP/e.err")" "created nsvsockmon0, the nsvsock module's tap" \
 	"vsockdump in e creates nsvsockmon0 and says so"
 like "$(ip -n e -d link show nsvsockmon0)" ' nsvsockmon ' "... a device of kind nsvsockmon"
 bg ip netns exec e socat -u VSOCK-LISTEN:5301 OPEN:/dev/null
-wait_for 20 listening_in e 5301
+wait_for 60 listening_in e 5301
 head -c 30000 /dev/urandom | ip netns exec e socat -u - VSOCK-CONNECT:1:5301
 ok $? "e sends 30000 bytes to its own port 5301"
 bg socat -u VSOCK-LISTEN:5302 OPEN:/dev/null

@@ -44,7 +44,7 @@ ok $? "ip link add m0 type nsvsockmon in the initial namespace, up"
 head -c 300000 /dev/urandom >"$LAB_TMP/data"
 bg vsockdump -i m0 -B 65536 -U -w "$LAB_TMP/cap.pcap" 2>"$LAB_TMP/dump.err"
 dump=$BG_PID
-wait_for 20 grep -q listening "$LAB_TMP/dump.err"
+wait_for 60 grep -q listening "$LAB_TMP/dump.err"
 ok $? "vsockdump listens on m0"
 bg socat -u VSOCK-LISTEN:6101 CREATE:"$LAB_TMP/recv"
 server=$BG_PID
@@ -55,7 +55,7 @@ wait "$server"
 cmp -s "$LAB_TMP/data" "$LAB_TMP/recv"
 ok $? "... intact"
 # the last resets of the close follow the data
-wait_for 20 sh -c '! ss --vsock -anH | grep -q ":6101 "'
+wait_for 60 sh -c '! ss --vsock -anH | grep -q ":6101 "'
 sleep 0.5
 kill -INT "$dump"
 wait "$dump"

@@ -73,13 +73,25 @@ is "$("${DOM[@]}" localcid A B L N init | paste -sd' ')" "A 10 B 11 L 12 N 1 ini
 "${DOM[@]}" hold 'A>11:9200' B:11 >"$LAB_TMP/hold" 2>&1 &
 held=$!
 LAB_PIDS+=("$held")
-wait_for 20 grep -q HOLDING "$LAB_TMP/hold"
+wait_for 60 grep -q HOLDING "$LAB_TMP/hold"
 ok $? "a connection from A to 11:9200 is held open" || diag "$(cat "$LAB_TMP/hold")"
 inb=$(vsockstat -N B -t -n -H 2>&1)
 ina=$(vsockstat -N A -t -n -H 2>&1)
 like "$inb" '11:9200 +10:[0-9]+' "vsockstat in B: 11:9200 connected to 10:PORT" ||
 	diag "$inb"
 like "$ina" ':[0-9]+ +11:9200' "vsockstat in A: connected to 11:9200" || diag "$ina"
+all=$(vsockstat -A -t -n 2>&1)
+like "$(grep -E '^A ' <<<"$all")" '^A +global +10 +1 +stream ' \
+	"vsockstat -A: A's row shows mode, CID 10 and domain 1" || diag "$all"
+like "$(head -n 1 <<<"$all")" '^Netns +Mode +CID +Domain +Type' "... under CID and Domain columns"
+like "$(vsockstat -A -s -n 2>&1 | grep -E '^L ')" '^L +local +cid 12 +domain 1 ' \
+	"vsockstat -A -s: L local, cid 12, domain 1"
+vsockstat -A -j >"$LAB_TMP/all.json" 2>&1
+is "$(jq -r '[.netns[] | select(.label == "A" or .label == "C" or .label == "M") |
+	"\(.label)=\(.cid)/\(.domain)"] | sort | join(" ")' "$LAB_TMP/all.json")" \
+	"A=10/1 C=20/2 M=null/null" "vsockstat -A -j: cid and domain, null for none"
+python3 "$NSV_SRCDIR/tests/lab/vsockstat-schema.py" "$LAB_TMP/all.json" >"$LAB_TMP/schema" 2>&1
+ok $? "... valid vsockstat/1" || diag "$(cat "$LAB_TMP/schema")"
 kill "$held"
 wait "$held" 2>/dev/null
 
