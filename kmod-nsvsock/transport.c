@@ -468,7 +468,7 @@ int nsv_transport_take_slots(void)
 	if (!strcmp(g2h, h2g))
 		h2g[0] = '\0';
 	pr_warn_ratelimited(
-		"namespace CIDs need vsock's host-to-guest and guest-to-host transport slots, and %s%s%s holds one: unload it first (loopback isolation is unaffected)\n",
+		"namespace CIDs need vsock's host-to-guest and guest-to-host transport slots, taken by %s%s%s: unload it first (loopback isolation is unaffected)\n",
 		g2h[0] || h2g[0] ? g2h : "another transport",
 		g2h[0] && h2g[0] ? " and " : "", h2g);
 	return ret;

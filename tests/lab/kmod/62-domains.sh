@@ -112,7 +112,7 @@ new_netns V || ok 1 "ip netns add V"
 before=$(dmesg | grep -c 'nsvsock: ')
 is "$(set_dom V 1 30)" "ok EBUSY" "vhost_vsock loaded: writing a CID fails with EBUSY"
 like "$(dmesg | grep 'nsvsock: ' | tail -n +$((before + 1)))" \
-	'slots, and vhost_vsock holds one: unload it first' \
+	'slots, taken by vhost_vsock: unload it first' \
 	"... and the kernel log names vhost_vsock"
 is "$(nsv_counter module_cid_slots) $(ip netns exec V cat $d/cid)" "0 0" \
 	"... no slot is taken and V has no CID"
