@@ -278,6 +278,10 @@ static int record_ns(FILE *rec, const struct nsv_stat_ns *ns)
 		mnl_attr_put_strz(nlh, NSV_REC_A_CHILD_MODE, ns->mode.child);
 	if (ns->mode.src != NSV_NSMODE_NONE)
 		mnl_attr_put_u32(nlh, NSV_REC_A_MODE_SRC, ns->mode.src);
+	if (ns->mode.cid)
+		mnl_attr_put_u32(nlh, NSV_REC_A_CID, ns->mode.cid);
+	if (ns->mode.domain)
+		mnl_attr_put_u32(nlh, NSV_REC_A_DOMAIN, ns->mode.domain);
 	if (ns->err)
 		mnl_attr_put_u32(nlh, NSV_REC_A_ERR, (uint32_t)-ns->err);
 	if (ns->err_enter)
@@ -397,6 +401,8 @@ static int rec_attr_cb(const struct nlattr *a, void *data)
 	case NSV_REC_A_ERR:
 	case NSV_REC_A_ENTER_ERR:
 	case NSV_REC_A_MODE_SRC:
+	case NSV_REC_A_CID:
+	case NSV_REC_A_DOMAIN:
 		want = MNL_TYPE_U32;
 		break;
 	default:
@@ -435,6 +441,10 @@ static int replay_mode(const struct nlattr **tb, struct nsv_nsmode *m)
 		m->src = m->mode[0] ? NSV_NSMODE_KERNEL : NSV_NSMODE_NONE;
 	else if (nsv_nsmode_src_name(mnl_attr_get_u32(tb[NSV_REC_A_MODE_SRC])))
 		m->src = mnl_attr_get_u32(tb[NSV_REC_A_MODE_SRC]);
+	if (tb[NSV_REC_A_CID])
+		m->cid = mnl_attr_get_u32(tb[NSV_REC_A_CID]);
+	if (tb[NSV_REC_A_DOMAIN])
+		m->domain = mnl_attr_get_u32(tb[NSV_REC_A_DOMAIN]);
 	return 0;
 }
 

@@ -125,6 +125,8 @@ enum {
 	NSV_REC_A_ENTER_ERR, /* u32 flag: ... when entering it */
 	NSV_REC_A_CHILD_MODE, /* NUL-terminated string: child_ns_mode */
 	NSV_REC_A_MODE_SRC, /* u32: enum nsv_nsmode_src of MODE (absent: 7.x's) */
+	NSV_REC_A_CID, /* u32: nsvsock's domain CID (absent: none) */
+	NSV_REC_A_DOMAIN, /* u32: nsvsock's CID domain (absent: none) */
 	NSV_REC_A_MAX,
 };
 

@@ -304,13 +304,16 @@ static void test_explain(void)
 /* The clause a refused loopback connect gets in a local namespace. */
 static void test_explain_nsmode(void)
 {
-	const struct nsv_nsmode mod_local = { NSV_NSMODE_MODULE, "local",
-					      "local" },
-				mod_global = { NSV_NSMODE_MODULE, "global",
-					       "local" },
-				kern_local = { NSV_NSMODE_KERNEL, "local",
-					       "local" },
-				none = { NSV_NSMODE_NONE, "", "" };
+	const struct nsv_nsmode mod_local = { .src = NSV_NSMODE_MODULE,
+					      .mode = "local",
+					      .child = "local" },
+				mod_global = { .src = NSV_NSMODE_MODULE,
+					       .mode = "global",
+					       .child = "local" },
+				kern_local = { .src = NSV_NSMODE_KERNEL,
+					       .mode = "local",
+					       .child = "local" },
+				none = { .src = NSV_NSMODE_NONE };
 	const char *base = "nothing listening on local:5000";
 	char buf[512], small[48];
 	int r;

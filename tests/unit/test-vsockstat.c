@@ -849,7 +849,7 @@ static void test_print(void)
 	fclose(f);
 	tap_is_str(
 		out,
-		"{\"schema\":\"vsockstat/1\",\"netns\":[{\"label\":\"-\",\"ino\":0,\"name\":null,\"pid\":null,\"ns_mode\":null,\"child_ns_mode\":null,\"ns_mode_sysctl\":null,\"error\":null,\"sockets\":4}],"
+		"{\"schema\":\"vsockstat/1\",\"netns\":[{\"label\":\"-\",\"ino\":0,\"name\":null,\"pid\":null,\"ns_mode\":null,\"child_ns_mode\":null,\"ns_mode_sysctl\":null,\"cid\":null,\"domain\":null,\"error\":null,\"sockets\":4}],"
 		"\"sockets\":["
 		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"LISTEN\",\"local\":{\"cid\":4294967295,\"port\":2000,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":4294967295,\"port\":4294967295,\"cid_name\":\"any\",\"port_name\":\"any\"},\"shutdown\":[],\"inode\":206,\"cookie\":10,"
 		"\"uid\":0,\"user\":\"root\",\"processes\":[{\"pid\":10,\"name\":\"socat\",\"fd\":3},{\"pid\":11,\"name\":\"socat\",\"fd\":3}]},"
@@ -892,8 +892,8 @@ static void test_print(void)
 	tap_is_str(
 		out,
 		"{\"schema\":\"vsockstat/1\",\"netns\":["
-		"{\"label\":\"(init)\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"child_ns_mode\":null,\"ns_mode_sysctl\":\"/proc/sys/net/vsock\",\"error\":null,\"sockets\":1},"
-		"{\"label\":\"blue\",\"ino\":4026532281,\"name\":\"blue\",\"pid\":null,\"ns_mode\":\"local\",\"child_ns_mode\":null,\"ns_mode_sysctl\":\"/proc/sys/net/vsock\",\"error\":null,\"sockets\":0}],"
+		"{\"label\":\"(init)\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"child_ns_mode\":null,\"ns_mode_sysctl\":\"/proc/sys/net/vsock\",\"cid\":null,\"domain\":null,\"error\":null,\"sockets\":1},"
+		"{\"label\":\"blue\",\"ino\":4026532281,\"name\":\"blue\",\"pid\":null,\"ns_mode\":\"local\",\"child_ns_mode\":null,\"ns_mode_sysctl\":\"/proc/sys/net/vsock\",\"cid\":null,\"domain\":null,\"error\":null,\"sockets\":0}],"
 		"\"total\":1,\"summary\":[{\"netns\":\"(init)\",\"type\":\"type-9\",\"state\":\"STATE-30\",\"count\":1}]}\n",
 		"JSON summary");
 	f = mem();
@@ -970,6 +970,57 @@ static void test_modes(void)
 	put_ns_mode(&m, 10, "local", "lo cal", NSV_NSMODE_MODULE);
 	r = nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
 	tap_ok(r == -EBADMSG, "a child_ns_mode with a blank: -EBADMSG");
+
+	free(out);
+	out = NULL;
+	nsv_socktab_free(&t);
+}
+
+/* nsvsock's CID domains: the CID and Domain columns, only where one is set. */
+static void test_domains(void)
+{
+	uint64_t buf[256];
+	struct nsv_socktab t;
+	struct bytes m = { .n = 0 };
+	struct nlmsghdr *nlh;
+	struct nsv_json j;
+	FILE *f;
+	int r;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NSV_REC_NETNS;
+	mnl_attr_put_u64(nlh, NSV_REC_A_INO, 20);
+	mnl_attr_put_strz(nlh, NSV_REC_A_MODE, "local");
+	mnl_attr_put_u32(nlh, NSV_REC_A_MODE_SRC, NSV_NSMODE_MODULE);
+	mnl_attr_put_u32(nlh, NSV_REC_A_CID, 10);
+	mnl_attr_put_u32(nlh, NSV_REC_A_DOMAIN, 1);
+	memcpy(m.b, nlh, nlh->nlmsg_len);
+	m.n = NLMSG_ALIGN(nlh->nlmsg_len);
+	put_done(&m);
+	put_ns_mode(&m, 21, "global", NULL, NSV_NSMODE_MODULE);
+	nsv_socktab_init(&t);
+	r = nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
+	tap_ok(r == 0 && t.nns == 2 && t.ns[0].mode.cid == 10 &&
+		       t.ns[0].mode.domain == 1 && !t.ns[1].mode.cid,
+	       "a recording keeps a namespace's CID and domain");
+	f = mem();
+	nsv_socktab_summary(f, &t, NSV_STAT_NETNS | NSV_STAT_NOHEADER);
+	fclose(f);
+	tap_is_str(
+		out,
+		"net:[20] local  cid 10         domain 1          0 sockets\n"
+		"net:[21] global cid -          domain -          0 sockets\n",
+		"summary: CID and domain of each namespace, '-' where none");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_socktab_json(&j, &t, 0, false);
+	fclose(f);
+	tap_ok(strstr(out, "\"ns_mode_sysctl\":\"/proc/sys/net/nsvsock\","
+			   "\"cid\":10,\"domain\":1,") &&
+		       strstr(out, "\"ino\":21,") &&
+		       strstr(out, "\"cid\":null,\"domain\":null,"),
+	       "JSON: cid and domain as numbers, null where none");
 
 	free(out);
 	out = NULL;
@@ -1298,6 +1349,7 @@ int main(void)
 	test_mutations();
 	test_print();
 	test_modes();
+	test_domains();
 	test_events();
 	test_vmtab();
 	test_proc();
