@@ -422,6 +422,11 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 			strerror(-r));
 		return r;
 	}
+	if (mon->created && mon->scoped)
+		nsv_err("created %s, the nsvsock module's tap: in the initial "
+			"network namespace it sees every vsock frame, in any "
+			"other only that namespace's nsvsock connections",
+			mon->name);
 	lo.ifname = mon->name;
 	r = nsv_pcap_open_live(&p, &lo, err, sizeof(err));
 	if (r < 0) {
