@@ -104,6 +104,7 @@ struct run {
 	char (*descs)[4200];
 	bool show;
 	bool limit; /* -W with -G: the last file is full */
+	const char *user; /* whom root became (-Z or the build's), or NULL */
 	uint64_t num;
 	int err; /* -errno that stopped the loop */
 	const char *err_what;
@@ -246,26 +247,49 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	return 0;
 }
 
-static int drop_privileges(const char *user)
+/*
+ * Whom root becomes once the capture is open: -Z's user, else the one the
+ * build names (./configure --with-user, as Debian builds tcpdump), so that
+ * a packaged vsockdump parses what it captures without root's rights.
+ * -Z root keeps them.
+ */
+static const char *capture_user(const struct vsockdump_opts *o)
 {
+	if (o->user)
+		return o->user;
+#ifdef NSV_DUMP_USER
+	if (getuid() == 0)
+		return NSV_DUMP_USER;
+#endif
+	return NULL;
+}
+
+static int drop_privileges(const struct vsockdump_opts *o, const char *user)
+{
+	char what[300];
 	struct passwd *pw;
 
+	if (o->user)
+		snprintf(what, sizeof(what), "-Z %s", user);
+	else
+		snprintf(what, sizeof(what),
+			 "user %s (root's default; -Z root stays root)", user);
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		nsv_err("-Z %s: %s", user,
+		nsv_err("%s: %s", what,
 			errno ? strerror(errno) : "no such user");
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
-		nsv_err("-Z %s: cannot become that user: %s", user,
+		nsv_err("%s: cannot become that user: %s", what,
 			strerror(errno));
 		return -1;
 	}
 	/* make sure there is no way back */
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		nsv_err("-Z %s: could regain root", user);
+		nsv_err("%s: could regain root", what);
 		return -1;
 	}
 	return 0;
@@ -629,7 +653,10 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 	 * into each new one: they must live as long as it does */
 	r->ifaces = ifs;
 	r->descs = desc;
-	if (e < 0)
+	if (e == -EACCES && r->user)
+		nsv_err("%s (as user %s; -Z root writes as root)", err,
+			r->user);
+	else if (e < 0)
 		nsv_err("%s", err);
 	return e;
 }
@@ -662,6 +689,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
 	struct nsv_print_opts pr = o->pr;
+	const char *user;
 	char *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false;
@@ -744,11 +772,13 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (!o->rfile)
 		say_listening(&r, &mon, snaplen);
 
-	if (o->user) {
+	user = capture_user(o);
+	if (user) {
 		if (mon.created || mon.raised)
 			supervise(&mon);
-		if (drop_privileges(o->user) < 0)
+		if (drop_privileges(o, user) < 0)
 			goto out;
+		r.user = user;
 	}
 
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
