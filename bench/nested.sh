@@ -42,8 +42,8 @@ now() { date +%s.%N; }
 h2g() {
 	local p=$((++port)) t0 srv cli
 	case "$1" in
-	vncat) srv="vncat -l $p >/dev/null" cli=(vncat 3 "$p") ;;
-	socat) srv="socat -u VSOCK-LISTEN:$p OPEN:/dev/null" cli=(socat -u STDIN "VSOCK-CONNECT:3:$p") ;;
+	vncat) srv="vncat -l $p >/dev/null" cli=(vncat -w 60 3 "$p") ;;
+	socat) srv="socat -u VSOCK-LISTEN:$p OPEN:/dev/null" cli=(socat -u STDIN "VSOCK-CONNECT:3:$p,connect-timeout=60") ;;
 	esac
 	gsh "($srv </dev/null 2>/tmp/srv.err; echo; echo \"@@BENCH \$? $p\") >/dev/console 2>&1 &
 vsockstat --wait-listen $p --timeout 60" >/dev/null || return 1
@@ -57,8 +57,8 @@ vsockstat --wait-listen $p --timeout 60" >/dev/null || return 1
 g2h() {
 	local p=$((++port)) t0 srv cli
 	case "$1" in
-	vncat) srv="vncat -l $p" cli=(vncat 3 "$p") ;;
-	socat) srv="socat -u OPEN:$file VSOCK-LISTEN:$p" cli=(socat -u "VSOCK-CONNECT:3:$p" STDOUT) ;;
+	vncat) srv="vncat -l $p" cli=(vncat -w 60 3 "$p") ;;
+	socat) srv="socat -u OPEN:$file VSOCK-LISTEN:$p" cli=(socat -u "VSOCK-CONNECT:3:$p,connect-timeout=60" STDOUT) ;;
 	esac
 	[ "$1" = vncat ] && srv="$srv <$file"
 	gsh "$srv >/dev/null 2>&1 </dev/null &

@@ -19,7 +19,7 @@ est() { # PORT < vsockstat -j
 # guest's listener on 5301. Both connections stay open while we look.
 bg sh -c "sleep 300 | vncat -l 5300 >/dev/null"
 wait_vsock_listen 5300
-gbg c5300 'sleep 300 | vncat -p 6300 host 5300'
+gbg c5300 'sleep 300 | vncat -w 60 -p 6300 host 5300'
 gbg l5301 'sleep 300 | vncat -l 5301'
 bg sh -c "sleep 300 | vncat --retry 120 -p 6301 3 5301 >/dev/null"
 est2() { vsockstat -j | est "$1" | grep -q .; }
