@@ -762,8 +762,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
 		goto out;
 	r.show = shows_frames(o);
+	/* no summary, no picture: ended connections need not stay in memory */
 	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0 ||
+	    (!o->flows && !o->plot && nsv_flows_forget(r.flows) < 0) ||
 	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
 						      .flow = o->plot_flow,
 						      .fmt = o->pr.fmt,
