@@ -84,16 +84,20 @@ lab_parts=
 for p in vncat capture vsockstat; do has $p && lab_parts+="$p "; done
 if [ -n "$lab_parts" ]; then
 	perf=$("$here/vncat-perf.sh" 6.12) || exit 1
+	# the VM sees the build tree, not necessarily $work
+	vmrows=$build/lab-build/bench-rows.$$
 	for k in $BENCH_KERNELS; do
 		for v in $BENCH_VCPUS; do
 			echo "== lab: Linux $k, $v vCPU: $lab_parts" >&2
 			LAB_SMP=$v LAB_MEM=${LAB_MEM:-2G} LAB_BUILDDIR=$build LAB_SRCDIR=$src \
 				"$src/tests/lab/lab" run -k "$k" -- env \
-				BENCH_ROWS="$rows" BENCH_LOAD="$(load)" BENCH_PARTS="$lab_parts" \
+				BENCH_ROWS="$vmrows" BENCH_LOAD="$(load)" BENCH_PARTS="$lab_parts" \
 				BENCH_PERF="$perf" BENCH_RUNS="$BENCH_RUNS" BENCH_MIB="$mib" \
 				BENCH_CAPTURE_MIB="$capture_mib" BENCH_SOCKETS="$sockets" \
 				bash "$here/run.sh" >&2 ||
 				failed+=("lab $k, $v vCPU (exit $?)")
+			[ -f "$vmrows" ] && cat "$vmrows" >>"$rows"
+			rm -f "$vmrows"
 		done
 	done
 fi
