@@ -381,13 +381,27 @@ static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
 	return 0;
 }
 
+/* Whether frames are printed as they come (else written or only counted). */
+static bool shows_frames(const struct vsockdump_opts *o)
+{
+	return !o->quiet && !o->count_only && (!o->wfile || o->print);
+}
+
 static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		     struct nsv_source *src)
 {
+	/*
+	 * Frames that are shown want to be seen at once. Frames only written
+	 * go a block at a time, as tcpdump -w takes them: with immediate mode
+	 * libpcap gives each frame a slot of the snap length (128 in the
+	 * 32 MiB ring) and wakes us for each, and a loopback transfer under
+	 * capture dropped frames and cost 1.7x tcpdump's CPU
+	 * (bench/capture.sh).
+	 */
 	struct nsv_live_opts lo = {
 		.snaplen = o->snaplen,
 		.bufsize = o->bufsize,
-		.immediate = true,
+		.immediate = shows_frames(o) || o->pr.flush_each,
 	};
 	char err[512] = "", list[256];
 	struct nsv_pcap *p;
@@ -727,8 +741,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	 * keep us from them */
 	rc = 1;
 	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list &&
-	    ((!o->quiet && !o->count_only && (!o->wfile || o->print)) ||
-	     o->flows || o->plot)) {
+	    (shows_frames(o) || o->flows || o->plot)) {
 		pr.names = nsv_cli_names();
 		if (!pr.names)
 			goto out;
@@ -783,9 +796,11 @@ int vsockdump_run(const struct vsockdump_opts *o)
 
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
 		goto out;
-	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
+	r.show = shows_frames(o);
+	/* no summary, no picture: ended connections need not stay in memory */
 	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0 ||
+	    (!o->flows && !o->plot && nsv_flows_forget(r.flows) < 0) ||
 	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
 						      .flow = o->plot_flow,
 						      .fmt = o->pr.fmt,
