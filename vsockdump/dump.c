@@ -303,6 +303,16 @@ static int load_vsockmon(void)
 	return 0;
 }
 
+static int monitor_open(const struct vsockdump_opts *o, struct nsv_monitor *mon)
+{
+	int r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+
+	if (mon->reaped[0])
+		nsv_err("removed %s, left behind by vsockdump pid %d (gone)",
+			mon->reaped, mon->reaped_pid);
+	return r;
+}
+
 static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		     struct nsv_pcap **src)
 {
@@ -314,10 +324,10 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 	char err[512] = "", list[256];
 	int r;
 
-	r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+	r = monitor_open(o, mon);
 	if (r == -EOPNOTSUPP && load_vsockmon() == 0) {
 		nsv_monitor_close(mon);
-		r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+		r = monitor_open(o, mon);
 	}
 	if (r == -ENODEV && !o->ifname) {
 		nsv_err("no vsockmon device in this network "
