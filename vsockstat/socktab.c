@@ -252,8 +252,29 @@ static void clear_socks(struct nsv_socktab *t)
 		t->ns[i].nsocks = 0;
 }
 
+int nsv_socktab_mode_parse(const char *text, size_t n, char *mode, size_t len)
+{
+	size_t i;
+
+	mode[0] = '\0';
+	for (i = 0; i < n && text[i] != '\n'; i++)
+		;
+	n = i;
+	/* a word of letters (global, local) or nothing we would print */
+	for (i = 0; i < n; i++)
+		if (!((text[i] >= 'a' && text[i] <= 'z') || text[i] == '-' ||
+		      text[i] == '_'))
+			return -EINVAL;
+	if (!n || n >= len)
+		return -EINVAL;
+	memcpy(mode, text, n);
+	mode[n] = '\0';
+	return 0;
+}
+
 static void read_mode(char *mode, size_t len)
 {
+	char buf[64];
 	ssize_t n;
 	int fd;
 
@@ -262,14 +283,10 @@ static void read_mode(char *mode, size_t len)
 	fd = open(NS_MODE_PATH, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = read(fd, mode, len - 1);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	if (n <= 0) {
-		mode[0] = '\0';
-		return;
-	}
-	mode[n] = '\0';
-	mode[strcspn(mode, "\n")] = '\0';
+	if (n > 0)
+		nsv_socktab_mode_parse(buf, (size_t)n, mode, len);
 }
 
 /* One NSV_REC_NETNS message that says which namespace follows. */

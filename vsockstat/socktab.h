@@ -77,6 +77,15 @@ int nsv_socktab_add_self(struct nsv_socktab *t);
  */
 int nsv_socktab_add_spec(struct nsv_socktab *t, const char *spec);
 
+/**
+ * nsv_socktab_mode_parse - a namespace's mode from /proc/sys/net/vsock/ns_mode
+ * @text: what the file held, @n bytes (not NUL-terminated)
+ *
+ * The first line, if it is one lower-case word that fits @len. Returns 0,
+ * or -EINVAL with @mode "" (an unknown answer shows as no mode at all).
+ */
+int nsv_socktab_mode_parse(const char *text, size_t n, char *mode, size_t len);
+
 /** nsv_socktab_add_all - every namespace nsv_netns_list() finds; 0 or -errno */
 int nsv_socktab_add_all(struct nsv_socktab *t);
 
