@@ -32,7 +32,7 @@ static void on_signal(int sig)
 	if (sig == SIGUSR1)
 		g_stats = 1;
 	else
-		g_stop = 1;
+		g_stop = sig;
 	if (g_src)
 		nsv_pcap_break(g_src);
 }
@@ -157,6 +157,9 @@ static int filter_error(const char *expr, const struct nsv_filter_error *err)
 	return nsv_usage_hint();
 }
 
+/* No filter is this long: one would compile to far more than 4096 insns. */
+#define FILTER_FILE_MAX (1024 * 1024)
+
 static char *read_filter_file(const char *path)
 {
 	char *s = NULL, *p;
@@ -179,8 +182,21 @@ static char *read_filter_file(const char *path)
 		size_t m = fread(s + n, 1, 4096, f);
 
 		n += m;
+		if (n > FILTER_FILE_MAX) {
+			free(s);
+			s = NULL;
+			errno = EFBIG;
+			break;
+		}
 		if (m < 4096)
 			break;
+	}
+	if (s && ferror(f)) { /* a directory, an I/O error: never "no filter" */
+		int e = errno ? errno : EIO;
+
+		free(s);
+		s = NULL;
+		errno = e;
 	}
 	if (s) {
 		s[n] = '\0';
@@ -194,6 +210,9 @@ static char *read_filter_file(const char *path)
 			if (!*p)
 				break;
 		}
+		/* the line break at the end is no part of the expression */
+		while (n && s[n - 1] == ' ')
+			s[--n] = '\0';
 	}
 	if (f != stdin)
 		fclose(f);
@@ -214,8 +233,9 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	if (o->filter_file) {
 		expr = read_filter_file(o->filter_file);
 		if (!expr) {
-			nsv_err("%s: %s", o->filter_file,
-				strerror(errno ? errno : ENOMEM));
+			if (!g_stop) /* else a FIFO's open was interrupted */
+				nsv_err("%s: %s", o->filter_file,
+					strerror(errno ? errno : ENOMEM));
 			return 1;
 		}
 	} else if (o->expr) {
@@ -371,6 +391,49 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 	return 0;
 }
 
+/* A signal before the capture opened: nothing was started to stop. */
+static int interrupted(void)
+{
+	nsv_err("interrupted");
+	return 128 + g_stop;
+}
+
+/*
+ * The end of -w: the file is closed as a finished capture, or, after a
+ * write error (@err, or one flushing now), removed, since it ends inside a
+ * frame. One line says which. Returns 0 or the -errno; -EPIPE (-w - into
+ * a reader that went away) is quiet.
+ */
+static int finish_writer(struct nsv_pcap_writer *w, int err)
+{
+	char path[4096];
+	const char *what;
+	int d;
+
+	snprintf(path, sizeof(path), "%s", nsv_pcap_writer_path(w));
+	what = strcmp(path, "-") ? path : "standard output";
+	if (!err)
+		err = nsv_pcap_writer_flush(w);
+	if (!err) {
+		err = nsv_pcap_writer_close(w);
+		if (err < 0 && err != -EPIPE)
+			nsv_err("%s: %s", what, strerror(-err));
+		return err;
+	}
+	d = nsv_pcap_writer_discard(w);
+	if (err == -EPIPE)
+		return err;
+	if (d == 1)
+		nsv_err("%s: %s (the unfinished file is removed)", what,
+			strerror(-err));
+	else if (d < 0)
+		nsv_err("%s: %s (and removing the unfinished file: %s)", what,
+			strerror(-err), strerror(-d));
+	else
+		nsv_err("%s: %s", what, strerror(-err));
+	return err;
+}
+
 static int list_devices(void)
 {
 	char list[4096];
@@ -395,15 +458,22 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	struct run r = { .o = o };
 	char err[4096 + 256] = "", *expr = NULL;
 	unsigned long left = o->count;
-	bool pipe_closed = false;
+	bool pipe_closed = false, started = false;
 	int rc, e;
 	long n;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A signal stops us cleanly from here on: before the capture opens
+	 * (a -F or -r FIFO nobody writes, a slow netlink) it interrupts
+	 * what we were doing and undoes what we did; afterwards it ends the
+	 * capture as the end of the input would.
+	 */
+	catch_signals();
 
 	rc = get_filter(o, &expr, &filter);
 	if (rc)
-		return rc;
+		return g_stop ? interrupted() : rc;
 	if (o->tcpdump_filter) {
 		if (!filter) {
 			return nsv_usage_err("--tcpdump-filter: no filter "
@@ -425,8 +495,6 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
-	/* from here on a signal must not kill us before we clean up */
-	catch_signals();
 	rc = 1;
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
@@ -441,15 +509,20 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
+	if (g_stop)
+		goto out;
 	if (o->rfile) {
 		e = nsv_pcap_open_file(&r.src, o->rfile, err, sizeof(err));
 		if (e < 0) {
-			nsv_err("%s", err);
+			if (!g_stop)
+				nsv_err("%s", err);
 			goto out;
 		}
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
+	if (g_stop)
+		goto out;
 	if (filter) {
 		e = nsv_pcap_set_filter(r.src, &prog);
 		if (e < 0) {
@@ -468,6 +541,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			"snapshot length %u bytes",
 			mon.name, mon.created ? " (created)" : "",
 			nsv_pcap_snaplen(r.src));
+	started = true;
 
 	if (o->user) {
 		if (mon.created || mon.raised)
@@ -511,7 +585,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	g_src = NULL;
 
 	rc = 0;
-	if (n < 0) {
+	if (n < 0 && !g_stop) { /* a stop interrupts a read from a FIFO */
 		nsv_printer_flush(r.pr);
 		nsv_err("%s: %s", o->rfile ? o->rfile : mon.name,
 			nsv_pcap_error(r.src));
@@ -521,10 +595,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	 * a device we created must still go. */
 	if (r.err == -EPIPE) {
 		pipe_closed = true;
-	} else if (r.err && r.w && !strcmp(r.err_what, "-w")) {
-		nsv_err("%s", nsv_pcap_writer_error(r.w));
-		rc = 1;
-	} else if (r.err) {
+	} else if (r.err && strcmp(r.err_what, "-w")) {
 		nsv_err("%s: %s", r.err_what, strerror(-r.err));
 		rc = 1;
 	}
@@ -535,15 +606,12 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		nsv_err("standard output: %s", strerror(-e));
 		rc = 1;
 	}
-	if (r.w) {
-		snprintf(err, sizeof(err), "%s", nsv_pcap_writer_path(r.w));
-		e = nsv_pcap_writer_close(r.w);
-		r.w = NULL;
-		if (e < 0 && !rc && !pipe_closed) {
-			nsv_err("%s: write error", err);
-			rc = 1;
-		}
-	}
+	if (r.w &&
+	    finish_writer(r.w, r.err && !strcmp(r.err_what, "-w") ? r.err : 0) <
+		    0 &&
+	    !pipe_closed)
+		rc = 1;
+	r.w = NULL;
 	if (o->flows && !pipe_closed) {
 		/* pcap data on stdout: the summary goes to stderr */
 		FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr :
@@ -558,6 +626,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (!o->rfile)
 		print_stats(&r);
 out:
+	if (g_stop && !started) {
+		nsv_err("interrupted");
+		rc = 128 + g_stop;
+	}
 	if (r.w)
 		nsv_pcap_writer_close(r.w);
 	nsv_printer_free(r.pr);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -537,6 +538,12 @@ int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt)
 	if (w->rotate_bytes) {
 		size = pcap_dump_ftell64(w->d);
 		if (size > 0 && (uint64_t)size > w->rotate_bytes) {
+			/* a file that cannot be finished stays the current
+			 * one, for nsv_pcap_writer_discard() */
+			int e = nsv_pcap_writer_flush(w);
+
+			if (e < 0)
+				return e;
 			pcap_dump_close(w->d);
 			w->d = NULL;
 			w->index++;
@@ -586,21 +593,60 @@ const char *nsv_pcap_writer_error(const struct nsv_pcap_writer *w)
 	return w->err;
 }
 
+/* Flushes and closes the file being written; 0 or -errno (reason in err). */
+static int writer_close_current(struct nsv_pcap_writer *w)
+{
+	int r;
+
+	if (!w->d)
+		return 0;
+	r = nsv_pcap_writer_flush(w);
+	/* pcap_dump_close() does not report: check the stream */
+	if (!r && ferror(pcap_dump_file(w->d))) {
+		r = -EIO;
+		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
+			 strerror(EIO));
+	}
+	pcap_dump_close(w->d);
+	w->d = NULL;
+	return r;
+}
+
+static void writer_free(struct nsv_pcap_writer *w)
+{
+	pcap_close(w->dead);
+	free(w->base);
+	free(w);
+}
+
 int nsv_pcap_writer_close(struct nsv_pcap_writer *w)
 {
+	int r;
+
+	if (!w)
+		return 0;
+	r = writer_close_current(w);
+	writer_free(w);
+	return r;
+}
+
+int nsv_pcap_writer_discard(struct nsv_pcap_writer *w)
+{
+	struct stat st;
+	bool file;
 	int r = 0;
 
 	if (!w)
 		return 0;
+	/* only a file of ours goes: never a device (-w /dev/stdout) or pipe */
+	file = w->d && !fstat(fileno(pcap_dump_file(w->d)), &st) &&
+	       S_ISREG(st.st_mode);
 	if (w->d) {
-		r = nsv_pcap_writer_flush(w);
-		/* pcap_dump_close() does not report: check the stream */
-		if (ferror(pcap_dump_file(w->d)))
-			r = -EIO;
 		pcap_dump_close(w->d);
+		w->d = NULL;
 	}
-	pcap_close(w->dead);
-	free(w->base);
-	free(w);
-	return r;
+	if (file && unlink(w->path) < 0)
+		r = -errno;
+	writer_free(w);
+	return file && !r ? 1 : r;
 }

@@ -101,7 +101,22 @@ int nsv_pcap_writer_flush(struct nsv_pcap_writer *w);
 /** nsv_pcap_writer_path - the file being written now */
 const char *nsv_pcap_writer_path(const struct nsv_pcap_writer *w);
 const char *nsv_pcap_writer_error(const struct nsv_pcap_writer *w);
-/** nsv_pcap_writer_close - flush and close; 0 or -EIO */
+/**
+ * nsv_pcap_writer_close - flush and close
+ *
+ * Returns 0 or -errno (-ENOSPC: the last frames did not fit); the file
+ * is then unfinished, see nsv_pcap_writer_discard().
+ */
 int nsv_pcap_writer_close(struct nsv_pcap_writer *w);
+
+/**
+ * nsv_pcap_writer_discard - close, and remove the file being written
+ *
+ * After a write error the file being written ends inside a frame: it is
+ * removed rather than left to look like a capture (files that rotation
+ * finished before stay). Only a regular file is removed, never a device
+ * or a pipe. Returns 1 (removed), 0 (nothing to remove) or -errno.
+ */
+int nsv_pcap_writer_discard(struct nsv_pcap_writer *w);
 
 #endif /* NSV_PCAPIO_H */

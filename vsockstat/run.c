@@ -164,7 +164,7 @@ static int print(const struct nsv_socktab *t, const struct vsockstat_opts *o)
 	}
 	if (r == 0 && fflush(stdout) != 0)
 		r = -errno;
-	return r < 0 ? fail("stdout", r) : 0;
+	return r < 0 ? fail("standard output", r) : 0;
 }
 
 static void sleep_s(double s)
