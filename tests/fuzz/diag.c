@@ -14,9 +14,9 @@
  * The input is a recording as vsockstat --record writes it (or a bare
  * sock_diag reply, which is one too). Promises: the reply parser reports
  * each socket once and ends with 0, 1 or -errno; a replayed table adds up
- * (each namespace's count is its sockets, each socket's namespace exists)
- * and prints as text, summary and JSON; a failed replay says where, inside
- * the input.
+ * (each namespace's count is its sockets, each socket's namespace exists,
+ * each namespace's error is an errno) and prints as text, summary and
+ * JSON; a failed replay says where, inside the input.
  */
 
 static FILE *sink;
@@ -66,8 +66,11 @@ static int one(const uint8_t *data, size_t size)
 	r = nsv_socktab_replay(&t, data, size, NULL, &off);
 	if (r == 0) {
 		sum = 0;
-		for (i = 0; i < t.nns; i++)
+		for (i = 0; i < t.nns; i++) {
 			sum += t.ns[i].nsocks;
+			NSV_FUZZ_CHECK(t.ns[i].err <= 0 &&
+				       t.ns[i].err >= -4095);
+		}
 		NSV_FUZZ_CHECK(sum == t.nsocks);
 		for (i = 0; i < t.nsocks; i++)
 			NSV_FUZZ_CHECK(t.socks[i].ns < t.nns);
