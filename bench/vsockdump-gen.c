@@ -6,17 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto.h"
 
 /*
- * Usage: vsockdump-gen FRAMES OUT.pcap [SEED]
+ * Usage: vsockdump-gen [-1] [-s SNAPLEN] FRAMES OUT.pcap [SEED]
  *
  * Writes a LINKTYPE_VSOCK pcap of FRAMES frames from 64 interleaved
  * connections between CIDs 2, 3 and 1 (loopback): each a handshake, data
  * both ways of mixed sizes with the credit fields a real peer would send,
  * CREDIT_UPDATE/CREDIT_REQUEST, SHUTDOWN and RST; some STREAM, some
  * SEQPACKET (with EOM/EOR), and now and then a connect refused by RST.
+ * With -1, one long STREAM connection instead: a sender that fills the
+ * receiver's buffer and a receiver that reads fast for a while, then slowly
+ * (the sender stalls at zero credit, now and then asks for credit).
+ * -s keeps at most SNAPLEN bytes of each frame (the wire length stays).
  * The same seed gives the same file.
  */
 
@@ -46,6 +51,7 @@ static uint32_t rnd(void)
 
 static uint8_t frame[HDRS + 65536];
 static uint64_t usec = 1700000000ULL * 1000000;
+static uint32_t snaplen = HDRS + 65536;
 
 static void emit(FILE *f, struct conn *c, int d, uint16_t op, uint32_t len,
 		 uint32_t flags)
@@ -80,9 +86,10 @@ static void emit(FILE *f, struct conn *c, int d, uint16_t op, uint32_t len,
 	usec += 1 + rnd() % 40;
 	rec[0] = (uint32_t)(usec / 1000000);
 	rec[1] = (uint32_t)(usec % 1000000);
-	rec[2] = rec[3] = (uint32_t)(HDRS + len);
+	rec[3] = (uint32_t)(HDRS + len);
+	rec[2] = rec[3] < snaplen ? rec[3] : snaplen;
 	fwrite(rec, sizeof(rec), 1, f);
-	fwrite(frame, HDRS + len, 1, f);
+	fwrite(frame, rec[2], 1, f);
 }
 
 /* Mostly small messages, some pages, a few 64 KiB packets. */
@@ -159,6 +166,37 @@ static void step(FILE *f, struct conn *c, uint32_t *serial)
 	}
 }
 
+/*
+ * One frame of the long connection: the receiver (side 1) reads and sends
+ * CREDIT_UPDATE, often in fast phases and seldom in slow ones; the sender
+ * (side 0) sends what its credit allows, and at zero credit waits.
+ */
+static void long_step(FILE *f, struct conn *c, double phase)
+{
+	uint32_t inflight = c->tx[0] - c->fwd[1], credit, len, chunk;
+	bool slow = (int)(phase * 10) % 3 == 1;
+
+	credit = BUF_ALLOC - inflight;
+	if (inflight && rnd() % (slow ? 24 : 3) == 0) {
+		chunk = 4096 + rnd() % 65536;
+		c->fwd[1] += chunk < inflight ? chunk : inflight;
+		emit(f, c, 1, NSV_VIRTIO_OP_CREDIT_UPDATE, 0, 0);
+		return;
+	}
+	if (!credit) {
+		usec += 200 + rnd() % 2000; /* waiting for the reader */
+		if (rnd() % 4 == 0)
+			emit(f, c, 0, NSV_VIRTIO_OP_CREDIT_REQUEST, 0, 0);
+		else
+			emit(f, c, 1, NSV_VIRTIO_OP_CREDIT_UPDATE, 0, 0);
+		return;
+	}
+	len = size();
+	len = len < credit ? len : credit;
+	emit(f, c, 0, NSV_VIRTIO_OP_RW, len, 0);
+	c->tx[0] += len;
+}
+
 int main(int argc, char **argv)
 {
 	static struct conn conns[NCONN];
@@ -167,15 +205,27 @@ int main(int argc, char **argv)
 	};
 	unsigned long long n, i;
 	uint32_t serial = 0;
+	bool one = false;
 	FILE *f;
+	int c;
 
-	if (argc < 3) {
-		fprintf(stderr,
-			"usage: vsockdump-gen FRAMES OUT.pcap [SEED]\n");
+	while ((c = getopt(argc, argv, "1s:")) != -1) {
+		if (c == '1')
+			one = true;
+		else if (c == 's' && atoi(optarg) > 0)
+			snaplen = (uint32_t)atoi(optarg);
+		else
+			argc = 0;
+	}
+	argc -= optind;
+	argv += optind - 1;
+	if (argc < 2) {
+		fprintf(stderr, "usage: vsockdump-gen [-1] [-s SNAPLEN] "
+				"FRAMES OUT.pcap [SEED]\n");
 		return 2;
 	}
 	n = strtoull(argv[1], NULL, 10);
-	if (argc > 3)
+	if (argc > 2)
 		rng ^= strtoull(argv[3], NULL, 10) * 0x9e3779b97f4a7c15ULL;
 	f = strcmp(argv[2], "-") ? fopen(argv[2], "wb") : stdout;
 	if (!f) {
@@ -184,8 +234,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	if (snaplen < hdr[4])
+		hdr[4] = snaplen;
 	fwrite(hdr, sizeof(hdr), 1, f);
-	for (i = 0; i < NCONN; i++)
+	if (one) {
+		conn_new(&conns[0], serial++);
+		conns[0].type = NSV_VIRTIO_TYPE_STREAM;
+		conns[0].refuse = false;
+		for (i = 0; i < n; i++) {
+			if (conns[0].phase < 2)
+				step(f, &conns[0], &serial);
+			else
+				long_step(f, &conns[0], (double)i / n);
+		}
+		n = 0;
+	}
+	for (i = 0; i < NCONN && n; i++)
 		conn_new(&conns[i], serial++);
 	for (i = 0; i < n; i++)
 		step(f, &conns[rnd() % NCONN], &serial);

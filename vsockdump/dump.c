@@ -10,13 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
 #include "flow.h"
+#include "json.h"
 #include "netns.h"
 #include "pcapio.h"
+#include "plot.h"
 #include "proto.h"
+#include "rotate.h"
 #include "vsockdump.h"
 
 static struct nsv_pcap *volatile g_src;
@@ -90,14 +94,31 @@ static void supervise(struct nsv_monitor *mon)
 struct run {
 	const struct vsockdump_opts *o;
 	struct nsv_pcap *src;
-	struct nsv_pcap_writer *w;
+	struct nsv_writer *w;
 	struct nsv_printer *pr;
 	struct nsv_flows *flows;
+	struct nsv_plot *plot; /* --plot */
+	struct nsv_savefile_iface *ifaces; /* what the writer describes */
+	char (*descs)[4200];
 	bool show;
+	bool limit; /* -W with -G: the last file is full */
 	uint64_t num;
 	int err; /* -errno that stopped the loop */
 	const char *err_what;
 };
+
+/* What went wrong with -z commands: a message a line. */
+static void print_notices(const char *s)
+{
+	const char *e;
+
+	for (; s && *s; s = *e ? e + 1 : e) {
+		e = strchr(s, '\n');
+		if (!e)
+			e = s + strlen(s);
+		nsv_err("%.*s", (int)(e - s), s);
+	}
+}
 
 static void on_frame(const struct nsv_pkt *pkt, void *user)
 {
@@ -117,6 +138,14 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 		r->err_what = "flow table";
 		goto stop;
 	}
+	if (r->plot) {
+		e = nsv_plot_add(r->plot, pkt, &f, &note);
+		if (e < 0) {
+			r->err = e;
+			r->err_what = "--plot";
+			goto stop;
+		}
+	}
 	if (r->show) {
 		e = nsv_print_frame(r->pr, r->num, pkt, &f, &note);
 		if (e < 0) {
@@ -126,9 +155,18 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 		}
 	}
 	if (r->w) {
-		e = nsv_pcap_writer_write(r->w, pkt);
+		/* a pcapng file of merged files keeps one interface each */
+		e = nsv_writer_write(r->w, nsv_pcap_source(r->src), pkt);
+		if (e > 0 && e & NSV_WRITER_NOTICE)
+			print_notices(nsv_writer_notice(r->w));
+		if (e > 0 && e & NSV_WRITER_LIMIT) {
+			r->limit = true;
+			goto stop;
+		}
+		if (e > 0)
+			e = 0;
 		if (!e && r->o->pr.flush_each)
-			e = nsv_pcap_writer_flush(r->w);
+			e = nsv_writer_flush(r->w);
 		if (e < 0) {
 			r->err = e;
 			r->err_what = "-w";
@@ -399,28 +437,28 @@ static int interrupted(void)
 }
 
 /*
- * The end of -w: the file is closed as a finished capture, or, after a
- * write error (@err, or one flushing now), removed, since it ends inside a
- * frame. One line says which. Returns 0 or the -errno; -EPIPE (-w - into
- * a reader that went away) is quiet.
+ * The end of -w: the last file is closed as a finished capture (with its
+ * -z, and we wait for them all), or, after a write error (@err, or one
+ * closing it now), removed, since it ends inside a frame. One line says
+ * which. Returns 0 or the -errno; -EPIPE (-w - into a reader that went
+ * away) is quiet.
  */
-static int finish_writer(struct nsv_pcap_writer *w, int err)
+static int finish_writer(struct nsv_writer *w, int err)
 {
-	char path[4096];
-	const char *what;
+	char what[4096];
 	int d;
 
-	snprintf(path, sizeof(path), "%s", nsv_pcap_writer_path(w));
-	what = strcmp(path, "-") ? path : "standard output";
-	if (!err)
-		err = nsv_pcap_writer_flush(w);
 	if (!err) {
-		err = nsv_pcap_writer_close(w);
-		if (err < 0 && err != -EPIPE)
-			nsv_err("%s: %s", what, strerror(-err));
-		return err;
+		err = nsv_writer_finish(w);
+		if (err > 0)
+			print_notices(nsv_writer_notice(w));
+		if (err >= 0)
+			return 0;
 	}
-	d = nsv_pcap_writer_discard(w);
+	snprintf(what, sizeof(what), "%s",
+		 strcmp(nsv_writer_path(w), "-") ? nsv_writer_path(w) :
+						   "standard output");
+	d = nsv_writer_discard(w);
 	if (err == -EPIPE)
 		return err;
 	if (d == 1)
@@ -450,13 +488,175 @@ static int list_devices(void)
 	return 0;
 }
 
+/* --plot: the picture of what the flow table saw; false on failure. */
+static bool write_plot(const struct vsockdump_opts *o, struct run *r)
+{
+	FILE *f = fopen(o->plot, "w");
+	int e;
+
+	if (!f) {
+		nsv_err("--plot %s: %s", o->plot, strerror(errno));
+		return false;
+	}
+	e = nsv_plot_write(r->plot, f, r->flows);
+	if (fclose(f) && !e)
+		e = -errno;
+	if (e == -ENOENT) {
+		nsv_err("--flow %llu: no such connection (there are %zu)",
+			(unsigned long long)o->plot_flow,
+			nsv_flows_count(r->flows));
+		unlink(o->plot);
+	} else if (e < 0) {
+		nsv_err("--plot %s: %s", o->plot, strerror(-e));
+	}
+	return e == 0;
+}
+
+/* --count: tcpdump's one line, or one JSON record */
+static void print_count(const struct vsockdump_opts *o, uint64_t n)
+{
+	FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr : stdout;
+	struct nsv_json j;
+
+	if (o->pr.json) {
+		nsv_json_init(&j, out, false);
+		nsv_json_obj_begin(&j, NULL);
+		nsv_json_str(&j, "record", "count");
+		nsv_json_u64(&j, "frames", n);
+		nsv_json_obj_end(&j);
+	} else {
+		fprintf(out, "%llu frame%s\n", (unsigned long long)n,
+			n == 1 ? "" : "s");
+	}
+}
+
+/* Each -r file, its line on stderr, then one merged reader for several. */
+static int open_files(const struct vsockdump_opts *o, struct nsv_pcap **src)
+{
+	struct nsv_pcap **files;
+	char err[4096 + 256] = "";
+	unsigned int i, n = 0;
+	int e = 0;
+
+	files = calloc(o->nrfiles, sizeof(*files));
+	if (!files) {
+		nsv_err("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < o->nrfiles; i++) {
+		e = nsv_pcap_open_file(&files[i], o->rfiles[i], err,
+				       sizeof(err));
+		if (e < 0) {
+			if (!g_stop) /* else a FIFO's open was interrupted */
+				nsv_err("%s", err);
+			goto fail;
+		}
+		n++;
+		fprintf(stderr,
+			"reading from file %s, link-type VSOCK (271), "
+			"snapshot length %u\n",
+			o->rfiles[i], nsv_pcap_snaplen(files[i]));
+	}
+	if (n == 1) {
+		*src = files[0];
+	} else {
+		e = nsv_pcap_merge(src, files, n);
+		if (e < 0) {
+			nsv_err("out of memory");
+			goto fail;
+		}
+	}
+	free(files);
+	return 0;
+fail:
+	for (i = 0; i < n; i++)
+		nsv_pcap_close(files[i]);
+	free(files);
+	return e;
+}
+
+/* What pcapng says of the capture device: its namespace, for now by -N. */
+static void netns_description(const struct vsockdump_opts *o, char *buf,
+			      size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	if (o->netns) {
+		snprintf(buf, len, "netns %s", o->netns);
+		return;
+	}
+	n = readlink("/proc/thread-self/ns/net", link, sizeof(link) - 1);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	link[n] = '\0';
+	snprintf(buf, len, "netns %s", link);
+}
+
+/* -w: a pcapng interface per capture device (a live one, or each -r file). */
+static int open_writer(const struct vsockdump_opts *o, struct run *r,
+		       const char *ifname, const char *expr)
+{
+	struct nsv_writer_opts wo = {
+		.path = o->wfile,
+		.format = o->pcapng ? NSV_SAVEFILE_PCAPNG :
+				      nsv_savefile_format_of(o->wfile),
+		.appl = "vsockdump " PACKAGE_VERSION,
+		.rotate_bytes = o->rotate_bytes,
+		.rotate_secs = o->rotate_secs,
+		.max_files = o->max_files,
+		.command = o->postrotate,
+		.start = (int64_t)time(NULL),
+	};
+	struct nsv_savefile_iface *ifs;
+	unsigned int i, n = o->rfile ? o->nrfiles : 1;
+	char err[4096 + 256] = "", (*desc)[4200];
+	int e;
+
+	ifs = calloc(n, sizeof(*ifs));
+	desc = calloc(n, sizeof(*desc));
+	if (!ifs || !desc) {
+		free(ifs);
+		free(desc);
+		nsv_err("out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		ifs[i].snaplen = nsv_pcap_snaplen(r->src);
+		ifs[i].filter = expr;
+		ifs[i].description = desc[i];
+		if (o->rfile) {
+			snprintf(desc[i], sizeof(desc[i]), "file %s",
+				 o->rfiles[i]);
+		} else {
+			ifs[i].name = ifname;
+			netns_description(o, desc[i], sizeof(desc[i]));
+		}
+	}
+	/* -G on a file: its frames' time, not the clock on the wall */
+	if (o->rfile)
+		wo.start = o->rotate_secs ? -1 : 0;
+	wo.ifaces = ifs;
+	wo.nifaces = n;
+	e = nsv_writer_open(&r->w, &wo, err, sizeof(err));
+	/* the writer wrote the descriptions into its first file, or will
+	 * into each new one: they must live as long as it does */
+	r->ifaces = ifs;
+	r->descs = desc;
+	if (e < 0)
+		nsv_err("%s", err);
+	return e;
+}
+
 int vsockdump_run(const struct vsockdump_opts *o)
 {
 	struct nsv_monitor mon = { 0 };
 	struct nsv_filter *filter = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
-	char err[4096 + 256] = "", *expr = NULL;
+	char *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false, started = false;
 	int rc, e;
@@ -512,12 +712,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (g_stop)
 		goto out;
 	if (o->rfile) {
-		e = nsv_pcap_open_file(&r.src, o->rfile, err, sizeof(err));
-		if (e < 0) {
-			if (!g_stop)
-				nsv_err("%s", err);
+		if (open_files(o, &r.src) < 0)
 			goto out;
-		}
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
@@ -531,12 +727,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			goto out;
 		}
 	}
-	if (o->rfile)
-		fprintf(stderr,
-			"reading from file %s, link-type VSOCK (271), "
-			"snapshot length %u\n",
-			o->rfile, nsv_pcap_snaplen(r.src));
-	else
+	if (!o->rfile)
 		nsv_err("listening on %s%s, link-type VSOCK (271), "
 			"snapshot length %u bytes",
 			mon.name, mon.created ? " (created)" : "",
@@ -550,19 +741,15 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			goto out;
 	}
 
-	if (o->wfile) {
-		e = nsv_pcap_writer_open(&r.w, o->wfile,
-					 nsv_pcap_snaplen(r.src),
-					 o->rotate_bytes, o->max_files, err,
-					 sizeof(err));
-		if (e < 0) {
-			nsv_err("%s", err);
-			goto out;
-		}
-	}
-	r.show = !o->quiet && (!o->wfile || o->print);
+	if (o->wfile && open_writer(o, &r, mon.name, expr) < 0)
+		goto out;
+	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
 	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
-	    nsv_flows_new(&r.flows) < 0) {
+	    nsv_flows_new(&r.flows) < 0 ||
+	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
+						      .flow = o->plot_flow,
+						      .fmt = o->pr.fmt,
+					      }) < 0)) {
 		nsv_err("out of memory");
 		goto out;
 	}
@@ -587,7 +774,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	rc = 0;
 	if (n < 0 && !g_stop) { /* a stop interrupts a read from a FIFO */
 		nsv_printer_flush(r.pr);
-		nsv_err("%s: %s", o->rfile ? o->rfile : mon.name,
+		nsv_err("%s: %s", o->rfile ? nsv_pcap_name(r.src) : mon.name,
 			nsv_pcap_error(r.src));
 		rc = 1;
 	}
@@ -606,12 +793,17 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		nsv_err("standard output: %s", strerror(-e));
 		rc = 1;
 	}
-	if (r.w &&
-	    finish_writer(r.w, r.err && !strcmp(r.err_what, "-w") ? r.err : 0) <
-		    0 &&
-	    !pipe_closed)
-		rc = 1;
-	r.w = NULL;
+	if (r.w) {
+		e = finish_writer(
+			r.w, r.err && !strcmp(r.err_what, "-w") ? r.err : 0);
+		if (e < 0 && !pipe_closed)
+			rc = 1;
+		if (r.limit)
+			nsv_err("maximum file limit reached: %u files (-W)",
+				o->max_files);
+	}
+	if (o->count_only && !pipe_closed)
+		print_count(o, r.num);
 	if (o->flows && !pipe_closed) {
 		/* pcap data on stdout: the summary goes to stderr */
 		FILE *out = o->wfile && !strcmp(o->wfile, "-") ? stderr :
@@ -623,6 +815,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			rc = 1;
 		fflush(out);
 	}
+	if (o->plot && !write_plot(o, &r))
+		rc = 1;
 	if (!o->rfile)
 		print_stats(&r);
 out:
@@ -630,9 +824,11 @@ out:
 		nsv_err("interrupted");
 		rc = 128 + g_stop;
 	}
-	if (r.w)
-		nsv_pcap_writer_close(r.w);
+	nsv_writer_free(r.w);
+	free(r.ifaces);
+	free(r.descs);
 	nsv_printer_free(r.pr);
+	nsv_plot_free(r.plot);
 	nsv_flows_free(r.flows);
 	nsv_pcap_close(r.src);
 	if (mon.nl) {

@@ -245,13 +245,17 @@ static void blocked_end(struct nsv_flow_dir *d, int64_t sec, uint32_t nsec)
 	d->stall_ns = ns > 0 ? (uint64_t)ns : 0;
 }
 
-static void stall_commit(struct nsv_flow_dir *d)
+static void stall_commit(struct nsv_flow_dir *d, struct nsv_flow_note *note)
 {
 	if (!d->stall_pending)
 		return;
 	d->stall_pending = false;
 	d->zero_credit++;
 	d->zero_credit_ns += d->stall_ns;
+	note->stall = true;
+	note->stall_sec = d->blocked_sec;
+	note->stall_nsec = d->blocked_nsec;
+	note->stall_ns = d->stall_ns;
 }
 
 /* Start or end zero-credit episodes after the state changed. */
@@ -371,7 +375,7 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 		if (me->blocked)
 			me->blocked = false;
 		else if (n)
-			stall_commit(me);
+			stall_commit(me, note);
 		me->bytes += n;
 		me->tx_cnt += n;
 		note->bytes = n;

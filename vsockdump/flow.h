@@ -79,6 +79,11 @@ struct nsv_flow_note {
 	int64_t peer_credit; /* what the receiver of this frame may
 				      * still send to its sender */
 	uint32_t bytes; /* payload bytes this frame counted */
+	/* this frame's data showed its sender had stalled at zero credit */
+	bool stall;
+	int64_t stall_sec; /* when its credit ran out */
+	uint32_t stall_nsec;
+	uint64_t stall_ns; /* until credit came back */
 };
 
 struct nsv_flows;

@@ -18,6 +18,10 @@ enum {
 	OPT_FLOWS,
 	OPT_TCPDUMP_FILTER,
 	OPT_NANO,
+	OPT_PCAPNG,
+	OPT_COUNT,
+	OPT_PLOT,
+	OPT_FLOW,
 };
 
 static const struct nsv_opt options[] = {
@@ -29,7 +33,7 @@ static const struct nsv_opt options[] = {
 	  "capture inside this network namespace" },
 	{ "list-interfaces", 'D', no_argument, NULL,
 	  "list the vsockmon devices here" },
-	{ "count", 'c', required_argument, "N", "stop after N frames" },
+	{ NULL, 'c', required_argument, "N", "stop after N frames" },
 	{ "snapshot-length", 's', required_argument, "LEN",
 	  "bytes kept per frame (0: 262144)" },
 	{ "buffer-size", 'B', required_argument, "KiB",
@@ -40,13 +44,19 @@ static const struct nsv_opt options[] = {
 	{ "relinquish-privileges", 'Z', required_argument, "USER",
 	  "become USER once capturing" },
 	{ "write", 'w', required_argument, "FILE",
-	  "write a pcap file (-: stdout)" },
+	  "write pcap or pcapng (-: stdout)" },
 	{ "file-size", 'C', required_argument, "MB",
 	  "new file past MB (10^6; k/m/g suffix)" },
+	{ "rotate-seconds", 'G', required_argument, "SECS",
+	  "new file every SECS (-w name: strftime)" },
 	{ "file-count", 'W', required_argument, "N",
-	  "with -C: reuse N files in turn" },
+	  "-C: reuse N files; -G: stop after N" },
+	{ "postrotate-command", 'z', required_argument, "CMD",
+	  "run CMD FILE for each file closed" },
+	{ "pcapng", OPT_PCAPNG, no_argument, NULL,
+	  "write pcapng (default for *.pcapng)" },
 	{ "read", 'r', required_argument, "FILE",
-	  "read pcap/pcapng (-: stdin)" },
+	  "read pcap/pcapng (-: stdin); repeat to merge" },
 	{ "print", OPT_PRINT, no_argument, NULL, "print frames too with -w" },
 	{ "quiet", 'q', no_argument, NULL,
 	  "print no frames (e.g. with --flows)" },
@@ -58,6 +68,7 @@ static const struct nsv_opt options[] = {
 	{ "number", '#', no_argument, NULL, "number the frames" },
 	{ "verbose", 'v', no_argument, NULL,
 	  "credit fields (-vv: flow, vsockmon hdr)" },
+	{ NULL, 'x', no_argument, NULL, "payload in hex (-xx: whole frame)" },
 	{ NULL, 'X', no_argument, NULL,
 	  "payload in hex+ASCII (-XX: whole frame)" },
 	{ NULL, 'A', no_argument, NULL, "payload in ASCII" },
@@ -65,6 +76,12 @@ static const struct nsv_opt options[] = {
 	  "one JSON object per frame (NDJSON)" },
 	{ "flows", OPT_FLOWS, no_argument, NULL,
 	  "connection summary at the end" },
+	{ "count", OPT_COUNT, no_argument, NULL,
+	  "with -r: print only the number of frames" },
+	{ "plot", OPT_PLOT, required_argument, "FILE.svg",
+	  "draw credit and throughput at the end" },
+	{ "flow", OPT_FLOW, required_argument, "N",
+	  "--plot connection N (default: busiest 3)" },
 	{ NULL, 'd', no_argument, NULL,
 	  "print the filter's BPF (-dd C, -ddd)" },
 	{ "tcpdump-filter", OPT_TCPDUMP_FILTER, no_argument, NULL,
@@ -99,10 +116,14 @@ static void help(void)
 	      "  vsockdump -n port 1234 and op rw   data on port 1234\n"
 	      "  vsockdump -w cap.pcap -C 100 -W 5  a ring of five 100 MB "
 	      "files\n"
+	      "  vsockdump -w '%H%M.pcapng' -G 600 -z gzip   a file each "
+	      "10 min, gzipped\n"
 	      "  vsockdump -r cap.pcap -v --flows   decode a file, credit, "
 	      "connections\n"
 	      "  vsockdump -r cap.pcap --json       NDJSON, one object a "
 	      "frame\n"
+	      "  vsockdump -r cap.pcap --plot c.svg  credit, throughput of "
+	      "the busiest\n"
 	      "  vsockdump -d 'cid 3 and not op credit_update'   show the "
 	      "BPF\n"
 	      "  tcpdump -i vsockmon0 \"$(vsockdump --tcpdump-filter port "
@@ -163,6 +184,7 @@ static int file_size(const char *s, uint64_t *bytes)
 
 static int parse(int argc, char **argv, struct vsockdump_opts *o)
 {
+	bool hex_ascii_seen = false;
 	struct nsv_getopt g;
 	unsigned long v;
 	int c, r = 0;
@@ -222,14 +244,35 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 						"100 or 64m",
 						optarg);
 			break;
+		case 'G':
+			if (num(optarg, 100000000, &v) || !v)
+				r = usage_error("-G needs seconds 1..100000000",
+						optarg);
+			o->rotate_secs = (unsigned int)v;
+			break;
 		case 'W':
 			if (num(optarg, 1000000, &v) || !v)
 				r = usage_error("-W needs a count 1..1000000",
 						optarg);
 			o->max_files = (unsigned int)v;
 			break;
+		case 'z':
+			o->postrotate = optarg;
+			break;
+		case OPT_PCAPNG:
+			o->pcapng = true;
+			break;
 		case 'r':
-			o->rfile = optarg;
+			if (!o->rfiles)
+				o->rfiles = calloc((size_t)argc,
+						   sizeof(*o->rfiles));
+			if (!o->rfiles) {
+				nsv_err("out of memory");
+				r = NSV_EXIT_FAIL;
+				break;
+			}
+			o->rfiles[o->nrfiles++] = optarg;
+			o->rfile = o->rfiles[0];
 			break;
 		case OPT_PRINT:
 			o->print = true;
@@ -253,8 +296,13 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 		case 'v':
 			o->pr.verbose++;
 			break;
+		case 'x':
+			o->pr.hex++;
+			o->pr.hex_only = true;
+			break;
 		case 'X':
 			o->pr.hex++;
+			hex_ascii_seen = true;
 			break;
 		case 'A':
 			o->pr.ascii = true;
@@ -264,6 +312,19 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 			break;
 		case OPT_FLOWS:
 			o->flows = true;
+			break;
+		case OPT_COUNT:
+			o->count_only = true;
+			break;
+		case OPT_PLOT:
+			o->plot = optarg;
+			break;
+		case OPT_FLOW:
+			if (num(optarg, (unsigned long)-1, &v) || !v)
+				r = usage_error("--flow needs a flow number "
+						"> 0 (as --flows shows)",
+						optarg);
+			o->plot_flow = v;
 			break;
 		case 'd':
 			o->dump_bpf++;
@@ -300,15 +361,36 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 		return usage_error("-D and -r do not mix", NULL);
 	if (o->rotate_bytes && !o->wfile)
 		return usage_error("-C needs -w", NULL);
-	if (o->max_files && !o->rotate_bytes)
-		return usage_error("-W needs -C", NULL);
-	if (o->wfile && o->rotate_bytes && !strcmp(o->wfile, "-"))
-		return usage_error("-C cannot rotate standard output", NULL);
+	if (o->rotate_secs && !o->wfile)
+		return usage_error("-G needs -w", NULL);
+	if (o->max_files && !o->rotate_bytes && !o->rotate_secs)
+		return usage_error("-W needs -C or -G", NULL);
+	if (o->postrotate && !o->rotate_bytes && !o->rotate_secs)
+		return usage_error("-z needs -w and -C or -G", NULL);
+	if (o->pcapng && !o->wfile)
+		return usage_error("--pcapng needs -w", NULL);
+	if (o->wfile && (o->rotate_bytes || o->rotate_secs) &&
+	    !strcmp(o->wfile, "-"))
+		return usage_error("-C and -G cannot rotate standard output",
+				   NULL);
+	for (v = 0, c = 0; v < o->nrfiles; v++)
+		if (!strcmp(o->rfiles[v], "-") && c++)
+			return usage_error("-r - given twice: standard input "
+					   "is read once",
+					   NULL);
 	if (o->wfile && !strcmp(o->wfile, "-") && o->print && !o->quiet)
 		return usage_error("-w - and --print both want standard output",
 				   NULL);
+	if (o->pr.hex_only && hex_ascii_seen)
+		return usage_error("-x and -X do not mix", NULL);
 	if (o->pr.hex && o->pr.ascii)
-		return usage_error("-X and -A do not mix", NULL);
+		return usage_error(o->pr.hex_only ? "-x and -A do not mix" :
+						    "-X and -A do not mix",
+				   NULL);
+	if (o->count_only && !o->rfile)
+		return usage_error("--count needs -r", NULL);
+	if (o->plot_flow && !o->plot)
+		return usage_error("--flow needs --plot", NULL);
 	if (o->filter_file && optind < argc)
 		return usage_error("-F and an expression on the command line "
 				   "do not mix",
@@ -329,9 +411,12 @@ int main(int argc, char **argv)
 	int r;
 
 	r = parse(argc, argv, &o);
-	if (r)
+	if (r) {
+		free(o.rfiles);
 		return r;
+	}
 	r = vsockdump_run(&o);
 	free(o.expr);
+	free(o.rfiles);
 	return r;
 }

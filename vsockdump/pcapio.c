@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* libpcap for vsock frames: live captures, pcap/pcapng files, rotated writers. */
+/* libpcap for vsock frames: live captures, pcap/pcapng files, several merged. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -39,6 +38,13 @@ struct nsv_pcap {
 	nsv_pkt_cb cb;
 	void *user;
 	unsigned long count, delivered;
+	char *path; /* of a file */
+	/* files merged by time stamp: each one's next frame in head[] */
+	struct nsv_pcap **subs;
+	struct nsv_pkt *head;
+	bool *have;
+	unsigned int nsubs, cur;
+	bool primed;
 };
 
 static void copy_err(char *err, size_t errlen, const char *msg)
@@ -259,6 +265,7 @@ int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
 		free(c);
 		return r;
 	}
+	c->path = strdup(path);
 	if (c->f != stdin)
 		map_records(c, path);
 	*out = c;
@@ -275,6 +282,14 @@ int nsv_pcap_set_filter(struct nsv_pcap *p, const struct nsv_bpf_prog *prog)
 
 	_Static_assert(sizeof(struct nsv_bpf_insn) == sizeof(struct bpf_insn),
 		       "struct nsv_bpf_insn must match struct bpf_insn");
+	for (unsigned int i = 0; i < p->nsubs; i++) {
+		int r = nsv_pcap_set_filter(p->subs[i], prog);
+
+		if (r < 0)
+			return r;
+	}
+	if (p->subs)
+		return 0;
 	if (p->live) {
 		/* libpcap validates it and attaches it to the socket */
 		if (pcap_setfilter(p->p, &bp) < 0)
@@ -292,105 +307,194 @@ int nsv_pcap_set_filter(struct nsv_pcap *p, const struct nsv_bpf_prog *prog)
 	return 0;
 }
 
+/* A frame of libpcap's as ours, if the filter takes it. */
+static bool take(struct nsv_pcap *p, const struct pcap_pkthdr *h,
+		 const u_char *data, struct nsv_pkt *pkt)
+{
+	if (p->offline_filter && !pcap_offline_filter(&p->prog, h, data))
+		return false;
+	pkt->sec = h->ts.tv_sec;
+	pkt->nsec = p->nano ? (uint32_t)h->ts.tv_usec :
+			      (uint32_t)h->ts.tv_usec * 1000;
+	pkt->caplen = h->caplen;
+	if (p->live && pkt->caplen > p->snaplen)
+		pkt->caplen = p->snaplen;
+	/* a file may claim less on the wire than it holds */
+	pkt->wirelen = h->len < h->caplen ? h->caplen : h->len;
+	pkt->data = data;
+	return true;
+}
+
 static void trampoline(u_char *user, const struct pcap_pkthdr *h,
 		       const u_char *data)
 {
 	struct nsv_pcap *p = (struct nsv_pcap *)user;
 	struct nsv_pkt pkt;
 
-	if (p->offline_filter && !pcap_offline_filter(&p->prog, h, data))
+	if (!take(p, h, data, &pkt))
 		return;
-	pkt.sec = h->ts.tv_sec;
-	pkt.nsec = p->nano ? (uint32_t)h->ts.tv_usec :
-			     (uint32_t)h->ts.tv_usec * 1000;
-	pkt.caplen = h->caplen;
-	if (p->live && pkt.caplen > p->snaplen)
-		pkt.caplen = p->snaplen;
-	/* a file may claim less on the wire than it holds */
-	pkt.wirelen = h->len < h->caplen ? h->caplen : h->len;
-	pkt.data = data;
 	p->cb(&pkt, p->user);
 	if (++p->delivered == p->count) {
 		p->stop = 1;
-		pcap_breakloop(p->p);
+		if (p->p)
+			pcap_breakloop(p->p);
 	}
 }
 
-/* The records of a mapped file, as libpcap's sf_next_packet() sees them. */
-static int map_loop(struct nsv_pcap *p)
+/*
+ * The next record of a mapped file, as libpcap's sf_next_packet() sees it:
+ * 1, 0 at the end, -EIO with libpcap's message for a broken file.
+ */
+static int map_next(struct nsv_pcap *p, struct pcap_pkthdr *h,
+		    const uint8_t **data)
 {
 	const uint8_t *m = p->map;
-	struct pcap_pkthdr h;
+	size_t left = p->maplen - p->off;
 	uint32_t r[4];
-	size_t left;
+
+	if (!left)
+		return 0;
+	if (left < sizeof(r)) {
+		snprintf(p->err, sizeof(p->err),
+			 "truncated dump file; tried to read %zu header "
+			 "bytes, only got %zu",
+			 sizeof(r), left);
+		return -EIO;
+	}
+	memcpy(r, m + p->off, sizeof(r));
+	if (p->swapped) {
+		r[0] = swap32(r[0]);
+		r[1] = swap32(r[1]);
+		r[2] = swap32(r[2]);
+		r[3] = swap32(r[3]);
+	}
+	/* libpcap's limits and words, so both readers agree */
+	if (r[2] > NSV_SNAPLEN_MAX) {
+		if (r[2] > p->snaplen)
+			snprintf(p->err, sizeof(p->err),
+				 "invalid packet capture length %u, "
+				 "bigger than snaplen of %u",
+				 r[2], p->snaplen);
+		else
+			snprintf(p->err, sizeof(p->err),
+				 "invalid packet capture length %u, "
+				 "bigger than maximum of %u",
+				 r[2], (unsigned int)NSV_SNAPLEN_MAX);
+		return -EIO;
+	}
+	left -= sizeof(r);
+	if (left < r[2]) {
+		snprintf(p->err, sizeof(p->err),
+			 "truncated dump file; tried to read %u "
+			 "captured bytes, only got %zu",
+			 r[2] > p->snaplen && left < p->snaplen ? p->snaplen :
+								  r[2],
+			 left);
+		return -EIO;
+	}
+	/* the next record's header and frame while we print this one:
+	 * jumping over payloads defeats the hardware prefetcher */
+	__builtin_prefetch(m + p->off + sizeof(r) + r[2]);
+	__builtin_prefetch(m + p->off + sizeof(r) + r[2] + 64);
+	h->ts.tv_sec = (time_t)(int32_t)r[0];
+	h->ts.tv_usec = (suseconds_t)(p->map_nano ? r[1] : r[1] * 1000);
+	/* what libpcap hands out: at most the file's snap length */
+	h->caplen = r[2] > p->snaplen ? p->snaplen : r[2];
+	h->len = r[3];
+	*data = m + p->off + sizeof(r);
+	p->off += sizeof(r) + r[2];
+	/* keep what we map to a window: RSS must not grow with the file */
+	if (p->off - p->dropped_to > MAP_WINDOW) {
+		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+		size_t to = p->off / pg * pg;
+		size_t from = p->dropped_to / pg * pg;
+
+		madvise((void *)(m + from), to - from, MADV_DONTNEED);
+		p->dropped_to = to;
+	}
+	return 1;
+}
+
+static int map_loop(struct nsv_pcap *p)
+{
+	struct pcap_pkthdr h;
+	const uint8_t *data;
+	int r;
 
 	while (!p->stop) {
-		left = p->maplen - p->off;
-		if (!left)
-			return 0;
-		if (left < sizeof(r)) {
-			snprintf(
-				p->err, sizeof(p->err),
-				"truncated dump file; tried to read %zu header "
-				"bytes, only got %zu",
-				sizeof(r), left);
-			return -EIO;
-		}
-		memcpy(r, m + p->off, sizeof(r));
-		if (p->swapped) {
-			r[0] = swap32(r[0]);
-			r[1] = swap32(r[1]);
-			r[2] = swap32(r[2]);
-			r[3] = swap32(r[3]);
-		}
-		/* libpcap's limits and words, so both readers agree */
-		if (r[2] > NSV_SNAPLEN_MAX) {
-			if (r[2] > p->snaplen)
-				snprintf(p->err, sizeof(p->err),
-					 "invalid packet capture length %u, "
-					 "bigger than snaplen of %u",
-					 r[2], p->snaplen);
-			else
-				snprintf(p->err, sizeof(p->err),
-					 "invalid packet capture length %u, "
-					 "bigger than maximum of %u",
-					 r[2], (unsigned int)NSV_SNAPLEN_MAX);
-			return -EIO;
-		}
-		left -= sizeof(r);
-		if (left < r[2]) {
-			snprintf(p->err, sizeof(p->err),
-				 "truncated dump file; tried to read %u "
-				 "captured bytes, only got %zu",
-				 r[2] > p->snaplen && left < p->snaplen ?
-					 p->snaplen :
-					 r[2],
-				 left);
-			return -EIO;
-		}
-		/* the next record's header and frame while we print this
-		 * one: jumping over payloads defeats the hardware prefetcher */
-		__builtin_prefetch(m + p->off + sizeof(r) + r[2]);
-		__builtin_prefetch(m + p->off + sizeof(r) + r[2] + 64);
-		h.ts.tv_sec = (time_t)(int32_t)r[0];
-		h.ts.tv_usec = (suseconds_t)(p->map_nano ? r[1] : r[1] * 1000);
-		/* what libpcap hands out: at most the file's snap length */
-		h.caplen = r[2] > p->snaplen ? p->snaplen : r[2];
-		h.len = r[3];
-		trampoline((u_char *)p, &h, m + p->off + sizeof(r));
-		p->off += sizeof(r) + r[2];
-		/* keep what we map to a window: RSS must not grow with the file */
-		if (p->off - p->dropped_to > MAP_WINDOW) {
-			size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-			size_t to = p->off / pg * pg;
-			size_t from = p->dropped_to / pg * pg;
-
-			madvise((void *)(m + from), to - from, MADV_DONTNEED);
-			p->dropped_to = to;
-		}
+		r = map_next(p, &h, &data);
+		if (r <= 0)
+			return r;
+		trampoline((u_char *)p, &h, data);
 	}
 	p->stop = 0;
 	return 0;
+}
+
+/* The next frame of one file that passes its filter: 1, 0 at the end, -EIO. */
+static int file_next(struct nsv_pcap *p, struct nsv_pkt *pkt)
+{
+	struct pcap_pkthdr h, *hp;
+	const u_char *data;
+	int r;
+
+	do {
+		if (p->map) {
+			r = map_next(p, &h, &data);
+			hp = &h;
+		} else {
+			r = pcap_next_ex(p->p, &hp, &data);
+			if (r == PCAP_ERROR_BREAK)
+				return 0;
+			if (r < 0)
+				return -EIO;
+		}
+		if (r <= 0)
+			return r;
+	} while (!take(p, hp, data, pkt));
+	return 1;
+}
+
+static bool earlier(const struct nsv_pkt *a, const struct nsv_pkt *b)
+{
+	return a->sec < b->sec || (a->sec == b->sec && a->nsec < b->nsec);
+}
+
+/* Files merged: the earliest head next; on a tie, the file named first. */
+static long merge_loop(struct nsv_pcap *p)
+{
+	unsigned int i, best;
+	int r;
+
+	for (i = 0; !p->primed && i < p->nsubs; i++) {
+		r = file_next(p->subs[i], &p->head[i]);
+		p->have[i] = r > 0;
+		if (r < 0) {
+			p->cur = i;
+			return -EIO;
+		}
+	}
+	p->primed = true;
+	while (!p->stop) {
+		best = p->nsubs;
+		for (i = 0; i < p->nsubs; i++)
+			if (p->have[i] &&
+			    (best == p->nsubs ||
+			     earlier(&p->head[i], &p->head[best])))
+				best = i;
+		if (best == p->nsubs)
+			break;
+		p->cur = best;
+		p->cb(&p->head[best], p->user);
+		r = file_next(p->subs[best], &p->head[best]);
+		p->have[best] = r > 0;
+		if (r < 0)
+			return -EIO;
+		if (++p->delivered == p->count)
+			break;
+	}
+	p->stop = 0;
+	return (long)p->delivered;
 }
 
 long nsv_pcap_loop(struct nsv_pcap *p, unsigned long count, nsv_pkt_cb cb,
@@ -404,6 +508,8 @@ long nsv_pcap_loop(struct nsv_pcap *p, unsigned long count, nsv_pkt_cb cb,
 	p->delivered = 0;
 	if (count == 0)
 		p->count = (unsigned long)-1;
+	if (p->subs)
+		return merge_loop(p);
 	if (p->map)
 		return map_loop(p) < 0 ? -EIO : (long)p->delivered;
 	r = pcap_loop(p->p, -1, trampoline, (u_char *)p);
@@ -415,7 +521,8 @@ long nsv_pcap_loop(struct nsv_pcap *p, unsigned long count, nsv_pkt_cb cb,
 void nsv_pcap_break(struct nsv_pcap *p)
 {
 	p->stop = 1;
-	pcap_breakloop(p->p);
+	if (p->p)
+		pcap_breakloop(p->p);
 }
 
 int nsv_pcap_stats(struct nsv_pcap *p, struct nsv_pcap_stats *st)
@@ -434,7 +541,51 @@ int nsv_pcap_stats(struct nsv_pcap *p, struct nsv_pcap_stats *st)
 
 const char *nsv_pcap_error(struct nsv_pcap *p)
 {
+	if (p->subs)
+		return nsv_pcap_error(p->subs[p->cur]);
 	return p->err[0] ? p->err : pcap_geterr(p->p);
+}
+
+const char *nsv_pcap_name(const struct nsv_pcap *p)
+{
+	if (p->subs)
+		return nsv_pcap_name(p->subs[p->cur]);
+	return p->path ? p->path : "";
+}
+
+unsigned int nsv_pcap_source(const struct nsv_pcap *p)
+{
+	return p->subs ? p->cur : 0;
+}
+
+int nsv_pcap_merge(struct nsv_pcap **out, struct nsv_pcap **files,
+		   unsigned int n)
+{
+	struct nsv_pcap *m;
+	unsigned int i;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->subs = malloc(n * sizeof(*m->subs));
+	m->head = calloc(n, sizeof(*m->head));
+	m->have = calloc(n, sizeof(*m->have));
+	if (!m->subs || !m->head || !m->have) {
+		free(m->subs);
+		free(m->head);
+		free(m->have);
+		free(m);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		m->subs[i] = files[i];
+		if (files[i]->snaplen > m->snaplen)
+			m->snaplen = files[i]->snaplen;
+	}
+	m->nsubs = n;
+	m->nano = true;
+	*out = m;
+	return 0;
 }
 
 unsigned int nsv_pcap_snaplen(struct nsv_pcap *p)
@@ -444,209 +595,20 @@ unsigned int nsv_pcap_snaplen(struct nsv_pcap *p)
 
 void nsv_pcap_close(struct nsv_pcap *p)
 {
+	unsigned int i;
+
 	if (!p)
 		return;
-	pcap_close(p->p);
+	for (i = 0; i < p->nsubs; i++)
+		nsv_pcap_close(p->subs[i]);
+	free(p->subs);
+	free(p->head);
+	free(p->have);
+	free(p->path);
+	if (p->p)
+		pcap_close(p->p);
 	free(p->fbuf);
 	unmap(p);
 	free(p->prog.bf_insns);
 	free(p);
-}
-
-/* ------------------------------------------------------------------ writer */
-
-struct nsv_pcap_writer {
-	pcap_t *dead;
-	pcap_dumper_t *d;
-	char *base;
-	char path[4096];
-	uint64_t rotate_bytes;
-	unsigned int max_files, width;
-	unsigned long index; /* of the file being written */
-	char err[PCAP_ERRBUF_SIZE + 4096];
-};
-
-static int writer_open_current(struct nsv_pcap_writer *w)
-{
-	if (!w->rotate_bytes)
-		snprintf(w->path, sizeof(w->path), "%s", w->base);
-	else if (w->max_files)
-		snprintf(w->path, sizeof(w->path), "%s%0*lu", w->base,
-			 (int)w->width, w->index);
-	else if (w->index)
-		snprintf(w->path, sizeof(w->path), "%s%lu", w->base, w->index);
-	else
-		snprintf(w->path, sizeof(w->path), "%s", w->base);
-	w->d = pcap_dump_open(w->dead, w->path);
-	if (!w->d) {
-		snprintf(w->err, sizeof(w->err), "%s", pcap_geterr(w->dead));
-		return -EIO;
-	}
-	return 0;
-}
-
-int nsv_pcap_writer_open(struct nsv_pcap_writer **out, const char *path,
-			 unsigned int snaplen, uint64_t rotate_bytes,
-			 unsigned int max_files, char *err, size_t errlen)
-{
-	struct nsv_pcap_writer *w;
-	unsigned int n;
-	int r;
-
-	if (!strcmp(path, "-") && rotate_bytes) {
-		copy_err(err, errlen, "cannot rotate standard output");
-		return -EINVAL;
-	}
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->base = strdup(path);
-	w->dead = pcap_open_dead_with_tstamp_precision(
-		NSV_DLT_VSOCK, snaplen ? (int)snaplen : NSV_SNAPLEN_MAX,
-		PCAP_TSTAMP_PRECISION_MICRO);
-	if (!w->base || !w->dead) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	w->rotate_bytes = rotate_bytes;
-	w->max_files = rotate_bytes ? max_files : 0;
-	w->width = 1;
-	for (n = w->max_files ? w->max_files - 1 : 0; n >= 10; n /= 10)
-		w->width++;
-	r = writer_open_current(w);
-	if (r < 0) {
-		copy_err(err, errlen, w->err);
-		goto fail;
-	}
-	*out = w;
-	return 0;
-fail:
-	if (w->dead)
-		pcap_close(w->dead);
-	free(w->base);
-	free(w);
-	return r;
-}
-
-int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt)
-{
-	struct pcap_pkthdr h;
-	int64_t size;
-
-	if (!w->d)
-		return -EIO;
-	if (w->rotate_bytes) {
-		size = pcap_dump_ftell64(w->d);
-		if (size > 0 && (uint64_t)size > w->rotate_bytes) {
-			/* a file that cannot be finished stays the current
-			 * one, for nsv_pcap_writer_discard() */
-			int e = nsv_pcap_writer_flush(w);
-
-			if (e < 0)
-				return e;
-			pcap_dump_close(w->d);
-			w->d = NULL;
-			w->index++;
-			if (w->max_files && w->index >= w->max_files)
-				w->index = 0;
-			if (writer_open_current(w) < 0)
-				return -EIO;
-		}
-	}
-	memset(&h, 0, sizeof(h));
-	errno = 0;
-	h.ts.tv_sec = (time_t)pkt->sec;
-	h.ts.tv_usec = (suseconds_t)(pkt->nsec / 1000);
-	h.caplen = pkt->caplen;
-	h.len = pkt->wirelen;
-	pcap_dump((u_char *)w->d, &h, pkt->data);
-	/* pcap_dump() cannot fail loudly: a full disk shows in the stream */
-	if (ferror(pcap_dump_file(w->d))) {
-		int e = errno > 0 ? errno : EIO;
-
-		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
-			 strerror(e));
-		return -e;
-	}
-	return 0;
-}
-
-int nsv_pcap_writer_flush(struct nsv_pcap_writer *w)
-{
-	if (w->d && pcap_dump_flush(w->d) < 0) {
-		int e = errno > 0 ? errno : EIO;
-
-		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
-			 strerror(e));
-		return -e;
-	}
-	return 0;
-}
-
-const char *nsv_pcap_writer_path(const struct nsv_pcap_writer *w)
-{
-	return w->path;
-}
-
-const char *nsv_pcap_writer_error(const struct nsv_pcap_writer *w)
-{
-	return w->err;
-}
-
-/* Flushes and closes the file being written; 0 or -errno (reason in err). */
-static int writer_close_current(struct nsv_pcap_writer *w)
-{
-	int r;
-
-	if (!w->d)
-		return 0;
-	r = nsv_pcap_writer_flush(w);
-	/* pcap_dump_close() does not report: check the stream */
-	if (!r && ferror(pcap_dump_file(w->d))) {
-		r = -EIO;
-		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
-			 strerror(EIO));
-	}
-	pcap_dump_close(w->d);
-	w->d = NULL;
-	return r;
-}
-
-static void writer_free(struct nsv_pcap_writer *w)
-{
-	pcap_close(w->dead);
-	free(w->base);
-	free(w);
-}
-
-int nsv_pcap_writer_close(struct nsv_pcap_writer *w)
-{
-	int r;
-
-	if (!w)
-		return 0;
-	r = writer_close_current(w);
-	writer_free(w);
-	return r;
-}
-
-int nsv_pcap_writer_discard(struct nsv_pcap_writer *w)
-{
-	struct stat st;
-	bool file;
-	int r = 0;
-
-	if (!w)
-		return 0;
-	/* only a file of ours goes: never a device (-w /dev/stdout) or pipe */
-	file = w->d && !fstat(fileno(pcap_dump_file(w->d)), &st) &&
-	       S_ISREG(st.st_mode);
-	if (w->d) {
-		pcap_dump_close(w->d);
-		w->d = NULL;
-	}
-	if (file && unlink(w->path) < 0)
-		r = -errno;
-	writer_free(w);
-	return file && !r ? 1 : r;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vsockdump: live captures and pcap files, read and written with rotation. */
+/* vsockdump: live captures, and pcap/pcapng files read one by one or merged. */
 #ifndef NSV_PCAPIO_H
 #define NSV_PCAPIO_H
 
@@ -42,6 +42,17 @@ int nsv_pcap_open_file(struct nsv_pcap **out, const char *path, char *err,
 		       size_t errlen);
 
 /**
+ * nsv_pcap_merge - read several open files as one, in time stamp order
+ * @files: from nsv_pcap_open_file(); owned by the result on success
+ *
+ * The frame with the earliest time stamp comes first; on a tie, the one of
+ * the file listed first. Returns 0 or -ENOMEM (the files stay the
+ * caller's).
+ */
+int nsv_pcap_merge(struct nsv_pcap **out, struct nsv_pcap **files,
+		   unsigned int n);
+
+/**
  * nsv_pcap_set_filter - filter frames with @prog
  *
  * Live: attached in the kernel (pcap_setfilter). Files: run in userspace on
@@ -76,47 +87,15 @@ struct nsv_pcap_stats {
 int nsv_pcap_stats(struct nsv_pcap *p, struct nsv_pcap_stats *st);
 /** nsv_pcap_error - the last libpcap message */
 const char *nsv_pcap_error(struct nsv_pcap *p);
-/** nsv_pcap_snaplen - the snapshot length of the capture or file */
+/**
+ * nsv_pcap_name - the file of the frame being delivered, or of the last
+ *	error; "" for a live capture
+ */
+const char *nsv_pcap_name(const struct nsv_pcap *p);
+/** nsv_pcap_source - the merged file (0, 1, ...) the current frame is from */
+unsigned int nsv_pcap_source(const struct nsv_pcap *p);
+/** nsv_pcap_snaplen - the snapshot length (of merged files: the largest) */
 unsigned int nsv_pcap_snaplen(struct nsv_pcap *p);
 void nsv_pcap_close(struct nsv_pcap *p);
-
-struct nsv_pcap_writer; /* pcap files written with rotation */
-
-/**
- * nsv_pcap_writer_open - write LINKTYPE_VSOCK pcap to @path ("-": stdout)
- * @rotate_bytes: with > 0, start a new file when the current one is larger:
- *	PATH, PATH1, PATH2, ... (as tcpdump -C)
- * @max_files: with > 0 (and @rotate_bytes), reuse PATH0..PATH<N-1>, numbers
- *	zero-padded to the width of N-1 (as tcpdump -W)
- *
- * Returns 0, -EINVAL (rotation of stdout), or -errno with the reason in @err.
- */
-int nsv_pcap_writer_open(struct nsv_pcap_writer **out, const char *path,
-			 unsigned int snaplen, uint64_t rotate_bytes,
-			 unsigned int max_files, char *err, size_t errlen);
-/** nsv_pcap_writer_write - append one frame; 0 or -errno (-EPIPE, -ENOSPC...) */
-int nsv_pcap_writer_write(struct nsv_pcap_writer *w, const struct nsv_pkt *pkt);
-/** nsv_pcap_writer_flush - push buffered frames to the file */
-int nsv_pcap_writer_flush(struct nsv_pcap_writer *w);
-/** nsv_pcap_writer_path - the file being written now */
-const char *nsv_pcap_writer_path(const struct nsv_pcap_writer *w);
-const char *nsv_pcap_writer_error(const struct nsv_pcap_writer *w);
-/**
- * nsv_pcap_writer_close - flush and close
- *
- * Returns 0 or -errno (-ENOSPC: the last frames did not fit); the file
- * is then unfinished, see nsv_pcap_writer_discard().
- */
-int nsv_pcap_writer_close(struct nsv_pcap_writer *w);
-
-/**
- * nsv_pcap_writer_discard - close, and remove the file being written
- *
- * After a write error the file being written ends inside a frame: it is
- * removed rather than left to look like a capture (files that rotation
- * finished before stay). Only a regular file is removed, never a device
- * or a pipe. Returns 1 (removed), 0 (nothing to remove) or -errno.
- */
-int nsv_pcap_writer_discard(struct nsv_pcap_writer *w);
 
 #endif /* NSV_PCAPIO_H */

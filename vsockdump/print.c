@@ -310,9 +310,10 @@ static inline char printable(uint8_t c)
 	return c >= 0x20 && c < 0x7f ? (char)c : '.';
 }
 
-/* tcpdump -X: 16 bytes a line, in groups of two, then the ASCII. */
+/* tcpdump -X: 16 bytes a line, in groups of two, then the ASCII (not -x). */
 static void put_hex(struct nsv_printer *p, const uint8_t *d, size_t n)
 {
+	bool ascii = !p->o.hex_only;
 	size_t off, i;
 
 	for (off = 0; off < n; off += 16) {
@@ -326,7 +327,7 @@ static void put_hex(struct nsv_printer *p, const uint8_t *d, size_t n)
 		put_ch(p, hexdig[off >> 4 & 0xf]);
 		put_ch(p, hexdig[off & 0xf]);
 		PUTS(p, ": ");
-		for (i = 0; i < 16; i++) {
+		for (i = 0; i < (ascii ? 16 : m); i++) {
 			if (!(i & 1))
 				put_ch(p, ' ');
 			if (i < m) {
@@ -336,9 +337,11 @@ static void put_hex(struct nsv_printer *p, const uint8_t *d, size_t n)
 				PUTS(p, "  ");
 			}
 		}
-		PUTS(p, "  ");
-		for (i = 0; i < m; i++)
-			put_ch(p, printable(d[off + i]));
+		if (ascii) {
+			PUTS(p, "  ");
+			for (i = 0; i < m; i++)
+				put_ch(p, printable(d[off + i]));
+		}
 		put_ch(p, '\n');
 	}
 }

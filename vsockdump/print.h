@@ -25,6 +25,7 @@ struct nsv_print_opts {
 	unsigned int fmt; /* NSV_FMT_NUMERIC with -n */
 	int verbose; /* -v: credit fields, -vv: vsockmon header, flow */
 	int hex; /* -X: payload in hex and ASCII, -XX: the whole frame */
+	bool hex_only; /* -x, -xx: the same bytes without the ASCII */
 	bool ascii; /* -A: payload in ASCII */
 	bool json; /* one JSON object per frame */
 	bool nano; /* nanosecond time stamps */

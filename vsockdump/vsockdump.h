@@ -17,12 +17,20 @@ struct vsockdump_opts {
 	unsigned int bufsize; /* -B, in bytes */
 	const char *user; /* -Z */
 	const char *wfile; /* -w */
+	bool pcapng; /* --pcapng, or -w FILE.pcapng */
 	uint64_t rotate_bytes; /* -C */
+	unsigned int rotate_secs; /* -G */
 	unsigned int max_files; /* -W */
-	const char *rfile; /* -r */
+	const char *postrotate; /* -z */
+	const char *rfile; /* -r: the first file */
+	char **rfiles; /* every -r, in order */
+	unsigned int nrfiles;
 	bool print; /* --print: frames too with -w */
 	bool quiet; /* -q: no frame lines */
 	bool flows; /* --flows */
+	bool count_only; /* --count: the number of frames, no frames */
+	const char *plot; /* --plot: the SVG to write at the end */
+	uint64_t plot_flow; /* --flow: the connection to draw; 0: busiest */
 	int dump_bpf; /* -d, -dd, -ddd */
 	bool tcpdump_filter; /* --tcpdump-filter */
 	const char *filter_file; /* -F */

@@ -13,19 +13,21 @@
 #include "vsockdump/flow.h"
 #include "vsockdump/pcapio.h"
 #include "vsockdump/print.h"
+#include "vsockdump/savefile.h"
 
 /*
  * The input is a file. Read through vsockdump's reader (a classic pcap file
  * is walked in a mapping of our own, anything else by libpcap), every frame
  * is decoded, followed and printed from an exact-size copy, and a filter
  * runs on it. Promises: no frame is longer than the snap length; a failed
- * read says why; the frames read, written with the pcap writer and read
- * again, come back the same (to the microsecond the format keeps).
+ * read says why; the frames read, written as pcap and as pcapng and read
+ * again, come back the same (to the microsecond in classic pcap, to the
+ * nanosecond in pcapng).
  */
 
 struct frame {
 	int64_t sec;
-	uint32_t usec, caplen, wirelen;
+	uint32_t nsec, caplen, wirelen;
 	uint8_t *data;
 };
 
@@ -73,7 +75,7 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 		r->v = v;
 		r->cap = c;
 	}
-	r->v[r->n++] = (struct frame){ pkt->sec, pkt->nsec / 1000, pkt->caplen,
+	r->v[r->n++] = (struct frame){ pkt->sec, pkt->nsec, pkt->caplen,
 				       pkt->wirelen, copy };
 }
 
@@ -146,35 +148,50 @@ static void drop(struct run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The frames of @a written as pcap and read back: the same frames. */
-static void roundtrip(struct run *a)
+/* The seconds whose nanoseconds all fit pcapng's 64-bit time stamp. */
+#define PCAPNG_SEC_MAX ((int64_t)(UINT64_MAX / 1000000000 - 1))
+
+/* The frames of @a written as pcap or pcapng and read back: the same. */
+static void roundtrip(struct run *a, enum nsv_savefile_format fmt)
 {
-	struct nsv_pcap_writer *w;
+	struct nsv_savefile_iface iface = { .name = "vsockmon0",
+					    .snaplen = a->snaplen };
+	struct nsv_savefile *sf;
 	struct run b = { .keep = true };
-	char path[64], err[4200];
+	char path[64];
 	size_t i;
+	FILE *f;
 	int fd;
 
 	fd = memfile(NULL, 0, path, sizeof(path));
-	NSV_FUZZ_CHECK(nsv_pcap_writer_open(&w, path, a->snaplen, 0, 0, err,
-					    sizeof(err)) == 0);
+	f = fopen(path, "wb");
+	NSV_FUZZ_CHECK(f);
+	NSV_FUZZ_CHECK(nsv_savefile_open(&sf, f, fmt, &iface, 1, "fuzz") == 0);
 	for (i = 0; i < a->n; i++) {
 		struct nsv_pkt p = { .sec = a->v[i].sec,
-				     .nsec = a->v[i].usec * 1000,
+				     .nsec = a->v[i].nsec,
 				     .caplen = a->v[i].caplen,
 				     .wirelen = a->v[i].wirelen,
 				     .data = a->v[i].data };
 
-		NSV_FUZZ_CHECK(nsv_pcap_writer_write(w, &p) == 0);
+		NSV_FUZZ_CHECK(nsv_savefile_write(sf, 0, &p) == 0);
 	}
-	NSV_FUZZ_CHECK(nsv_pcap_writer_close(w) == 0);
+	NSV_FUZZ_CHECK(nsv_savefile_close(sf) == 0);
 	NSV_FUZZ_CHECK(read_all(path, &b, false) == (long)a->n);
 	for (i = 0; i < a->n; i++) {
 		struct frame *x = &a->v[i], *y = &b.v[i];
 
-		/* the format keeps 32 bits of seconds */
-		NSV_FUZZ_CHECK((uint32_t)x->sec == (uint32_t)y->sec);
-		NSV_FUZZ_CHECK(x->usec == y->usec);
+		/*
+		 * pcap keeps 32 bits of seconds and microseconds; pcapng
+		 * 64 bits of nanoseconds since 1970, where they fit
+		 */
+		if (fmt == NSV_SAVEFILE_PCAP) {
+			NSV_FUZZ_CHECK((uint32_t)x->sec == (uint32_t)y->sec);
+			NSV_FUZZ_CHECK(x->nsec / 1000 == y->nsec / 1000);
+		} else if (x->sec >= 0 && x->sec < PCAPNG_SEC_MAX &&
+			   x->nsec < 1000000000) {
+			NSV_FUZZ_CHECK(x->sec == y->sec && x->nsec == y->nsec);
+		}
 		NSV_FUZZ_CHECK(x->caplen == y->caplen &&
 			       x->wirelen == y->wirelen);
 		NSV_FUZZ_CHECK(!memcmp(x->data, y->data, x->caplen));
@@ -197,8 +214,10 @@ static int one(const uint8_t *data, size_t size)
 	}
 	fd = memfile(data, size, path, sizeof(path));
 	n = read_all(path, &a, false);
-	if (n >= 0)
-		roundtrip(&a);
+	if (n >= 0) {
+		roundtrip(&a, NSV_SAVEFILE_PCAP);
+		roundtrip(&a, NSV_SAVEFILE_PCAPNG);
+	}
 	drop(&a);
 	read_all(path, &f, true);
 	close(fd);

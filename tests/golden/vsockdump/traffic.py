@@ -109,6 +109,27 @@ def credit():
     s.close()
 
 
+def trickle():
+    """A line every 0.1 s for 4 s over one connection (for -G in the lab)."""
+    def drain(c):
+        while c.recv(4096):
+            pass
+        c.close()
+    s = listener(1250)
+    t = serve(s, drain)
+    c = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+    c.connect((CID, 1250))
+    end = time.monotonic() + 4
+    i = 0
+    while time.monotonic() < end:
+        c.sendall(b"line %d\n" % i)
+        i += 1
+        time.sleep(0.1)
+    c.close()
+    t.join()
+    s.close()
+
+
 if __name__ == "__main__":
     for name in sys.argv[1:]:
         globals()[name]()
