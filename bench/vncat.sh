@@ -7,7 +7,9 @@
 # sender's start to the receiver's exit, the median of RUNS runs. Not a test.
 #
 #   bench/vncat.sh [MIB]       from the build tree; boots the lab on 6.12
-# Environment: BENCH_KERNEL (6.12), BENCH_RUNS (3), LAB_MEM (2G by default
+# Environment: BENCH_KERNEL (6.12), BENCH_RUNS (3), BENCH_BASELINE (another
+# vncat binary inside the build tree, e.g. one built from main: it gets a row
+# "vncat (baseline)" and runs in the same turns), LAB_MEM (2G by default
 # here, so a 512 MiB file fits in the VM's tmpfs), LAB_SMP (1 by default
 # here: with two vCPUs, each a host thread, every wakeup waits for the host
 # scheduler and on a shared machine rates swung 10x from run to run).
@@ -22,8 +24,16 @@ if [ -z "${LAB_KERNEL:-}" ]; then
 	perf=$("$here/vncat-perf.sh" "$kernel") || exit 1
 	[ -x vncat/vncat ] || { echo "vncat.sh: build first (make), run from the build tree" >&2; exit 1; }
 	export LAB_MEM=${LAB_MEM:-2G} LAB_SMP=${LAB_SMP:-1} LAB_SRCDIR=$src
+	if [ -n "${BENCH_BASELINE:-}" ]; then
+		BENCH_BASELINE=$(realpath "$BENCH_BASELINE") || exit 1
+		case $BENCH_BASELINE in
+		"$PWD"/*) ;;
+		*) echo "vncat.sh: BENCH_BASELINE must be inside the build tree (the VM sees only that)" >&2; exit 1 ;;
+		esac
+	fi
 	exec "$src/tests/lab/lab" run -k "$kernel" -- env BENCH_PERF="$perf" \
-		BENCH_RUNS="${BENCH_RUNS:-3}" bash "$here/vncat.sh" "$mib"
+		BENCH_RUNS="${BENCH_RUNS:-3}" BENCH_BASELINE="${BENCH_BASELINE:-}" \
+		bash "$here/vncat.sh" "$mib"
 fi
 
 # ------------------------------------------------------------ in the lab VM
@@ -56,6 +66,11 @@ one() {
 # (the lab shares it) hurts all of them alike; each gets the median.
 TOOLS=(vncat socat socat-b65536 ncat vsock_perf vsock_perf-4M)
 declare -A SERVER CLIENT RATE ALL
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	TOOLS=(vncat vncat-base "${TOOLS[@]:1}")
+	SERVER[vncat-base]="exec $BENCH_BASELINE -l \$P </dev/null >/dev/null"
+	CLIENT[vncat-base]="exec $BENCH_BASELINE 1 \$P <$file"
+fi
 SERVER[vncat]='exec vncat -l $P </dev/null >/dev/null'
 CLIENT[vncat]="exec vncat 1 \$P <$file"
 SERVER[socat]='exec socat -u VSOCK-LISTEN:$P GOPEN:/dev/null'
@@ -102,6 +117,7 @@ for t in "${TOOLS[@]}"; do
 	ncat) label="ncat --vsock" ;;
 	vsock_perf) label="vsock_perf (kernel's tool, defaults)" ;;
 	vsock_perf-4M) label="vsock_perf --vsk-size 4M" ;;
+	vncat-base) label="vncat (baseline: $BENCH_BASELINE)" ;;
 	*) label=$t ;;
 	esac
 	if [ "$t" = vncat ]; then

@@ -109,6 +109,27 @@ static const struct {
 
 int nsv_addr_parse(const char *s, struct nsv_addr *a)
 {
+	return nsv_addr_parse_with(s, a, NULL, NULL);
+}
+
+/* The CID part of an address: the numbers and built-in names, then @lookup. */
+static int cid_word(const char *s, size_t n, uint32_t *cid,
+		    nsv_cid_lookup_fn lookup, void *data)
+{
+	char w[256];
+
+	if (!parse_cid_n(s, n, cid))
+		return 0;
+	if (!lookup || n >= sizeof(w))
+		return -EINVAL;
+	memcpy(w, s, n);
+	w[n] = '\0';
+	return lookup(w, cid, data);
+}
+
+int nsv_addr_parse_with(const char *s, struct nsv_addr *a,
+			nsv_cid_lookup_fn lookup, void *data)
+{
 	enum nsv_socktype type = NSV_SOCK_UNSPEC;
 	bool prefixed = false;
 	const char *colon;
@@ -133,7 +154,7 @@ int nsv_addr_parse(const char *s, struct nsv_addr *a)
 		return -EINVAL;
 	if (colon == s && prefixed)
 		cid = NSV_CID_ANY; /* systemd: "vsock::PORT" */
-	else if ((r = parse_cid_n(s, colon - s, &cid)) < 0)
+	else if ((r = cid_word(s, (size_t)(colon - s), &cid, lookup, data)) < 0)
 		return r;
 	r = parse_port_n(colon + 1, strlen(colon + 1), &port);
 	if (r < 0)

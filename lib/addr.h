@@ -60,6 +60,22 @@ int nsv_port_parse(const char *s, uint32_t *port);
  */
 int nsv_addr_parse(const char *s, struct nsv_addr *a);
 
+/*
+ * A second step for a CID word nsv_cid_parse() refuses, such as a name from
+ * a names file: 0 and *@cid, or -ENOENT when @word names no CID. The parsers
+ * above never look names up themselves.
+ */
+typedef int (*nsv_cid_lookup_fn)(const char *word, uint32_t *cid, void *data);
+
+/**
+ * nsv_addr_parse_with - nsv_addr_parse(), then @lookup for a CID it refuses
+ * @lookup: called with @data for the CID part only (may be NULL)
+ *
+ * Returns 0, -EINVAL, or what @lookup returned.
+ */
+int nsv_addr_parse_with(const char *s, struct nsv_addr *a,
+			nsv_cid_lookup_fn lookup, void *data);
+
 /**
  * nsv_cid_format - write a CID into @buf
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The tools' command line: one option table drives getopt_long() and --help;
- * seconds parsed one way; messages in one form. */
+ * seconds parsed one way; messages in one form; CID names loaded once. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "names.h"
 
 int nsv_getopt_init(struct nsv_getopt *g, const struct nsv_opt *opts)
 {
@@ -174,6 +175,35 @@ int nsv_usage_hint(void)
 	return NSV_EXIT_USAGE;
 }
 
+int nsv_usage_err_at(const char *text, size_t off, size_t len, const char *fmt,
+		     ...)
+{
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	say("", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "  %s\n  ", text);
+	/* A tab above stays a tab below, so the caret lines up. */
+	for (i = 0; i < off && text[i]; i++)
+		fputc(text[i] == '\t' ? '\t' : ' ', stderr);
+	fputc('^', stderr);
+	for (i = 1; i < len; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+	return nsv_usage_hint();
+}
+
+/* Whether getopt stopped inside a cluster of short options ("-xl"). */
+static bool in_cluster(int c, char *const argv[])
+{
+	const char *cur = argv[optind];
+
+	return c && cur && cur[0] == '-' && cur[1] && cur[1] != '-' &&
+	       strchr(cur + 1, c);
+}
+
 int nsv_getopt_error(int c, char *const argv[])
 {
 	const char *word = optind > 0 ? argv[optind - 1] : NULL;
@@ -181,17 +211,52 @@ int nsv_getopt_error(int c, char *const argv[])
 
 	/*
 	 * A long option is the word getopt just passed (up to any '='): an
-	 * unknown one leaves optopt 0, a missing argument can only be the
-	 * last word's. A short one may sit inside a cluster: name it alone.
+	 * unknown one leaves optopt 0; a known one given "=ARG" that takes
+	 * none sets optopt to its value; a missing argument can only be the
+	 * last word's. A short one may sit inside a cluster that getopt has
+	 * not passed yet: name it alone.
 	 */
-	if (word && !strncmp(word, "--", 2) && (c == ':' || !optopt))
+	if (word && !strncmp(word, "--", 2) &&
+	    (c == ':' || !optopt || !in_cluster(optopt, argv))) {
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="),
 			 word);
-	else if (optopt > 0 && optopt < 256)
+		if (c == '?' && optopt && strchr(word, '='))
+			return nsv_usage_err("option '%s' takes no argument",
+					     name);
+	} else if (optopt > 0 && optopt < 256) {
 		snprintf(name, sizeof(name), "-%c", optopt);
-	else
+	} else {
 		snprintf(name, sizeof(name), "%s", word ? word : "?");
+	}
 	if (c == ':')
 		return nsv_usage_err("option '%s' needs an argument", name);
 	return nsv_usage_err("unknown option '%s'", name);
+}
+
+static void names_report(const char *file, unsigned int line, const char *why,
+			 void *data)
+{
+	(void)data;
+	if (line)
+		nsv_err("%s:%u: %s", file, line, why);
+	else
+		nsv_err("%s: %s", file, why);
+}
+
+const struct nsv_names *nsv_cli_names(void)
+{
+	static struct nsv_names *names;
+	static int state; /* 0 not yet, 1 loaded, -1 failed */
+
+	if (!state)
+		state = nsv_names_load(&names, "/proc", names_report, NULL) ?
+				-1 :
+				1;
+	return names;
+}
+
+int nsv_cli_cid_lookup(const char *word, uint32_t *cid, void *data)
+{
+	(void)data;
+	return nsv_names_cid(nsv_cli_names(), word, cid);
 }

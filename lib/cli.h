@@ -5,7 +5,10 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+
+struct nsv_names;
 
 /* Exit statuses of every tool. */
 #define NSV_EXIT_OK 0
@@ -81,6 +84,16 @@ int nsv_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int nsv_usage_hint(void);
 
 /**
+ * nsv_usage_err_at - a mistake inside a text the user gave (an expression)
+ *
+ * "PROG: MESSAGE", then @text indented by two blanks with a caret under
+ * its bytes @off to @off + @len ('~' after the first), then the usage hint.
+ * Returns NSV_EXIT_USAGE.
+ */
+int nsv_usage_err_at(const char *text, size_t off, size_t len, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
+
+/**
  * nsv_getopt_error - the usage error for getopt_long()'s '?' or ':'
  * @c: what getopt_long() returned
  * @argv: its argv, with optind and optopt as it left them
@@ -89,5 +102,22 @@ int nsv_usage_hint(void);
  * nsv_usage_err(). Returns NSV_EXIT_USAGE.
  */
 int nsv_getopt_error(int c, char *const argv[]);
+
+/**
+ * nsv_cli_names - the CID names of this run, loaded on first use
+ *
+ * nsv_names_load() with the VMs of /proc; each problem with the names is
+ * one message line ("PROG: FILE:LINE: why"), printed once. Returns the
+ * table, or NULL when NSV_VSOCK_HOSTS names a file that cannot be used
+ * (the caller fails: the user asked for exactly that file).
+ */
+const struct nsv_names *nsv_cli_names(void);
+
+/**
+ * nsv_cli_cid_lookup - an nsv_cid_lookup_fn over nsv_cli_names()
+ *
+ * For the parsers of addresses and filters: 0 and *@cid, or -ENOENT.
+ */
+int nsv_cli_cid_lookup(const char *word, uint32_t *cid, void *data);
 
 #endif /* NSV_CLI_H */

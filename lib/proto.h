@@ -36,6 +36,19 @@ struct nsv_pkt {
 /* Where a virtio field is in a frame: right behind the vsockmon header. */
 #define NSV_FRAME_VIRTIO_OFF(field) (NSV_MON_HDR_LEN + NSV_VIRTIO_OFF(field))
 
+/*
+ * Frames vsockdump makes itself (from the vsock tracepoints, or by relaying
+ * hybrid vsock) say so in af_vsockmon_hdr.reserved, which a vsockmon device
+ * always zeroes. Read as the le16 it is: the low byte is NSV_SYNTH plus what
+ * the frame was made from, the high byte a relay connection's number modulo
+ * 256 (0 otherwise). Other readers (Wireshark, tcpdump) show two reserved
+ * bytes and decode the rest as usual.
+ */
+#define NSV_SYNTH 0x80 /* made by vsockdump, not by a vsockmon device */
+#define NSV_SYNTH_ALLOC 0x01 /* from a virtio_transport_alloc_pkt event */
+#define NSV_SYNTH_RECV 0x02 /* from a virtio_transport_recv_pkt event */
+#define NSV_SYNTH_RELAY 0x04 /* recorded by the hybrid vsock relay */
+
 /* af_vsockmon_hdr.op */
 enum nsv_mon_op {
 	NSV_MON_OP_UNKNOWN = AF_VSOCK_OP_UNKNOWN,
@@ -189,6 +202,42 @@ int nsv_virtio_type_lookup(const char *name);
  */
 int nsv_virtio_flags_format(unsigned int op, unsigned int type, uint32_t flags,
 			    char *buf, size_t len);
+
+/** nsv_frame_synth - NSV_SYNTH_* bits of a frame vsockdump made, else 0 */
+static inline unsigned int nsv_frame_synth(const struct nsv_frame *f)
+{
+	return f->reserved & NSV_SYNTH ? f->reserved & 0xffu : 0;
+}
+
+/*
+ * nsv_frame_credit_known - whether buf_alloc and fwd_cnt are real: always in
+ * a vsockmon device's frame, only with a recv event in a tracepoint frame
+ * (the alloc event does not carry them and they are zero there).
+ */
+static inline bool nsv_frame_credit_known(const struct nsv_frame *f)
+{
+	unsigned int s = nsv_frame_synth(f);
+
+	return !s || (s & NSV_SYNTH_RECV);
+}
+
+/*
+ * nsv_frame_seq_flags_known - whether a SEQPACKET RW's SEQ_EOM and SEQ_EOR
+ * bits are real: a tracepoint alloc event is taken before the kernel sets
+ * them in the header, so a frame of that event alone cannot tell
+ */
+static inline bool nsv_frame_seq_flags_known(const struct nsv_frame *f)
+{
+	return nsv_frame_credit_known(f) || !f->has_virtio ||
+	       f->virtio.op != NSV_VIRTIO_OP_RW ||
+	       f->virtio.type != NSV_VIRTIO_TYPE_SEQPACKET;
+}
+
+/* nsv_frame_relay_tag - a relay frame's connection number modulo 256 */
+static inline unsigned int nsv_frame_relay_tag(const struct nsv_frame *f)
+{
+	return nsv_frame_synth(f) & NSV_SYNTH_RELAY ? f->reserved >> 8 : 0;
+}
 
 /* Little-endian loads that do not care about alignment. */
 static inline uint16_t nsv_le16(const uint8_t *p)

@@ -10,7 +10,8 @@ golden=$src/tests/golden/vsockdump
 vsockdump=$build/vsockdump/vsockdump
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/nsv-host.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-export TZ=UTC LC_ALL=C
+# No CID names from /etc/vsock-hosts or this machine's VMs (vsock-hosts(5)).
+export TZ=UTC LC_ALL=C NSV_VSOCK_HOSTS=
 TAP_N=0
 
 # ok STATUS DESCRIPTION: a result from the status of the last command.

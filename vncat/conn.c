@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vncat: messages, naming and connecting endpoints, relaying a connection. */
+/* vncat: messages, endpoints, and the relay with what options put between. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,8 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hybrid.h"
+#include "log.h"
+#include "progress.h"
+#include "pty.h"
 #include "relay.h"
 #include "vncat.h"
 
@@ -28,8 +34,8 @@ void vncat_ep_name(const struct vncat_opts *o, const struct nsv_endpoint *e,
 		   char *buf, size_t len)
 {
 	if (e->kind == NSV_EP_VSOCK) {
-		if (nsv_addr_format(e->vsock.cid, e->vsock.port, o->fmt, buf,
-				    len) < 0)
+		if (nsv_names_addr_format(o->names, e->vsock.cid, e->vsock.port,
+					  o->fmt, buf, len) < 0)
 			snprintf(buf, len, "?");
 		return;
 	}
@@ -90,10 +96,11 @@ int vncat_connect_target(const struct vncat_opts *o,
 	vncat_ep_name(o, e, name, sizeof(name));
 	if (e->kind == NSV_EP_VSOCK) {
 		struct nsv_addr l;
-		char ls[NSV_ADDR_STRLEN] = "?";
+		char ls[NSV_NAMES_ADDR_STRLEN] = "?";
 
 		if (nsv_sock_names(fd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port, o->fmt, ls, sizeof(ls));
+			nsv_names_addr_format(o->names, l.cid, l.port, o->fmt,
+					      ls, sizeof(ls));
 		vncat_info(o, "connected to %s from %s (%s)", name, ls,
 			   type_name(o->sock.type));
 	} else if (e->kind == NSV_EP_HYBRID) {
@@ -172,15 +179,141 @@ size_t vncat_bufsize(const struct vncat_opts *o)
 	return NSV_RELAY_BUFSIZE;
 }
 
+/* What vncat puts between read and write: -o/-x, and the --pty frames. */
+struct shaper {
+	struct nsv_log log;
+	bool logging;
+	int log_err;
+	const struct vncat_ends *e;
+	int tty; /* TERM: the terminal whose window size we send, or -1 */
+};
+
+/* PTY: a window size from the terminal's side goes to the program's. */
+static void on_ctl(void *arg, uint8_t type, const uint8_t *p, size_t len)
+{
+	struct shaper *s = arg;
+	struct winsize ws;
+
+	if (type == NSV_PTY_WINSIZE && nsv_pty_winsize_parse(p, len, &ws) == 0)
+		ioctl(s->e->a_r, TIOCSWINSZ, &ws);
+}
+
+/* TERM: data in frames, after a 'w' frame if the window changed. */
+static ssize_t encode(struct shaper *s, char *buf, size_t len, size_t cap)
+{
+	struct winsize ws;
+	bool changed = false;
+	size_t pre = 0;
+	ssize_t n;
+	char c[16];
+
+	while (s->e->winch_fd >= 0 && read(s->e->winch_fd, c, sizeof(c)) > 0)
+		changed = true;
+	if (changed && s->tty >= 0 && ioctl(s->tty, TIOCGWINSZ, &ws) == 0) {
+		if (len + 11 > cap)
+			return -ENOSPC;
+		memmove(buf + 11, buf, len);
+		pre = nsv_pty_winsize_frame(buf, &ws);
+	}
+	n = nsv_pty_encode(buf + pre, len, cap - pre);
+	return n < 0 ? n : n + (ssize_t)pre;
+}
+
 /*
- * Relay side A (stdin/stdout, or the accepted connection) and side B (the
- * connection, or the target) until both directions end.
+ * PTY: the program exited. Its session ends now, even if a background job
+ * still holds the terminal (and so the master never reads EOF).
  */
-int vncat_relay(const struct vncat_opts *o, int a_r, int a_w, int b,
-		const char *a_name, const char *b_name)
+static ssize_t prog_gone(struct shaper *s)
+{
+	siginfo_t si = { 0 };
+	char c[16];
+
+	while (read(s->e->chld_fd, c, sizeof(c)) > 0)
+		;
+	/* WNOWAIT: its status is for whoever waits for it afterwards */
+	if (waitid(P_PID, (id_t)s->e->pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		    0 &&
+	    si.si_pid == s->e->pid)
+		return -ESHUTDOWN;
+	return 0;
+}
+
+static ssize_t shape(void *arg, int dir, char *buf, size_t len, size_t cap)
+{
+	struct shaper *s = arg;
+	int r;
+
+	if (dir == 0 && !len && s->e->side == VNCAT_SIDE_PTY)
+		return prog_gone(s);
+	if (dir == 1 && s->e->dec)
+		len = nsv_pty_decode(s->e->dec, buf, len, on_ctl, s);
+	/* what the user typed and saw, not the frames around it */
+	if (s->logging && len) {
+		r = nsv_log_data(&s->log, dir, buf, len);
+		if (r < 0) {
+			s->log_err = r;
+			return r;
+		}
+	}
+	if (dir == 0 && s->e->encode)
+		return encode(s, buf, len, cap);
+	return (ssize_t)len;
+}
+
+struct meter {
+	struct nsv_progress p;
+	bool yield; /* stdout is the terminal too: step aside for its data */
+	bool gone;
+};
+
+static void on_tick(void *arg, const struct nsv_relay_stats *st)
+{
+	struct meter *m = arg;
+
+	if (m->gone)
+		return;
+	if (m->yield && st->bytes[1]) {
+		nsv_progress_clear(&m->p);
+		m->gone = true;
+		return;
+	}
+	nsv_progress_update(&m->p, st->bytes[0], st->bytes[1], st->usec);
+}
+
+/*
+ * --progress, --no-progress, or by itself: on a terminal, for a transfer
+ * between the connection and a file or pipe (not both ends a terminal).
+ */
+static bool want_progress(const struct vncat_opts *o,
+			  const struct vncat_ends *e, bool *automatic)
+{
+	*automatic = o->progress == VNCAT_PROGRESS_AUTO;
+	if (o->progress != VNCAT_PROGRESS_AUTO)
+		return o->progress == VNCAT_PROGRESS_ON;
+	return e->side == VNCAT_SIDE_STDIO && !o->keep && isatty(2) &&
+	       !(isatty(0) && isatty(1));
+}
+
+static int term_fd(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (isatty(fd))
+			return fd;
+	return -1;
+}
+
+/*
+ * Relay side A (stdin/stdout, a program, or the accepted connection) and
+ * side B (the connection, or the target) until both directions end.
+ */
+int vncat_relay(const struct vncat_opts *o, const struct vncat_conn *c,
+		struct vncat_ends *e)
 {
 	struct nsv_relay_cfg rc = { 0 };
 	struct nsv_relay_stats st;
+	struct shaper sh = { .e = e, .tty = -1 };
+	struct meter m = { 0 };
+	bool automatic, progress = want_progress(o, e, &automatic);
 	int r;
 
 	rc.bufsize = vncat_bufsize(o);
@@ -191,11 +324,61 @@ int vncat_relay(const struct vncat_opts *o, int a_r, int a_w, int b,
 	/* datagrams have no EOF: input EOF is the end unless -q says */
 	if (o->sock.type == NSV_SOCK_DGRAM && rc.linger_ms < 0)
 		rc.linger_ms = 0;
-	r = nsv_relay(a_r, a_w, b, b, &rc, &st);
-	print_stats(o, a_name, b_name, &st);
+	/* a terminal session ends with either side, as ssh's does */
+	if ((e->side == VNCAT_SIDE_PTY || e->side == VNCAT_SIDE_TERM) &&
+	    rc.linger_ms < 0)
+		rc.linger_ms = 0;
+	rc.idle_ms = o->idle_ms;
+	rc.a_pty = e->side == VNCAT_SIDE_PTY;
+	if (e->side == VNCAT_SIDE_STDIO || e->side == VNCAT_SIDE_PROG) {
+		rc.dir[0].crlf = o->crlf;
+		rc.dir[0].line_delay_ms = o->delay_ms;
+	}
+	nsv_log_init(&sh.log);
+	sh.log.fd = o->log_fd;
+	sh.log.hex_fd = o->hex_fd;
+	sh.log.tag = o->keep ? c->name : NULL;
+	sh.logging = o->log_fd >= 0 || o->hex_fd >= 0;
+	if (sh.logging || e->side == VNCAT_SIDE_PTY || e->encode) {
+		for (int i = 0; i < 2; i++) {
+			rc.dir[i].filter = shape;
+			rc.dir[i].arg = &sh;
+		}
+		if (e->side == VNCAT_SIDE_PTY)
+			rc.dir[0].wake_fd = e->chld_fd;
+		if (e->encode) {
+			sh.tty = term_fd();
+			rc.dir[0].wake_fd = e->winch_fd;
+		}
+	}
+	if (progress) {
+		bool tty = isatty(2) && !o->keep;
+
+		/* by itself only for what takes longer than a second */
+		nsv_progress_init(&m.p, 2, tty, o->keep ? c->name : NULL,
+				  automatic ? 1000000 : 0);
+		m.yield = automatic && isatty(1);
+		rc.tick = on_tick;
+		rc.tick_arg = &m;
+		rc.tick_ms = tty ? 250 : 1000;
+	}
+	r = nsv_relay(e->a_r, e->a_w, e->b_r, e->b_w, &rc, &st);
+	if (progress && !m.gone)
+		nsv_progress_end(&m.p, st.bytes[0], st.bytes[1], st.usec);
+	print_stats(o, e->a_name, e->b_name, &st);
+	if (sh.log_err) {
+		nsv_err("writing the session log: %s", strerror(-sh.log_err));
+		return NSV_EXIT_FAIL;
+	}
+	if (st.idle) {
+		nsv_err("idle timeout: nothing sent or received for %g s",
+			o->idle_ms / 1000.0);
+		return NSV_EXIT_FAIL;
+	}
 	if (r < 0) {
 		if (st.err[0] || st.err[1])
-			relay_failed(a_name, b_name, &st, rc.bufsize);
+			relay_failed(e->a_name, e->b_name, &st,
+				     vncat_bufsize(o));
 		else
 			nsv_err("relay: %s", strerror(-r));
 		return NSV_EXIT_FAIL;
@@ -207,8 +390,8 @@ void vncat_conn_describe(const struct vncat_opts *o, struct vncat_conn *c)
 {
 	c->vsock = nsv_sock_names(c->fd, &c->local, &c->peer) == 0;
 	if (c->vsock) {
-		nsv_addr_format(c->peer.cid, c->peer.port, o->fmt, c->name,
-				sizeof(c->name));
+		nsv_names_addr_format(o->names, c->peer.cid, c->peer.port,
+				      o->fmt, c->name, sizeof(c->name));
 		return;
 	}
 	if (!c->name[0])

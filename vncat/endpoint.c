@@ -71,6 +71,12 @@ static int parse_tcp(const char *s, struct nsv_endpoint *e)
 
 int nsv_endpoint_parse(const char *s, struct nsv_endpoint *e)
 {
+	return nsv_endpoint_parse_with(s, e, NULL, NULL);
+}
+
+int nsv_endpoint_parse_with(const char *s, struct nsv_endpoint *e,
+			    nsv_cid_lookup_fn lookup, void *data)
+{
 	int r;
 
 	if (!s || !e)
@@ -107,7 +113,9 @@ int nsv_endpoint_parse(const char *s, struct nsv_endpoint *e)
 	}
 	if (!strncasecmp(s, "vsock", 5)) {
 		e->kind = NSV_EP_VSOCK;
-		return nsv_addr_parse(s, &e->vsock);
+		return nsv_addr_parse_with(s, &e->vsock, lookup, data) < 0 ?
+			       -EINVAL :
+			       0;
 	}
 	return -EINVAL;
 }

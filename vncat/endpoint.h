@@ -36,6 +36,10 @@ struct nsv_endpoint {
  */
 int nsv_endpoint_parse(const char *s, struct nsv_endpoint *e);
 
+/** nsv_endpoint_parse_with - the same, CID names looked up with @lookup */
+int nsv_endpoint_parse_with(const char *s, struct nsv_endpoint *e,
+			    nsv_cid_lookup_fn lookup, void *data);
+
 /** nsv_endpoint_format - the endpoint as it would be parsed; length or -ENOSPC */
 int nsv_endpoint_format(const struct nsv_endpoint *e, unsigned int flags,
 			char *buf, size_t len);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "vncat.h"
@@ -23,6 +24,12 @@ enum {
 	OPT_RETRY,
 	OPT_NO_SHUTDOWN,
 	OPT_BUFSIZE,
+	OPT_SEND_ONLY,
+	OPT_RECV_ONLY,
+	OPT_PTY,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_APPEND,
 };
 
 static const struct nsv_opt options[] = {
@@ -63,11 +70,33 @@ static const struct nsv_opt options[] = {
 	  "keep the write side open after input EOF" },
 	{ "linger", 'q', required_argument, "SECS",
 	  "after the first EOF wait at most SECS, then quit" },
+	{ "idle-timeout", 'i', required_argument, "SECS",
+	  "end a connection idle for SECS (exit 1)" },
+	{ "send-only", OPT_SEND_ONLY, no_argument, NULL,
+	  "only send; quit at input EOF" },
+	{ "recv-only", OPT_RECV_ONLY, no_argument, NULL,
+	  "only receive; standard input is not read" },
+	{ "crlf", 'C', no_argument, NULL, "send line ends as CRLF" },
+	{ "delay", 'd', required_argument, "SECS",
+	  "send one line at a time, SECS apart" },
+	{ "pty", OPT_PTY, no_argument, NULL,
+	  "-e/-c on a pseudo-terminal; alone: be its terminal" },
+	{ "output", 'o', required_argument, "FILE",
+	  "log the session's bytes to FILE" },
+	{ "hex-dump", 'x', required_argument, "FILE",
+	  "log the session as a hex dump to FILE" },
+	{ "append-output", OPT_APPEND, no_argument, NULL,
+	  "append to the -o/-x files" },
+	{ "progress", OPT_PROGRESS, no_argument, NULL,
+	  "show progress on stderr even when not a terminal" },
+	{ "no-progress", OPT_NO_PROGRESS, no_argument, NULL,
+	  "never show progress" },
 	{ "scan", 'z', no_argument, NULL,
 	  "scan: CID PORT[-PORT], print listening ports" },
 	{ "bufsize", OPT_BUFSIZE, required_argument, "BYTES",
 	  "SO_VM_SOCKETS_BUFFER_SIZE, default 4M (K, M, G)" },
-	{ "numeric", 'n', no_argument, NULL, "CIDs as numbers in messages" },
+	{ "numeric", 'n', no_argument, NULL,
+	  "CIDs as numbers in messages, no names read" },
 	{ "verbose", 'v', no_argument, NULL,
 	  "addresses, connections, byte counts, throughput" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
@@ -83,7 +112,8 @@ static void usage(FILE *f)
 	      "       vncat [OPTIONS] -l ENDPOINT TARGET       relay\n"
 	      "       vncat -z [OPTIONS] CID PORT[-PORT]      scan\n"
 	      "netcat for AF_VSOCK: connect, listen, relay to TCP and Unix sockets.\n"
-	      "CID: a number (decimal or 0x-hex) or any, hypervisor, local, host.\n"
+	      "CID: a number (decimal or 0x-hex), any, hypervisor, local, host,\n"
+	      "  or a name from /etc/vsock-hosts or a running VM (vsock-hosts(5)).\n"
 	      "ENDPOINT, TARGET: vsock:CID:PORT, tcp:HOST:PORT, unix:PATH,\n"
 	      "  hybrid:UDS:PORT.\n\nOptions:\n",
 	      f);
@@ -97,6 +127,9 @@ static void usage(FILE *f)
 	      "  vncat --hybrid /run/fc.sock 52  port 52 of a Firecracker guest\n"
 	      "  vncat --retry 30 3 22 -q 0 </dev/null   wait for a booting VM\n"
 	      "  vncat -z local 1-1024           which ports listen on loopback\n"
+	      "  vncat -l -k 22 --pty -c /bin/bash   a shell with job control\n"
+	      "  vncat --pty 3 22                a terminal for it (window size too)\n"
+	      "  vncat -x dump.txt 3 80          see both directions in hex\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage error. See vncat(1).\n",
 	      f);
 }
@@ -164,12 +197,13 @@ static bool has_prefix(const char *s)
 	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		if (!strncasecmp(s, p[i], strlen(p[i])))
 			return true;
-	return strchr(s, ':') && nsv_addr_parse(s, &a) < 0;
+	return strchr(s, ':') &&
+	       nsv_addr_parse_with(s, &a, nsv_cli_cid_lookup, NULL) < 0;
 }
 
 static int parse_endpoint(const char *s, struct nsv_endpoint *e)
 {
-	int r = nsv_endpoint_parse(s, e);
+	int r = nsv_endpoint_parse_with(s, e, nsv_cli_cid_lookup, NULL);
 
 	if (r == -ENAMETOOLONG)
 		return nsv_usage_err("'%s': Unix socket path too long", s);
@@ -183,9 +217,10 @@ static int parse_endpoint(const char *s, struct nsv_endpoint *e)
 
 static int parse_cid(const char *s, uint32_t *cid)
 {
-	if (nsv_cid_parse(s, cid) < 0)
-		return nsv_usage_err("invalid CID '%s': use a number or any, "
-				     "hypervisor, local, host",
+	if (nsv_cid_parse(s, cid) < 0 && nsv_cli_cid_lookup(s, cid, NULL) < 0)
+		return nsv_usage_err("invalid CID '%s': use a number, any, "
+				     "hypervisor, local, host or a name "
+				     "(vsock-hosts(5))",
 				     s);
 	return 0;
 }
@@ -281,7 +316,8 @@ static int parse_operands(struct vncat_opts *o, char **ops, int n)
 			/* "CID:PORT" without the vsock: prefix */
 			struct nsv_addr ad;
 
-			if (nsv_addr_parse(a, &ad) < 0)
+			if (nsv_addr_parse_with(a, &ad, nsv_cli_cid_lookup,
+						NULL) < 0)
 				return nsv_usage_err(
 					"missing PORT after CID '%s'", a);
 			if (o->listen &&
@@ -392,6 +428,62 @@ have_addr:
 	return 0;
 }
 
+/* The options that put vncat between the two sides of a connection. */
+static int check_session(struct vncat_opts *o)
+{
+	bool exec = o->exec_argv || o->sh_cmd;
+	bool messages = o->sock.type == NSV_SOCK_SEQPACKET ||
+			o->sock.type == NSV_SOCK_DGRAM;
+
+	if (o->scan && (o->log_path || o->hex_path || o->idle_ms || o->crlf ||
+			o->delay_ms || o->send_only || o->recv_only || o->pty ||
+			o->progress == VNCAT_PROGRESS_ON))
+		return nsv_usage_err("%s", "-z only probes ports");
+	if (o->append && !o->log_path && !o->hex_path)
+		return nsv_usage_err("%s", "--append-output needs -o or -x");
+	if (o->send_only && o->recv_only)
+		return nsv_usage_err("%s", "--send-only and --recv-only "
+					   "exclude each other");
+	if ((o->send_only || o->recv_only) && (exec || o->has_target))
+		return nsv_usage_err("%s", "--send-only and --recv-only are "
+					   "for standard input and output");
+	if (o->send_only && o->keep)
+		return nsv_usage_err("%s", "--send-only with -k: -k "
+					   "connections do not read standard "
+					   "input");
+	if ((o->crlf || o->delay_ms) && o->has_target)
+		return nsv_usage_err("%s",
+				     "-C and -d shape what standard input "
+				     "or a program sends, not a relay");
+	if ((o->crlf || o->delay_ms) && o->recv_only)
+		return nsv_usage_err("%s", "-C and -d shape what is sent: not "
+					   "with --recv-only");
+	if (o->delay_ms && messages)
+		return nsv_usage_err("%s", "-d sends lines: not with "
+					   "--seqpacket or --dgram");
+	if (o->pty) {
+		if (messages)
+			return nsv_usage_err("%s", "--pty needs a stream "
+						   "connection");
+		if (o->has_target)
+			return nsv_usage_err("%s", "--pty is for -e/-c or a "
+						   "terminal, not a relay");
+		if (o->keep && !exec)
+			return nsv_usage_err("%s", "--pty without -e/-c is a "
+						   "terminal: not with -k");
+		if (o->crlf || o->delay_ms || o->send_only || o->recv_only)
+			return nsv_usage_err("%s", "--pty talks both ways as "
+						   "is: not with -C, -d, "
+						   "--send-only, --recv-only");
+	}
+	if (o->sock.type == NSV_SOCK_DGRAM && o->listen &&
+	    (o->log_path || o->hex_path || o->idle_ms || o->crlf ||
+	     o->send_only || o->recv_only || o->progress == VNCAT_PROGRESS_ON))
+		return nsv_usage_err("%s", "--dgram -l only writes the "
+					   "datagrams it receives");
+	return 0;
+}
+
 static int check(struct vncat_opts *o)
 {
 	bool exec = o->exec_argv || o->sh_cmd;
@@ -436,7 +528,7 @@ static int check(struct vncat_opts *o)
 					   "output only");
 	if (o->ep.kind == NSV_EP_VSOCK && o->ep.vsock.type != NSV_SOCK_UNSPEC)
 		o->sock.type = o->ep.vsock.type;
-	return 0;
+	return check_session(o);
 }
 
 void vncat_opts_init(struct vncat_opts *o)
@@ -445,6 +537,8 @@ void vncat_opts_init(struct vncat_opts *o)
 	nsv_sock_cfg_init(&o->sock);
 	o->sock.bufsize = VNCAT_BUFSIZE;
 	o->linger_ms = -1;
+	o->log_fd = -1;
+	o->hex_fd = -1;
 }
 
 void vncat_opts_free(struct vncat_opts *o)
@@ -453,6 +547,11 @@ void vncat_opts_free(struct vncat_opts *o)
 	nsv_cidlist_free(&o->deny);
 	free(o->exec_argv);
 	free(o->exec_split);
+	if (o->log_fd >= 0)
+		close(o->log_fd);
+	if (o->hex_fd >= 0)
+		close(o->hex_fd);
+	o->log_fd = o->hex_fd = -1;
 }
 
 int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
@@ -588,6 +687,41 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 				r = nsv_usage_err("invalid -q '%s': seconds",
 						  optarg);
 			o->linger_ms = ms;
+			break;
+		case 'i':
+		case 'd':
+			if (parse_secs(optarg, &ms) < 0 || ms <= 0)
+				r = nsv_usage_err(
+					"invalid -%c '%s': seconds, more than 0",
+					c, optarg);
+			*(c == 'i' ? &o->idle_ms : &o->delay_ms) = ms;
+			break;
+		case 'C':
+			o->crlf = true;
+			break;
+		case OPT_SEND_ONLY:
+			o->send_only = true;
+			break;
+		case OPT_RECV_ONLY:
+			o->recv_only = true;
+			break;
+		case OPT_PTY:
+			o->pty = true;
+			break;
+		case OPT_PROGRESS:
+			o->progress = VNCAT_PROGRESS_ON;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = VNCAT_PROGRESS_OFF;
+			break;
+		case 'o':
+		case 'x':
+			if (!*optarg)
+				r = nsv_usage_err("-%c needs a file name", c);
+			*(c == 'o' ? &o->log_path : &o->hex_path) = optarg;
+			break;
+		case OPT_APPEND:
+			o->append = true;
 			break;
 		case OPT_BUFSIZE:
 			if (parse_size(optarg, &v) < 0)

@@ -27,8 +27,13 @@ struct dir {
 	bool splice_out; /* splice waits for room in the socket */
 	bool rready, wready;
 	bool eof, done;
+	bool user; /* crlf, a line delay or a filter: through our buffer */
+	bool cr; /* crlf: the last byte read was CR */
+	bool ending; /* the filter said the input ends: EOF once it is dry */
+	const struct nsv_relay_dir *cfg;
+	int64_t next_us; /* line delay: no write before this */
 	char *buf;
-	size_t off, len;
+	size_t cap, off, len;
 };
 
 /*
@@ -102,7 +107,7 @@ static uint64_t pipe_left(int fd)
 	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (uint64_t)n : 0;
 }
 
-static ssize_t do_read(struct dir *d, size_t size, bool messages)
+static ssize_t do_read(struct dir *d, size_t size, bool messages, bool pty)
 {
 	ssize_t n;
 
@@ -122,6 +127,9 @@ static ssize_t do_read(struct dir *d, size_t size, bool messages)
 		 */
 		if (errno == ENOTCONN && d->rsock)
 			return 0;
+		/* a pty master once the program's side is closed */
+		if (errno == EIO && pty)
+			return 0;
 		return -errno;
 	}
 	if (messages && (size_t)n > size)
@@ -129,7 +137,7 @@ static ssize_t do_read(struct dir *d, size_t size, bool messages)
 	return n;
 }
 
-static ssize_t do_write(struct dir *d, bool messages)
+static ssize_t do_write(struct dir *d, size_t len, bool messages)
 {
 	ssize_t n;
 
@@ -140,10 +148,10 @@ static ssize_t do_write(struct dir *d, bool messages)
 	 * sent blocking, whole.
 	 */
 	if (d->wsock)
-		n = send(d->wfd, d->buf + d->off, d->len - d->off,
+		n = send(d->wfd, d->buf + d->off, len,
 			 (messages ? 0 : MSG_DONTWAIT) | MSG_NOSIGNAL);
 	else
-		n = write(d->wfd, d->buf + d->off, d->len - d->off);
+		n = write(d->wfd, d->buf + d->off, len);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return -EAGAIN;
@@ -186,6 +194,47 @@ static void fail(struct dir *D, int i, int err, bool writing,
 		D[!i].done = true;
 }
 
+size_t nsv_relay_crlf(char *buf, size_t len, bool *cr)
+{
+	bool prev = *cr, first = *cr;
+	size_t add = 0, i, j;
+
+	for (i = 0; i < len; i++) {
+		add += buf[i] == '\n' && !prev;
+		prev = buf[i] == '\r';
+	}
+	*cr = prev;
+	if (!add)
+		return len;
+	/* back to front, so that no byte is overwritten before it moved */
+	j = len + add;
+	for (i = len; i-- > 0;) {
+		buf[--j] = buf[i];
+		if (buf[i] == '\n' && !(i ? buf[i - 1] == '\r' : first))
+			buf[--j] = '\r';
+	}
+	return len + add;
+}
+
+/* After a read: -C, then the filter. New length, or -errno from the filter. */
+static ssize_t shape(struct dir *d, int i, size_t got)
+{
+	if (d->cfg->crlf)
+		got = nsv_relay_crlf(d->buf, got, &d->cr);
+	if (d->cfg->filter)
+		return d->cfg->filter(d->cfg->arg, i, d->buf, got, d->cap);
+	return (ssize_t)got;
+}
+
+/* Shorten a poll() timeout in ms so that it ends by @when (µs). */
+static void shorten(int *timeout, int64_t now, int64_t when)
+{
+	int64_t ms = when <= now ? 0 : (when - now + 999) / 1000;
+
+	if (*timeout < 0 || ms < *timeout)
+		*timeout = (int)ms;
+}
+
 int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	      const struct nsv_relay_cfg *c, struct nsv_relay_stats *st)
 {
@@ -193,8 +242,9 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	struct dir D[2];
 	int rfd[2] = { -1, -1 }, rfl[2] = { 0, 0 };
 	size_t size;
-	uint64_t t0 = (uint64_t)nsv_clock_us(), linger_end = 0;
-	bool lingering = false;
+	int64_t t0 = nsv_clock_us(), now = t0, linger_end = 0, last_io = t0;
+	int64_t next_tick = 0;
+	bool lingering = false, timed, woken[2] = { false, false };
 	int i, r = 0;
 
 	if (!st)
@@ -208,27 +258,39 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	D[0].wfd = b_wfd;
 	D[1].rfd = b_rfd;
 	D[1].wfd = a_wfd;
+	timed = c->idle_ms > 0;
+	if (c->tick && c->tick_ms > 0) {
+		next_tick = t0 + (int64_t)c->tick_ms * 1000;
+		timed = true;
+	}
 	for (i = 0; i < 2; i++) {
+		struct dir *d = &D[i];
 		bool dummy, dummy2;
 
-		classify(D[i].rfd, &D[i].rsock, &D[i].rpoll, &D[i].rfile,
-			 &D[i].rfifo);
-		classify(D[i].wfd, &D[i].wsock, &D[i].wpoll, &dummy, &dummy2);
-		if (!c->messages)
-			zerocopy_setup(&D[i], &rfd[i], &rfl[i]);
-		D[i].buf = malloc(size);
-		if (!D[i].buf) {
+		classify(d->rfd, &d->rsock, &d->rpoll, &d->rfile, &d->rfifo);
+		classify(d->wfd, &d->wsock, &d->wpoll, &dummy, &dummy2);
+		d->cfg = &c->dir[i];
+		d->user = d->cfg->crlf || d->cfg->line_delay_ms > 0 ||
+			  d->cfg->filter;
+		if (d->cfg->line_delay_ms > 0)
+			timed = true;
+		if (!c->messages && !d->user)
+			zerocopy_setup(d, &rfd[i], &rfl[i]);
+		/* -C may double every byte; a filter may add a little */
+		d->cap = d->user ? 2 * size + 64 : size;
+		d->buf = malloc(d->cap);
+		if (!d->buf) {
 			r = -ENOMEM;
 			goto out;
 		}
-		if (D[i].rfd < 0)
-			D[i].eof = true;
+		if (d->rfd < 0)
+			d->eof = true;
 	}
 
 	for (;;) {
-		struct pollfd p[4];
-		int np = 0, idx[4], what[4], timeout = -1, n;
-		bool progress = false;
+		struct pollfd p[6];
+		int np = 0, idx[6], what[6], timeout = -1, n;
+		bool progress = false, moved = false;
 
 		for (i = 0; i < 2; i++) {
 			struct dir *d = &D[i];
@@ -241,7 +303,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				if (got > 0) {
 					st->bytes[i] += (uint64_t)got;
 					st->writes[i]++;
-					progress = true;
+					progress = moved = true;
 				} else if (got == 0) {
 					d->eof = true;
 					progress = true;
@@ -264,7 +326,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				if (got > 0) {
 					st->bytes[i] += (uint64_t)got;
 					st->writes[i]++;
-					progress = true;
+					progress = moved = true;
 				} else if (got == 0) {
 					d->eof = true;
 					progress = true;
@@ -286,15 +348,39 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				if (!d->eof)
 					continue;
 			}
+			if (woken[i] && d->len == 0 && !d->eof) {
+				woken[i] = false;
+				got = d->cfg->filter(d->cfg->arg, i, d->buf, 0,
+						     d->cap);
+				if (got == -ESHUTDOWN) {
+					d->ending = true;
+					got = 0;
+				}
+				if (got < 0) {
+					st->err[i] = r = (int)got;
+					goto out;
+				}
+				d->len = (size_t)got;
+				d->off = 0;
+				progress = true;
+			}
 			if (d->len == 0 && !d->eof &&
 			    (d->rready || !d->rpoll)) {
-				got = do_read(d, size, c->messages);
+				got = do_read(d, size, c->messages,
+					      c->a_pty && i == 0);
 				d->rready = false;
 				if (got > 0) {
+					progress = moved = true;
+					if (d->user)
+						got = shape(d, i, (size_t)got);
+					if (got < 0) {
+						st->err[i] = r = (int)got;
+						goto out;
+					}
 					d->len = (size_t)got;
 					d->off = 0;
-					progress = true;
-				} else if (got == 0) {
+				} else if (got == 0 ||
+					   (got == -EAGAIN && d->ending)) {
 					d->eof = true;
 					progress = true;
 				} else if (got != -EAGAIN) {
@@ -304,16 +390,40 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				}
 			}
 			if (d->len > d->off && (d->wready || !d->wpoll)) {
-				got = do_write(d, c->messages);
+				size_t len = d->len - d->off;
+				int delay = d->cfg->line_delay_ms;
+
+				if (delay > 0) {
+					char *nl;
+
+					if (nsv_clock_us() < d->next_us)
+						goto written;
+					nl = memchr(d->buf + d->off, '\n', len);
+					if (nl)
+						len = (size_t)(nl - d->buf) +
+						      1 - d->off;
+				}
+				got = do_write(d, len, c->messages);
 				d->wready = false;
 				if (got > 0) {
+					if (delay > 0 &&
+					    d->buf[d->off + (size_t)got - 1] ==
+						    '\n')
+						d->next_us = nsv_clock_us() +
+							     delay * 1000LL;
 					d->off += (size_t)got;
 					st->bytes[i] += (uint64_t)got;
 					if (d->off == d->len) {
 						d->off = d->len = 0;
 						st->writes[i]++;
 					}
+					progress = moved = true;
+				} else if (got == -EIO && c->a_pty && i == 1) {
+					/* the program is gone: nobody reads */
+					st->unsent[i] = d->len - d->off;
+					d->done = true;
 					progress = true;
+					continue;
 				} else if (got != -EAGAIN) {
 					fail(D, i, got ? (int)got : -EIO, true,
 					     c, st);
@@ -321,6 +431,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 					continue;
 				}
 			}
+written:
 			if (d->eof && d->len == 0) {
 				finish(d, &D[!i], c);
 				progress = true;
@@ -330,22 +441,41 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 			break;
 		if ((D[0].done || D[1].done) && c->linger_ms >= 0 &&
 		    !lingering) {
-			lingering = true;
-			linger_end = (uint64_t)nsv_clock_us() +
-				     (uint64_t)c->linger_ms * 1000;
+			lingering = timed = true;
+			linger_end = nsv_clock_us() + c->linger_ms * 1000LL;
 		}
-		if (lingering) {
-			uint64_t now = (uint64_t)nsv_clock_us();
-
-			if (now >= linger_end) {
+		if (timed) {
+			now = nsv_clock_us();
+			if (moved)
+				last_io = now;
+			if (lingering && now >= linger_end) {
 				st->lingered = true;
 				break;
 			}
-			timeout = (int)((linger_end - now + 999) / 1000);
+			if (c->idle_ms > 0 &&
+			    now - last_io >= c->idle_ms * 1000LL) {
+				st->idle = true;
+				r = -ETIMEDOUT;
+				break;
+			}
+			if (next_tick && now >= next_tick) {
+				st->usec = (uint64_t)(now - t0);
+				c->tick(c->tick_arg, st);
+				next_tick = now + c->tick_ms * 1000LL;
+			}
 		}
 		if (progress)
 			continue;
 
+		if (timed) {
+			if (lingering)
+				shorten(&timeout, now, linger_end);
+			if (c->idle_ms > 0)
+				shorten(&timeout, now,
+					last_io + c->idle_ms * 1000LL);
+			if (next_tick)
+				shorten(&timeout, now, next_tick);
+		}
 		for (i = 0; i < 2; i++) {
 			struct dir *d = &D[i];
 
@@ -369,7 +499,19 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 					idx[np] = i;
 					what[np++] = 2;
 				}
+				if (d->cfg->filter && d->cfg->wake_fd > 0) {
+					p[np] = (struct pollfd){
+						d->cfg->wake_fd, POLLIN, 0
+					};
+					idx[np] = i;
+					what[np++] = 3;
+				}
 			} else if (d->len > d->off) {
+				if (d->cfg->line_delay_ms > 0 &&
+				    now < d->next_us) {
+					shorten(&timeout, now, d->next_us);
+					continue;
+				}
 				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
 				idx[np] = i;
 				what[np++] = 1;
@@ -391,6 +533,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				d->rready = true;
 			} else if (what[k] == 1) {
 				d->wready = true;
+			} else if (what[k] == 3) {
+				woken[idx[k]] = true;
 			} else if (!d->done && !d->rready &&
 				   (p[k].revents & (POLLERR | POLLHUP))) {
 				/*
@@ -416,7 +560,7 @@ out:
 	for (i = 0; i < 2; i++)
 		if (rfd[i] >= 0)
 			fcntl(rfd[i], F_SETFL, rfl[i]);
-	st->usec = (uint64_t)nsv_clock_us() - t0;
+	st->usec = (uint64_t)(nsv_clock_us() - t0);
 	free(D[0].buf);
 	free(D[1].buf);
 	return r;

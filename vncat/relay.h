@@ -6,17 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Bytes moved per read by default: many 64 KiB virtio-vsock packets. */
 #define NSV_RELAY_BUFSIZE (256 * 1024)
-
-struct nsv_relay_cfg {
-	size_t bufsize; /* bytes per read, 0: NSV_RELAY_BUFSIZE */
-	bool messages; /* one read is one message (SEQPACKET, DGRAM) */
-	bool no_shutdown; /* keep a socket's write side open after EOF */
-	int linger_ms; /* after the first EOF, wait at most this for the
-			     other direction; < 0: until it ends */
-};
 
 /* Direction 0 goes from side A to side B, direction 1 from B to A. */
 struct nsv_relay_stats {
@@ -27,6 +20,52 @@ struct nsv_relay_stats {
 	bool err_write[2]; /* whether err came from writing (else reading) */
 	uint64_t unsent[2]; /* bytes read but never written */
 	bool lingered; /* -q cut a direction short */
+	bool idle; /* idle_ms passed without a byte moving */
+};
+
+/**
+ * nsv_relay_filter_fn - see or rewrite a direction's data between its read
+ * and its write
+ * @dir: 0 (side A to side B) or 1
+ * @buf: the @len bytes just read (after -C), which the filter may rewrite
+ *     in place, up to @cap bytes; @len 0: nothing was read, the direction's
+ *     wake_fd woke the relay (a chance to send data of the filter's own)
+ *
+ * Returns how many bytes of @buf to write (0: none) or -errno, which ends
+ * the relay. -ESHUTDOWN from a call with no data ends the direction's
+ * input instead: it is read until it has nothing more, then it is at EOF
+ * (for a non-blocking input, such as a pty master whose program exited
+ * while a background job still holds the terminal).
+ */
+typedef ssize_t (*nsv_relay_filter_fn)(void *arg, int dir, char *buf,
+				       size_t len, size_t cap);
+
+/* What one direction does to its data on the way. Any of it means the data
+ * goes through our buffer: no sendfile() or splice() for that direction. */
+struct nsv_relay_dir {
+	bool crlf; /* LF not after CR becomes CRLF (ncat -C) */
+	int line_delay_ms; /* one line per write, this long between lines */
+	nsv_relay_filter_fn filter; /* may be NULL */
+	void *arg;
+	int wake_fd; /* > 0: when readable, the filter is called with no
+			data (it must drain the fd) */
+};
+
+struct nsv_relay_cfg {
+	size_t bufsize; /* bytes per read, 0: NSV_RELAY_BUFSIZE */
+	bool messages; /* one read is one message (SEQPACKET, DGRAM) */
+	bool no_shutdown; /* keep a socket's write side open after EOF */
+	int linger_ms; /* after the first EOF, wait at most this for the
+			     other direction; < 0: until it ends */
+	int idle_ms; /* > 0: end with -ETIMEDOUT when no byte moved either
+			way for this long */
+	bool a_pty; /* side A is a pty master: EIO means the program's side
+		       closed (EOF when reading, the end when writing) */
+	struct nsv_relay_dir dir[2];
+	/* > 0: called every tick_ms while data moves, with the counts so far */
+	int tick_ms;
+	void (*tick)(void *arg, const struct nsv_relay_stats *st);
+	void *tick_arg;
 };
 
 /**
@@ -47,10 +86,21 @@ struct nsv_relay_stats {
  * In message mode each read is written with a single write: message
  * boundaries survive between SEQPACKET/DGRAM sockets, and a message larger
  * than the buffer is an error (-EMSGSIZE), never silently cut.
- * Returns 0 when both directions ended at EOF, else the first -errno (see
- * @st->err for which).
+ * Timers (@c->linger_ms, @c->idle_ms, line delays, @c->tick) read the
+ * clock only when they are set.
+ * Returns 0 when both directions ended at EOF, -ETIMEDOUT when @c->idle_ms
+ * passed (@st->idle), else the first -errno (see @st->err for which).
  */
 int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	      const struct nsv_relay_cfg *c, struct nsv_relay_stats *st);
+
+/**
+ * nsv_relay_crlf - turn each LF not preceded by CR into CRLF, in place
+ * @buf: @len bytes, with room for 2 * @len
+ * @cr: whether the byte before @buf was CR; updated for the next call
+ *
+ * Returns the new length.
+ */
+size_t nsv_relay_crlf(char *buf, size_t len, bool *cr);
 
 #endif /* NSV_RELAY_H */

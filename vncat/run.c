@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,8 +88,34 @@ static void show_local_cid(const struct vncat_opts *o)
 		vncat_info(o, "local CID %s (from /dev/vsock)", s);
 }
 
+/* -o, -x: opened once, so -k connections all append to the same files. */
+static int open_log(const char *path, bool append, int *fd)
+{
+	if (!path)
+		return 0;
+	*fd = open(path,
+		   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+			   (append ? 0 : O_TRUNC),
+		   0666);
+	if (*fd < 0) {
+		nsv_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int vncat_run(struct vncat_opts *o)
 {
+	/* Messages name CIDs; the names are read before -N moves us. */
+	if (!(o->fmt & NSV_FMT_NUMERIC)) {
+		o->names = nsv_cli_names();
+		if (!o->names)
+			return NSV_EXIT_FAIL;
+		o->sock.names = o->names;
+	}
+	if (open_log(o->log_path, o->append, &o->log_fd) < 0 ||
+	    open_log(o->hex_path, o->append, &o->hex_fd) < 0)
+		return NSV_EXIT_FAIL;
 	if (o->netns) {
 		int r = nsv_netns_enter_spec(o->netns);
 

@@ -3,10 +3,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,9 +37,15 @@ static void setenv_u32(const char *name, uint32_t v)
 	setenv(name, s, 1);
 }
 
-/* The child side of -e and -c: the connection becomes stdin and stdout. */
+/*
+ * The child side of -e and -c: @fd (the connection, our end of a
+ * socketpair, or a pseudo-terminal) becomes stdin and stdout. On a
+ * terminal (@ti) the program gets a session of its own with it as the
+ * controlling terminal, for job control, and stderr too.
+ */
 static void __attribute__((noreturn))
-exec_child(const struct vncat_opts *o, const struct vncat_conn *c)
+exec_child(const struct vncat_opts *o, const struct vncat_conn *c, int fd,
+	   const struct vncat_term_info *ti)
 {
 	const char *prog = o->sh_cmd ? "/bin/sh" : o->exec_argv[0];
 	int e;
@@ -46,13 +54,21 @@ exec_child(const struct vncat_opts *o, const struct vncat_conn *c)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
-	if (dup2(c->fd, 0) < 0 || dup2(c->fd, 1) < 0) {
+	signal(SIGCHLD, SIG_DFL);
+	if (ti && (setsid() < 0 || ioctl(fd, TIOCSCTTY, 0) < 0)) {
+		nsv_err("cannot give %s its terminal: %s", prog,
+			strerror(errno));
+		_exit(126);
+	}
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || (ti && dup2(fd, 2) < 0)) {
 		nsv_err("cannot hand the connection to %s: %s", prog,
 			strerror(errno));
 		_exit(126);
 	}
-	if (c->fd > 1)
-		close(c->fd);
+	if (fd > 2)
+		close(fd);
+	if (ti && ti->term[0])
+		setenv("TERM", ti->term, 1);
 	if (c->vsock) {
 		uint32_t lcid = c->local.cid;
 
@@ -95,27 +111,130 @@ static int wait_status(pid_t pid)
 }
 
 /*
+ * Whether vncat stays between the connection and a program, to log, time
+ * out, convert or count what passes; otherwise the program gets the socket.
+ */
+static bool interpose(const struct vncat_opts *o)
+{
+	return o->pty || o->log_fd >= 0 || o->hex_fd >= 0 || o->idle_ms ||
+	       o->crlf || o->delay_ms || o->progress == VNCAT_PROGRESS_ON;
+}
+
+/* --pty: SIGCHLD wakes the relay, which ends the session with the program. */
+static int chld_pipe[2] = { -1, -1 };
+
+static void on_chld(int sig)
+{
+	int e = errno;
+
+	(void)sig;
+	if (write(chld_pipe[1], "c", 1) < 0) {
+		/* full: the relay has a wakeup pending already */
+	}
+	errno = e;
+}
+
+/* A program on a socketpair or a pseudo-terminal, with us in between. */
+static int run_prog(const struct vncat_opts *o, struct vncat_conn *c)
+{
+	struct vncat_term_info ti, *tip = NULL;
+	struct nsv_pty_dec dec = { 0 };
+	struct vncat_ends e = { .side = VNCAT_SIDE_PROG,
+				.chld_fd = -1,
+				.winch_fd = -1 };
+	int sp[2], r, st;
+	pid_t pid;
+
+	if (o->pty) {
+		struct sigaction sa = { 0 };
+
+		r = vncat_term_accept(o, c, &ti);
+		if (r < 0)
+			return NSV_EXIT_FAIL;
+		e.dec = r == 1 ? &dec : NULL;
+		r = nsv_pty_open(&sp[0], &sp[1]);
+		if (r < 0) {
+			nsv_err("cannot open a pseudo-terminal: %s",
+				strerror(-r));
+			return NSV_EXIT_FAIL;
+		}
+		if (ti.ws.ws_row)
+			ioctl(sp[1], TIOCSWINSZ, &ti.ws);
+		if (pipe2(chld_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+			nsv_err("pipe: %s", strerror(errno));
+			return NSV_EXIT_FAIL;
+		}
+		sa.sa_handler = on_chld;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_NOCLDSTOP;
+		sigaction(SIGCHLD, &sa, NULL);
+		e.side = VNCAT_SIDE_PTY;
+		e.chld_fd = chld_pipe[0];
+		tip = &ti;
+	} else if (socketpair(AF_UNIX,
+			      (o->sock.type == NSV_SOCK_SEQPACKET ?
+				       SOCK_SEQPACKET :
+				       SOCK_STREAM) |
+				      SOCK_CLOEXEC,
+			      0, sp) < 0) {
+		nsv_err("socketpair: %s", strerror(errno));
+		return NSV_EXIT_FAIL;
+	}
+	pid = fork();
+	if (pid < 0) {
+		nsv_err("fork: %s", strerror(errno));
+		return NSV_EXIT_FAIL;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		exec_child(o, c, sp[1], tip);
+	}
+	close(sp[1]);
+	e.pid = pid;
+	e.a_r = e.a_w = sp[0];
+	e.b_r = e.b_w = c->fd;
+	e.a_name = o->sh_cmd ? "the command" : o->exec_argv[0];
+	e.b_name = c->name;
+	r = vncat_relay(o, c, &e);
+	/* closing the pty's master hangs up the program's terminal */
+	close(sp[0]);
+	close(c->fd);
+	c->fd = -1;
+	/* the connection ended under it: a hangup, as for a modem */
+	if (r != NSV_EXIT_OK)
+		kill(pid, SIGHUP);
+	st = wait_status(pid);
+	vncat_info(o, "%s: program exited with status %d", c->name, st);
+	return r != NSV_EXIT_OK ? r : st;
+}
+
+/*
  * One connection: hand it to a program, relay it to the target, or relay it
  * to stdin/stdout (@use_stdin false: -k children only write stdout).
  */
 int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 		bool use_stdin)
 {
+	struct vncat_ends e = { .side = VNCAT_SIDE_STDIO,
+				.chld_fd = -1,
+				.winch_fd = -1 };
 	char tname[160];
 	int t, r;
 
 	if (o->exec_argv || o->sh_cmd) {
 		pid_t pid;
 
+		if (interpose(o))
+			return run_prog(o, c);
 		if (o->keep)
-			exec_child(o, c); /* already our own process */
+			exec_child(o, c, c->fd, NULL); /* our own process */
 		pid = fork();
 		if (pid < 0) {
 			nsv_err("fork: %s", strerror(errno));
 			return NSV_EXIT_FAIL;
 		}
 		if (pid == 0)
-			exec_child(o, c);
+			exec_child(o, c, c->fd, NULL);
 		/* the program alone holds the connection: its close is the end */
 		close(c->fd);
 		c->fd = -1;
@@ -128,12 +247,27 @@ int vncat_serve(const struct vncat_opts *o, struct vncat_conn *c,
 		if (t < 0)
 			return NSV_EXIT_FAIL;
 		vncat_ep_name(o, &o->target, tname, sizeof(tname));
-		r = vncat_relay(o, c->fd, c->fd, t, c->name, tname);
+		e.side = VNCAT_SIDE_TARGET;
+		e.a_r = e.a_w = c->fd;
+		e.b_r = e.b_w = t;
+		e.a_name = c->name;
+		e.b_name = tname;
+		r = vncat_relay(o, c, &e);
 		close(t);
 		return r;
 	}
-	return vncat_relay(o, use_stdin ? 0 : -1, 1, c->fd,
-			   use_stdin ? "stdio" : "stdout", c->name);
+	if (o->pty)
+		return vncat_term_run(o, c);
+	/* --send-only: the peer learns at once that we will not read */
+	if (o->send_only)
+		shutdown(c->fd, SHUT_RD);
+	e.a_r = use_stdin && !o->recv_only ? 0 : -1;
+	e.a_w = o->send_only ? -1 : 1;
+	e.b_r = o->send_only ? -1 : c->fd;
+	e.b_w = c->fd;
+	e.a_name = e.a_r < 0 ? "stdout" : e.a_w < 0 ? "stdin" : "stdio";
+	e.b_name = c->name;
+	return vncat_relay(o, c, &e);
 }
 
 static int accept_one(const struct vncat_opts *o, int lfd, struct vncat_conn *c)
@@ -167,7 +301,7 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 		socklen_t sl = sizeof(sa);
 		ssize_t n = recvfrom(fd, buf, size, MSG_TRUNC,
 				     (struct sockaddr *)&sa, &sl);
-		char from[NSV_ADDR_STRLEN];
+		char from[NSV_NAMES_ADDR_STRLEN];
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -175,8 +309,8 @@ static int dgram_listen(const struct vncat_opts *o, int fd)
 			nsv_err("receiving datagrams: %s", strerror(errno));
 			break;
 		}
-		nsv_addr_format(sa.svm_cid, sa.svm_port, o->fmt, from,
-				sizeof(from));
+		nsv_names_addr_format(o->names, sa.svm_cid, sa.svm_port, o->fmt,
+				      from, sizeof(from));
 		if ((size_t)n > size) {
 			nsv_err("a datagram of %zd bytes from %s was larger than the buffer: raise --bufsize",
 				n, from);
@@ -240,8 +374,8 @@ int vncat_listen(const struct vncat_opts *o)
 		struct nsv_addr l;
 
 		if (nsv_sock_names(lfd, &l, NULL) == 0)
-			nsv_addr_format(l.cid, l.port, o->fmt, name,
-					sizeof(name));
+			nsv_names_addr_format(o->names, l.cid, l.port, o->fmt,
+					      name, sizeof(name));
 		else
 			vncat_ep_name(o, &o->ep, name, sizeof(name));
 		/* a port the kernel chose is worth saying even without -v */

@@ -347,12 +347,13 @@ int nsv_sock_explain(int err, enum nsv_sock_op op, const struct nsv_sock_cfg *c,
 		     uint32_t cid, uint32_t port, unsigned int tr, char *buf,
 		     size_t len)
 {
-	char where[NSV_ADDR_STRLEN], t[32];
+	char where[NSV_NAMES_ADDR_STRLEN], t[32];
 	int e = err < 0 ? -err : err;
 
 	if (!buf || !c)
 		return -EINVAL;
-	if (nsv_addr_format(cid, port, 0, where, sizeof(where)) < 0)
+	if (nsv_names_addr_format(c->names, cid, port, 0, where,
+				  sizeof(where)) < 0)
 		snprintf(where, sizeof(where), "?");
 
 	switch (e) {

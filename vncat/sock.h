@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "names.h"
 #include "retry.h"
 
 /* How to make a vsock socket; nsv_sock_cfg_init() gives the defaults. */
@@ -19,6 +20,7 @@ struct nsv_sock_cfg {
 	uint64_t bufsize; /* SO_VM_SOCKETS_BUFFER_SIZE, 0: kernel's */
 	int timeout_ms; /* connect timeout, < 0: the kernel's (2 s) */
 	int retry_ms; /* retry a refused connect this long, 0: no */
+	const struct nsv_names *names; /* CID names for messages, or NULL */
 };
 
 /** nsv_sock_cfg_init - stream, any local address, kernel defaults, no retry */

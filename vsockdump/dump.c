@@ -21,9 +21,11 @@
 #include "plot.h"
 #include "proto.h"
 #include "rotate.h"
+#include "source.h"
+#include "tpcapture.h"
 #include "vsockdump.h"
 
-static struct nsv_pcap *volatile g_src;
+static struct nsv_source *volatile g_src;
 static volatile sig_atomic_t g_stop, g_stats;
 static volatile pid_t g_child;
 
@@ -38,7 +40,7 @@ static void on_signal(int sig)
 	else
 		g_stop = sig;
 	if (g_src)
-		nsv_pcap_break(g_src);
+		g_src->ops->brk(g_src->s);
 }
 
 static void catch_signals(void)
@@ -93,7 +95,7 @@ static void supervise(struct nsv_monitor *mon)
 
 struct run {
 	const struct vsockdump_opts *o;
-	struct nsv_pcap *src;
+	struct nsv_source src;
 	struct nsv_writer *w;
 	struct nsv_printer *pr;
 	struct nsv_flows *flows;
@@ -118,6 +120,25 @@ static void print_notices(const char *s)
 			e = s + strlen(s);
 		nsv_err("%.*s", (int)(e - s), s);
 	}
+}
+
+/* The -r file (0, 1, ...) the frame being handled is from; 0 if live. */
+static unsigned int source_index(const struct run *r)
+{
+	return r->src.ops == &nsv_pcap_source_ops ? nsv_pcap_source(r->src.s) :
+						    0;
+}
+
+/* A live capture's name: the vsockmon device, tracepoints, or the VMM. */
+static const char *source_name(const struct vsockdump_opts *o,
+			       const struct run *r,
+			       const struct nsv_monitor *mon)
+{
+	if (r->src.ops == &nsv_tpcap_source_ops)
+		return NSV_TP_IFNAME;
+	if (r->src.ops == &nsv_hrelay_source_ops)
+		return o->hybrid;
+	return mon->name;
 }
 
 static void on_frame(const struct nsv_pkt *pkt, void *user)
@@ -156,7 +177,7 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 	}
 	if (r->w) {
 		/* a pcapng file of merged files keeps one interface each */
-		e = nsv_writer_write(r->w, nsv_pcap_source(r->src), pkt);
+		e = nsv_writer_write(r->w, source_index(r), pkt);
 		if (e > 0 && e & NSV_WRITER_NOTICE)
 			print_notices(nsv_writer_notice(r->w));
 		if (e > 0 && e & NSV_WRITER_LIMIT) {
@@ -175,93 +196,14 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 	}
 	return;
 stop:
-	nsv_pcap_break(r->src);
-}
-
-/* A filter error: the message, the expression with a caret under the
- * offending word, and the usage hint. Returns NSV_EXIT_USAGE. */
-static int filter_error(const char *expr, const struct nsv_filter_error *err)
-{
-	size_t i;
-
-	nsv_err("bad filter: %s", err->msg);
-	fprintf(stderr, "  %s\n  ", expr);
-	for (i = 0; i < err->off; i++)
-		fputc(expr[i] == '\t' ? '\t' : ' ', stderr);
-	fputc('^', stderr);
-	for (i = 1; i < err->len; i++)
-		fputc('~', stderr);
-	fputc('\n', stderr);
-	return nsv_usage_hint();
-}
-
-/* No filter is this long: one would compile to far more than 4096 insns. */
-#define FILTER_FILE_MAX (1024 * 1024)
-
-static char *read_filter_file(const char *path)
-{
-	char *s = NULL, *p;
-	size_t cap = 0, n = 0;
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? 2 * cap : 8192;
-			p = realloc(s, cap);
-			if (!p) {
-				free(s);
-				s = NULL;
-				break;
-			}
-			s = p;
-		}
-		size_t m = fread(s + n, 1, 4096, f);
-
-		n += m;
-		if (n > FILTER_FILE_MAX) {
-			free(s);
-			s = NULL;
-			errno = EFBIG;
-			break;
-		}
-		if (m < 4096)
-			break;
-	}
-	if (s && ferror(f)) { /* a directory, an I/O error: never "no filter" */
-		int e = errno ? errno : EIO;
-
-		free(s);
-		s = NULL;
-		errno = e;
-	}
-	if (s) {
-		s[n] = '\0';
-		/* tcpdump -F: '#' starts a comment to the end of the line */
-		for (p = s; *p; p++) {
-			if (*p == '#')
-				while (*p && *p != '\n')
-					*p++ = ' ';
-			if (*p == '\n' || *p == '\r' || *p == '\t')
-				*p = ' ';
-			if (!*p)
-				break;
-		}
-		/* the line break at the end is no part of the expression */
-		while (n && s[n - 1] == ' ')
-			s[--n] = '\0';
-	}
-	if (f != stdin)
-		fclose(f);
-	return s;
+	r->src.ops->brk(r->src.s);
 }
 
 /* The expression from the command line or -F; 0, 1 (failure) or 2. */
 static int get_filter(const struct vsockdump_opts *o, char **exprp,
-		      struct nsv_filter **fp)
+		      struct nsv_fexpr **fp)
 {
-	struct nsv_filter_error err = { 0 };
+	struct nsv_fexpr_error err = { 0 };
 	char *expr = NULL;
 	const char *s;
 	int r;
@@ -269,7 +211,7 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	*fp = NULL;
 	*exprp = NULL;
 	if (o->filter_file) {
-		expr = read_filter_file(o->filter_file);
+		expr = nsv_fexpr_read_file(o->filter_file);
 		if (!expr) {
 			if (!g_stop) /* else a FIFO's open was interrupted */
 				nsv_err("%s: %s", o->filter_file,
@@ -289,9 +231,10 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 		free(expr);
 		return 0;
 	}
-	r = nsv_filter_parse(expr, fp, &err);
+	r = nsv_filter_parse(expr, nsv_cli_cid_lookup, NULL, fp, &err);
 	if (r == -EINVAL) {
-		r = filter_error(expr, &err);
+		r = nsv_usage_err_at(expr, err.off, err.len, "bad filter: %s",
+				     err.msg);
 		free(expr);
 		return r;
 	}
@@ -335,7 +278,7 @@ static void print_stats(struct run *r)
 
 	fprintf(stderr, "%llu frame%s captured\n", (unsigned long long)r->num,
 		r->num == 1 ? "" : "s");
-	if (nsv_pcap_stats(r->src, &st) == 0)
+	if (r->src.ops->stats(r->src.s, &st) == 0)
 		fprintf(stderr,
 			"%llu frames received by filter\n"
 			"%llu frames dropped by kernel\n",
@@ -371,8 +314,62 @@ static int monitor_open(const struct vsockdump_opts *o, struct nsv_monitor *mon)
 	return r;
 }
 
+static int open_tracepoints(const struct vsockdump_opts *o,
+			    struct nsv_source *src, char *err, size_t errlen)
+{
+	struct nsv_tpcap_opts to = {
+		.snaplen = o->snaplen,
+		.bufsize = o->bufsize,
+	};
+	struct nsv_tpcap *c;
+	int r;
+
+	r = nsv_tpcap_open(&c, &to, err, errlen);
+	if (r < 0)
+		return r;
+	src->ops = &nsv_tpcap_source_ops;
+	src->s = c;
+	return 0;
+}
+
+static void relay_notice(void *user, const char *msg)
+{
+	(void)user;
+	nsv_err("%s", msg);
+}
+
+static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
+{
+	struct nsv_hrelay_opts ho = {
+		.vmm = o->hybrid,
+		.listen = o->hybrid_listen,
+		.ports = o->ports,
+		.nports = o->nports,
+		.takeover = o->takeover,
+		.guest_cid = o->guest_cid,
+		.snaplen = o->snaplen,
+		.notice = relay_notice,
+	};
+
+	/* nothing would show or keep the payload: copy none of it out */
+	if (!o->wfile && !o->pr.hex && !o->pr.ascii)
+		ho.snaplen = NSV_MON_HDR_LEN;
+	struct nsv_hrelay *r;
+	char err[512] = "";
+	int e;
+
+	e = nsv_hrelay_open(&r, &ho, err, sizeof(err));
+	if (e < 0) {
+		nsv_err("%s", err[0] ? err : strerror(-e));
+		return e;
+	}
+	src->ops = &nsv_hrelay_source_ops;
+	src->s = r;
+	return 0;
+}
+
 static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
-		     struct nsv_pcap **src)
+		     struct nsv_source *src)
 {
 	struct nsv_live_opts lo = {
 		.snaplen = o->snaplen,
@@ -380,12 +377,26 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		.immediate = true,
 	};
 	char err[512] = "", list[256];
+	struct nsv_pcap *p;
 	int r;
 
+	if (o->ifname && !strcmp(o->ifname, NSV_TP_IFNAME)) {
+		r = open_tracepoints(o, src, err, sizeof(err));
+		if (r < 0)
+			nsv_err("%s", err);
+		return r;
+	}
 	r = monitor_open(o, mon);
 	if (r == -EOPNOTSUPP && load_vsockmon() == 0) {
 		nsv_monitor_close(mon);
 		r = monitor_open(o, mon);
+	}
+	/* no vsockmon and none to be had: the tracepoints still see headers */
+	if (r == -EOPNOTSUPP && !o->ifname &&
+	    open_tracepoints(o, src, err, sizeof(err)) == 0) {
+		nsv_err("headers only: no vsockmon on this kernel (capturing "
+			"from the vsock tracepoints)");
+		return 0;
 	}
 	if (r == -ENODEV && !o->ifname) {
 		nsv_err("no vsockmon device in this network "
@@ -406,6 +417,8 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 			"vsockmon link type (modprobe vsockmon; it needs "
 			"CONFIG_VSOCKMON)",
 			mon->name);
+		if (err[0])
+			nsv_err("and no header capture either: %s", err);
 		return r;
 	}
 	if (r == -EPERM) {
@@ -421,11 +434,13 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		return r;
 	}
 	lo.ifname = mon->name;
-	r = nsv_pcap_open_live(src, &lo, err, sizeof(err));
+	r = nsv_pcap_open_live(&p, &lo, err, sizeof(err));
 	if (r < 0) {
 		nsv_err("%s%s", err, r == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		return r;
 	}
+	src->ops = &nsv_pcap_source_ops;
+	src->s = p;
 	return 0;
 }
 
@@ -485,6 +500,9 @@ static int list_devices(void)
 	for (p = strtok_r(list, ", ", &save); p;
 	     p = strtok_r(NULL, ", ", &save))
 		printf("%s\n", p);
+	/* the pseudo-interface, as tcpdump -D lists "any" */
+	if (nsv_tpcap_available())
+		printf("%s (headers only)\n", NSV_TP_IFNAME);
 	return 0;
 }
 
@@ -531,8 +549,9 @@ static void print_count(const struct vsockdump_opts *o, uint64_t n)
 }
 
 /* Each -r file, its line on stderr, then one merged reader for several. */
-static int open_files(const struct vsockdump_opts *o, struct nsv_pcap **src)
+static int open_files(const struct vsockdump_opts *o, struct nsv_source *src)
 {
+	struct nsv_pcap *p;
 	struct nsv_pcap **files;
 	char err[4096 + 256] = "";
 	unsigned int i, n = 0;
@@ -558,15 +577,17 @@ static int open_files(const struct vsockdump_opts *o, struct nsv_pcap **src)
 			o->rfiles[i], nsv_pcap_snaplen(files[i]));
 	}
 	if (n == 1) {
-		*src = files[0];
+		p = files[0];
 	} else {
-		e = nsv_pcap_merge(src, files, n);
+		e = nsv_pcap_merge(&p, files, n);
 		if (e < 0) {
 			nsv_err("out of memory");
 			goto fail;
 		}
 	}
 	free(files);
+	src->ops = &nsv_pcap_source_ops;
+	src->s = p;
 	return 0;
 fail:
 	for (i = 0; i < n; i++)
@@ -593,6 +614,19 @@ static void netns_description(const struct vsockdump_opts *o, char *buf,
 	}
 	link[n] = '\0';
 	snprintf(buf, len, "netns %s", link);
+}
+
+/* What pcapng says of a live source that is not a vsockmon device. */
+static void source_description(const struct vsockdump_opts *o,
+			       const struct run *r, char *buf, size_t len)
+{
+	if (r->src.ops == &nsv_tpcap_source_ops)
+		snprintf(buf, len,
+			 "the vsock tracepoints: headers only, "
+			 "every network namespace");
+	else if (r->src.ops != &nsv_hrelay_source_ops ||
+		 nsv_hrelay_describe(r->src.s, buf, len) < 0)
+		netns_description(o, buf, len);
 }
 
 /* -w: a pcapng interface per capture device (a live one, or each -r file). */
@@ -624,7 +658,7 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		ifs[i].snaplen = nsv_pcap_snaplen(r->src);
+		ifs[i].snaplen = r->src.ops->snaplen(r->src.s);
 		ifs[i].filter = expr;
 		ifs[i].description = desc[i];
 		if (o->rfile) {
@@ -632,7 +666,7 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 				 o->rfiles[i]);
 		} else {
 			ifs[i].name = ifname;
-			netns_description(o, desc[i], sizeof(desc[i]));
+			source_description(o, r, desc[i], sizeof(desc[i]));
 		}
 	}
 	/* -G on a file: its frames' time, not the clock on the wall */
@@ -650,15 +684,38 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 	return e;
 }
 
+/* The line a live capture starts with, naming what it listens on. */
+static void say_listening(const struct run *r, const struct nsv_monitor *mon,
+			  unsigned int snaplen)
+{
+	char where[512];
+
+	if (r->src.ops == &nsv_hrelay_source_ops &&
+	    nsv_hrelay_describe(r->src.s, where, sizeof(where)) == 0)
+		nsv_err("listening as %s, link-type VSOCK (271), snapshot "
+			"length %u bytes",
+			where, snaplen);
+	else if (r->src.ops == &nsv_tpcap_source_ops)
+		nsv_err("listening on %s (headers only), link-type VSOCK "
+			"(271), snapshot length %u bytes",
+			NSV_TP_IFNAME, snaplen);
+	else
+		nsv_err("listening on %s%s, link-type VSOCK (271), "
+			"snapshot length %u bytes",
+			mon->name, mon->created ? " (created)" : "", snaplen);
+}
+
 int vsockdump_run(const struct vsockdump_opts *o)
 {
 	struct nsv_monitor mon = { 0 };
-	struct nsv_filter *filter = NULL;
+	struct nsv_fexpr *filter = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
+	struct nsv_print_opts pr = o->pr;
 	char *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false, started = false;
+	unsigned int snaplen;
 	int rc, e;
 	long n;
 
@@ -695,7 +752,16 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
+	/* CID names for what is printed or drawn, read before -N or -Z may
+	 * keep us from them */
 	rc = 1;
+	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list &&
+	    ((!o->quiet && !o->count_only && (!o->wfile || o->print)) ||
+	     o->flows || o->plot)) {
+		pr.names = nsv_cli_names();
+		if (!pr.names)
+			goto out;
+	}
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
@@ -714,24 +780,27 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (o->rfile) {
 		if (open_files(o, &r.src) < 0)
 			goto out;
+	} else if (o->hybrid) {
+		if (open_relay(o, &r.src) < 0)
+			goto out;
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
 	if (g_stop)
 		goto out;
 	if (filter) {
-		e = nsv_pcap_set_filter(r.src, &prog);
+		e = r.src.ops->set_filter(r.src.s, &prog);
 		if (e < 0) {
+			const char *why = r.src.ops->error(r.src.s);
+
 			nsv_err("setting the filter: %s",
-				nsv_pcap_error(r.src));
+				why && *why ? why : strerror(-e));
 			goto out;
 		}
 	}
+	snaplen = r.src.ops->snaplen(r.src.s);
 	if (!o->rfile)
-		nsv_err("listening on %s%s, link-type VSOCK (271), "
-			"snapshot length %u bytes",
-			mon.name, mon.created ? " (created)" : "",
-			nsv_pcap_snaplen(r.src));
+		say_listening(&r, &mon, snaplen);
 	started = true;
 
 	if (o->user) {
@@ -741,22 +810,23 @@ int vsockdump_run(const struct vsockdump_opts *o)
 			goto out;
 	}
 
-	if (o->wfile && open_writer(o, &r, mon.name, expr) < 0)
+	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
 		goto out;
 	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
-	if (nsv_printer_new(&r.pr, stdout, &o->pr) < 0 ||
+	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0 ||
 	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
 						      .flow = o->plot_flow,
 						      .fmt = o->pr.fmt,
+						      .names = pr.names,
 					      }) < 0)) {
 		nsv_err("out of memory");
 		goto out;
 	}
 
-	g_src = r.src;
+	g_src = &r.src;
 	for (n = 0; !g_stop;) {
-		n = nsv_pcap_loop(r.src, left, on_frame, &r);
+		n = r.src.ops->loop(r.src.s, left, on_frame, &r);
 		if (n > 0 && left)
 			left = (unsigned long)n >= left ? 0 : left - n;
 		if (n < 0 || r.err || g_stop || (o->count && !left))
@@ -774,8 +844,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	rc = 0;
 	if (n < 0 && !g_stop) { /* a stop interrupts a read from a FIFO */
 		nsv_printer_flush(r.pr);
-		nsv_err("%s: %s", o->rfile ? nsv_pcap_name(r.src) : mon.name,
-			nsv_pcap_error(r.src));
+		nsv_err("%s: %s",
+			o->rfile ? nsv_pcap_name(r.src.s) :
+				   source_name(o, &r, &mon),
+			r.src.ops->error(r.src.s));
 		rc = 1;
 	}
 	/* A reader that went away (| head) ends us quietly, not SIGPIPE:
@@ -811,7 +883,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 
 		if (r.show && !o->pr.json)
 			fputc('\n', out);
-		if (nsv_flows_print(out, r.flows, &o->pr) < 0)
+		if (nsv_flows_print(out, r.flows, &pr) < 0)
 			rc = 1;
 		fflush(out);
 	}
@@ -830,7 +902,8 @@ out:
 	nsv_printer_free(r.pr);
 	nsv_plot_free(r.plot);
 	nsv_flows_free(r.flows);
-	nsv_pcap_close(r.src);
+	if (r.src.ops)
+		r.src.ops->close(r.src.s);
 	if (mon.nl) {
 		bool created = mon.created;
 
@@ -843,7 +916,7 @@ out:
 		}
 	}
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(filter);
+	nsv_fexpr_free(filter);
 	free(expr);
 	if (fflush(stdout) && !rc && !pipe_closed && errno != EPIPE) {
 		nsv_err("standard output: %s", strerror(errno));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vsockdump: the filter language: parser, classic BPF compiler, evaluator. */
+/* vsockdump: its filter words, the classic BPF compiler, the frame evaluator. */
 #ifndef NSV_FILTER_H
 #define NSV_FILTER_H
 
@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "filter-expr.h"
 
 /* A classic BPF instruction, laid out as struct bpf_insn and sock_filter. */
 struct nsv_bpf_insn {
@@ -21,35 +23,19 @@ struct nsv_bpf_prog {
 	struct nsv_bpf_insn *insns;
 };
 
-/* Why and where an expression was refused. */
-struct nsv_filter_error {
-	size_t off; /* byte offset of the offending word in the expression */
-	size_t len; /* its length; 0 at the end of the expression */
-	char msg[160];
-};
-
-struct nsv_filter; /* a parsed expression */
-
 /**
- * nsv_filter_parse - parse a filter expression
+ * nsv_filter_parse - parse an expression in vsockdump's words
  * @expr: e.g. "port 1234 and (op rw or op shutdown)"
+ * @cid: looks up CID names beyond the built-in ones (may be NULL)
  * @err: filled on -EINVAL
  *
- * Primitives: [src|dst] cid CID, [src|dst] port PORT, op NAME|N,
+ * Primitives: [src|dst] cid|host CID, [src|dst] port PORT, op NAME|N,
  * type stream|seqpacket|N, len CMP N (CMP one of > < >= <= = == !=),
  * flags rcv|send|eom|eor|N; combined with and/&&, or/||, not/!, ( ).
- * Returns 0, -EINVAL or -ENOMEM.
+ * Returns 0, -EINVAL or -ENOMEM; nsv_fexpr_free() releases the result.
  */
-int nsv_filter_parse(const char *expr, struct nsv_filter **out,
-		     struct nsv_filter_error *err);
-void nsv_filter_free(struct nsv_filter *f);
-
-/**
- * nsv_filter_join - join words into one expression, as tcpdump does
- *
- * Returns a malloc'ed string ("" for no words) or NULL.
- */
-char *nsv_filter_join(int argc, char *const *argv);
+int nsv_filter_parse(const char *expr, nsv_cid_lookup_fn cid, void *data,
+		     struct nsv_fexpr **out, struct nsv_fexpr_error *err);
 
 /**
  * nsv_filter_compile - compile to classic BPF over the vsockmon frame
@@ -61,7 +47,7 @@ char *nsv_filter_join(int argc, char *const *argv);
  * snap length rejects the frame, as in any cBPF program. Returns 0, -ENOMEM
  * or -E2BIG (more than 4096 instructions).
  */
-int nsv_filter_compile(const struct nsv_filter *f, uint32_t accept,
+int nsv_filter_compile(const struct nsv_fexpr *f, uint32_t accept,
 		       struct nsv_bpf_prog *prog);
 void nsv_bpf_prog_free(struct nsv_bpf_prog *prog);
 
@@ -71,7 +57,7 @@ void nsv_bpf_prog_free(struct nsv_bpf_prog *prog);
  * Gives the same answer as the compiled program (the reference the tests
  * compare it with).
  */
-bool nsv_filter_match(const struct nsv_filter *f, const uint8_t *buf,
+bool nsv_filter_match(const struct nsv_fexpr *f, const uint8_t *buf,
 		      size_t caplen, size_t wirelen);
 
 /**
@@ -85,6 +71,6 @@ int nsv_bpf_dump(FILE *out, const struct nsv_bpf_prog *prog, int level);
  *
  * Uses link[...] loads and len, which tcpdump accepts on DLT_VSOCK.
  */
-int nsv_filter_print_tcpdump(FILE *out, const struct nsv_filter *f);
+int nsv_filter_print_tcpdump(FILE *out, const struct nsv_fexpr *f);
 
 #endif /* NSV_FILTER_H */

@@ -94,15 +94,17 @@ struct key {
 	uint64_t cid[2];
 	uint32_t port[2];
 	uint16_t type;
+	uint16_t tag; /* relay frames: their connection number */
 };
 
 /* The two ends in a fixed order, so both directions find the same flow. */
-static void key_make(struct key *k, uint16_t type, uint64_t c0, uint32_t p0,
-		     uint64_t c1, uint32_t p1)
+static void key_make(struct key *k, uint16_t type, uint16_t tag, uint64_t c0,
+		     uint32_t p0, uint64_t c1, uint32_t p1)
 {
 	bool swap = c0 > c1 || (c0 == c1 && p0 > p1);
 
 	k->type = type;
+	k->tag = tag;
 	k->cid[0] = swap ? c1 : c0;
 	k->port[0] = swap ? p1 : p0;
 	k->cid[1] = swap ? c0 : c1;
@@ -115,7 +117,7 @@ static uint64_t key_hash(const struct key *k)
 
 	h ^= (k->cid[1] + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
 	h ^= ((uint64_t)k->port[0] << 32 | k->port[1]) * 0x165667b19e3779f9ULL;
-	h ^= k->type;
+	h ^= k->type ^ (uint64_t)k->tag << 16;
 	h ^= h >> 31;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	return h ^ (h >> 29);
@@ -124,7 +126,7 @@ static uint64_t key_hash(const struct key *k)
 /* The flow's ends in either order are the key's (which is ordered). */
 static bool key_match(const struct key *k, const struct nsv_flow *fl)
 {
-	if (fl->type != k->type)
+	if (fl->type != k->type || fl->tag != k->tag)
 		return false;
 	if (fl->cid[0] == k->cid[0] && fl->port[0] == k->port[0])
 		return fl->cid[1] == k->cid[1] && fl->port[1] == k->port[1];
@@ -173,8 +175,8 @@ static int grow(struct nsv_flows *t)
 }
 
 static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
-				 uint32_t h, uint16_t type, uint64_t c0,
-				 uint32_t p0, uint64_t c1, uint32_t p1)
+				 uint32_t h, uint64_t c0, uint32_t p0,
+				 uint64_t c1, uint32_t p1)
 {
 	struct nsv_flow *fl;
 	struct slot *s;
@@ -196,7 +198,8 @@ static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
 	if (!fl)
 		return NULL;
 	fl->id = t->n + 1;
-	fl->type = type;
+	fl->type = k->type;
+	fl->tag = k->tag;
 	fl->cid[0] = c0;
 	fl->port[0] = p0;
 	fl->cid[1] = c1;
@@ -281,15 +284,15 @@ static void credit_check(struct nsv_flow *fl, int64_t sec, uint32_t nsec)
 }
 
 static void event_add(struct nsv_flow *fl, const struct nsv_pkt *pkt,
-		      const struct nsv_frame *f, int dir)
+		      uint16_t op, uint32_t flags, int dir)
 {
 	struct nsv_flow_event *e;
 
 	/* loopback resets both ends: RST, RST, RST reads better as RST x3 */
 	if (fl->nevents) {
 		e = &fl->events[fl->nevents - 1];
-		if (e->op == f->virtio.op && e->dir == dir &&
-		    e->flags == (uint8_t)f->virtio.flags) {
+		if (e->op == op && e->dir == dir &&
+		    e->flags == (uint8_t)flags) {
 			e->count++;
 			return;
 		}
@@ -299,9 +302,9 @@ static void event_add(struct nsv_flow *fl, const struct nsv_pkt *pkt,
 		return;
 	}
 	e = &fl->events[fl->nevents++];
-	e->op = f->virtio.op;
+	e->op = op;
 	e->dir = (uint8_t)dir;
-	e->flags = (uint8_t)f->virtio.flags;
+	e->flags = (uint8_t)flags;
 	e->count = 1;
 	e->sec = pkt->sec;
 	e->nsec = pkt->nsec;
@@ -331,20 +334,20 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 
 	switch (v->op) {
 	case NSV_VIRTIO_OP_REQUEST:
-		event_add(fl, pkt, f, dir);
+		event_add(fl, pkt, v->op, v->flags, dir);
 		handshake(fl);
 		if (fl->state == NSV_FLOW_SEEN)
 			fl->state = NSV_FLOW_REQUESTED;
 		break;
 	case NSV_VIRTIO_OP_RESPONSE:
-		event_add(fl, pkt, f, dir);
+		event_add(fl, pkt, v->op, v->flags, dir);
 		if (!fl->handshake)
 			handshake(fl);
 		if (fl->state <= NSV_FLOW_REQUESTED)
 			fl->state = NSV_FLOW_ESTABLISHED;
 		break;
 	case NSV_VIRTIO_OP_RST:
-		event_add(fl, pkt, f, dir);
+		event_add(fl, pkt, v->op, v->flags, dir);
 		if (fl->state == NSV_FLOW_REQUESTED) {
 			fl->state = NSV_FLOW_REFUSED;
 			t->refused++;
@@ -356,7 +359,7 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 		me->stall_pending = peer->stall_pending = false;
 		return;
 	case NSV_VIRTIO_OP_SHUTDOWN:
-		event_add(fl, pkt, f, dir);
+		event_add(fl, pkt, v->op, v->flags, dir);
 		if (fl->state < NSV_FLOW_CLOSING)
 			fl->state = NSV_FLOW_CLOSING;
 		break;
@@ -390,23 +393,81 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 		break;
 	}
 
-	me->buf_alloc = v->buf_alloc;
-	me->fwd_cnt = v->fwd_cnt;
-	me->advertised = true;
-	/*
-	 * Mid-connection capture: the peer has sent at least what we have
-	 * consumed. Assume nothing in flight at first, and never less than
-	 * that later: the credit shown is an upper bound, never too low.
-	 */
-	if (!peer->tx_known) {
-		peer->tx_known = true;
-		peer->tx_cnt = me->fwd_cnt;
-	} else if ((int32_t)(me->fwd_cnt - peer->tx_cnt) > 0) {
-		peer->tx_cnt = me->fwd_cnt;
+	/* a tracepoint alloc event says nothing about the sender's buffer */
+	if (nsv_frame_credit_known(f)) {
+		me->buf_alloc = v->buf_alloc;
+		me->fwd_cnt = v->fwd_cnt;
+		me->advertised = true;
+		/*
+		 * Mid-connection capture: the peer has sent at least what we
+		 * have consumed. Assume nothing in flight at first, and never
+		 * less than that later: the credit shown is an upper bound,
+		 * never too low.
+		 */
+		if (!peer->tx_known) {
+			peer->tx_known = true;
+			peer->tx_cnt = me->fwd_cnt;
+		} else if ((int32_t)(me->fwd_cnt - peer->tx_cnt) > 0) {
+			peer->tx_cnt = me->fwd_cnt;
+		}
 	}
 	credit_check(fl, pkt->sec, pkt->nsec);
 	note->credit_known = nsv_flow_credit(fl, dir, &note->credit);
 	note->peer_credit_known = nsv_flow_credit(fl, !dir, &note->peer_credit);
+}
+
+/*
+ * Frames without a virtio header (the hybrid relay's): the initiator's
+ * CONNECT, the other side's CONNECT as its answer, PAYLOAD, and a
+ * DISCONNECT from each side as it stops sending; no credit.
+ */
+static void mon_update(struct nsv_flows *t, struct nsv_flow *fl,
+		       const struct nsv_pkt *pkt, const struct nsv_frame *f,
+		       int dir, struct nsv_flow_note *note)
+{
+	struct nsv_flow_dir *me = &fl->dir[dir];
+
+	switch (f->op) {
+	case NSV_MON_OP_CONNECT:
+		event_add(fl, pkt, NSV_FLOW_MON_OP | f->op, 0, dir);
+		if (fl->state == NSV_FLOW_SEEN)
+			fl->state = dir ? NSV_FLOW_ESTABLISHED :
+					  NSV_FLOW_REQUESTED;
+		else if (fl->state == NSV_FLOW_REQUESTED && dir)
+			fl->state = NSV_FLOW_ESTABLISHED;
+		break;
+	case NSV_MON_OP_DISCONNECT:
+		event_add(fl, pkt, NSV_FLOW_MON_OP | f->op, 0, dir);
+		me->disconnected = true;
+		if (fl->state == NSV_FLOW_REQUESTED) {
+			fl->state = NSV_FLOW_REFUSED;
+			t->refused++;
+		} else if (fl->state != NSV_FLOW_REFUSED) {
+			fl->state = fl->dir[!dir].disconnected ?
+					    NSV_FLOW_CLOSED :
+					    NSV_FLOW_CLOSING;
+		}
+		break;
+	case NSV_MON_OP_PAYLOAD:
+		me->bytes += f->payload_len;
+		note->bytes = (uint32_t)f->payload_len;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Whether @f starts a connection, even on a key seen before. */
+static bool opens_flow(const struct nsv_flow *fl, const struct nsv_frame *f)
+{
+	if (f->has_virtio)
+		return f->virtio.op == NSV_VIRTIO_OP_REQUEST;
+	if (f->transport != NSV_TRANSPORT_NO_INFO ||
+	    f->op != NSV_MON_OP_CONNECT)
+		return false;
+	/* the answer to a CONNECT belongs to the connection it answers */
+	return !(fl && fl->state == NSV_FLOW_REQUESTED &&
+		 fl->cid[1] == f->src_cid && fl->port[1] == f->src_port);
 }
 
 int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
@@ -415,7 +476,7 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	struct nsv_flow_note dummy;
 	struct nsv_flow *fl = t->last;
 	uint16_t type = f->has_virtio ? f->virtio.type : 0;
-	bool request = f->has_virtio && f->virtio.op == NSV_VIRTIO_OP_REQUEST;
+	uint16_t tag = (uint16_t)nsv_frame_relay_tag(f);
 	bool hashed = false;
 	struct slot *s;
 	struct key k;
@@ -432,12 +493,12 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 		return 0;
 
 	/* Consecutive frames mostly belong to one connection. */
-	if (!fl || fl->type != type ||
+	if (!fl || fl->type != type || fl->tag != tag ||
 	    !((fl->cid[0] == f->src_cid && fl->port[0] == f->src_port &&
 	       fl->cid[1] == f->dst_cid && fl->port[1] == f->dst_port) ||
 	      (fl->cid[1] == f->src_cid && fl->port[1] == f->src_port &&
 	       fl->cid[0] == f->dst_cid && fl->port[0] == f->dst_port))) {
-		key_make(&k, type, f->src_cid, f->src_port, f->dst_cid,
+		key_make(&k, type, tag, f->src_cid, f->src_port, f->dst_cid,
 			 f->dst_port);
 		h = (uint32_t)key_hash(&k);
 		hashed = true;
@@ -445,25 +506,27 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 		fl = s->idx ? t->flows[s->idx - 1] : NULL;
 	}
 	/* A REQUEST always opens a new connection, even on a used key. */
-	if (!fl || request) {
+	if (!fl || opens_flow(fl, f)) {
 		bool response = f->has_virtio &&
 				f->virtio.op == NSV_VIRTIO_OP_RESPONSE;
 
 		if (!hashed) {
-			key_make(&k, type, f->src_cid, f->src_port, f->dst_cid,
-				 f->dst_port);
+			key_make(&k, type, tag, f->src_cid, f->src_port,
+				 f->dst_cid, f->dst_port);
 			h = (uint32_t)key_hash(&k);
 		}
 		/* The initiator is whoever sent the REQUEST the RESPONSE
 		 * answers, else whoever we saw first. */
 		if (response)
-			fl = flow_add(t, &k, h, type, f->dst_cid, f->dst_port,
+			fl = flow_add(t, &k, h, f->dst_cid, f->dst_port,
 				      f->src_cid, f->src_port);
 		else
-			fl = flow_add(t, &k, h, type, f->src_cid, f->src_port,
+			fl = flow_add(t, &k, h, f->src_cid, f->src_port,
 				      f->dst_cid, f->dst_port);
 		if (!fl)
 			return -ENOMEM;
+		fl->transport = f->transport;
+		fl->synth = nsv_frame_synth(f);
 		fl->first_sec = pkt->sec;
 		fl->first_nsec = pkt->nsec;
 	}
@@ -477,5 +540,7 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	note->dir = dir;
 	if (f->has_virtio)
 		virtio_update(t, fl, pkt, f, dir, note);
+	else if (f->transport == NSV_TRANSPORT_NO_INFO)
+		mon_update(t, fl, pkt, f, dir, note);
 	return 0;
 }

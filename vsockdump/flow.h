@@ -20,7 +20,13 @@ enum nsv_flow_state {
 
 #define NSV_FLOW_MAX_EVENTS 12
 
-/* A state change of a connection: one REQUEST/RESPONSE/SHUTDOWN/RST. */
+/*
+ * A state change of a connection: one REQUEST/RESPONSE/SHUTDOWN/RST, or for
+ * frames without a virtio header (the hybrid relay's) a CONNECT or
+ * DISCONNECT: then op is NSV_FLOW_MON_OP | the vsockmon op.
+ */
+#define NSV_FLOW_MON_OP 0x100
+
 struct nsv_flow_event {
 	uint16_t op;
 	uint8_t dir; /* 0: from the initiator, 1: from the other end */
@@ -50,12 +56,16 @@ struct nsv_flow_dir {
 	uint32_t blocked_nsec;
 	bool stall_pending; /* credit came back: a stall if data follows */
 	uint64_t stall_ns;
+	bool disconnected; /* without virtio: this side sent DISCONNECT */
 };
 
 /* One connection: socket type plus both CID:PORT ends. */
 struct nsv_flow {
 	uint64_t id; /* 1, 2, ... in order of first frame */
 	uint16_t type; /* virtio type; 0 for frames of other transports */
+	uint16_t transport; /* NSV_TRANSPORT_* of its frames */
+	unsigned int synth; /* nsv_frame_synth() of its first frame */
+	uint16_t tag; /* relay frames: the connection number, mod 256 */
 	uint64_t cid[2];
 	uint32_t port[2]; /* [0] is the initiator when the REQUEST was seen */
 	enum nsv_flow_state state;
@@ -98,7 +108,10 @@ void nsv_flows_free(struct nsv_flows *t);
  *
  * Payload bytes count the virtio header's len, but never more than the frame
  * carries: a 6.1 vhost host repeats the rest of a split packet in each
- * fragment's frame. Returns 0 or -ENOMEM.
+ * fragment's frame. Frames whose credit fields are unknown (tracepoint
+ * alloc events) leave the credit state alone. Frames without a virtio
+ * header follow CONNECT, PAYLOAD and DISCONNECT of the vsockmon header:
+ * the hybrid relay's connections, without credit. Returns 0 or -ENOMEM.
  */
 int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 		     const struct nsv_frame *f, struct nsv_flow_note *note);

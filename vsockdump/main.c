@@ -22,17 +22,22 @@ enum {
 	OPT_COUNT,
 	OPT_PLOT,
 	OPT_FLOW,
+	OPT_HYBRID,
+	OPT_HYBRID_LISTEN,
+	OPT_HYBRID_PORT,
+	OPT_TAKEOVER,
+	OPT_GUEST_CID,
 };
 
 static const struct nsv_opt options[] = {
 	{ "interface", 'i', required_argument, "IFACE",
-	  "capture on IFACE (default: find or create)" },
+	  "capture on IFACE; 'tracepoints': headers only" },
 	{ "no-create", OPT_NO_CREATE, no_argument, NULL,
 	  "fail instead of creating vsockmon0" },
 	{ "netns", 'N', required_argument, "NAME|PATH|PID",
 	  "capture inside this network namespace" },
 	{ "list-interfaces", 'D', no_argument, NULL,
-	  "list the vsockmon devices here" },
+	  "list the vsockmon devices (and tracepoints)" },
 	{ NULL, 'c', required_argument, "N", "stop after N frames" },
 	{ "snapshot-length", 's', required_argument, "LEN",
 	  "bytes kept per frame (0: 262144)" },
@@ -61,7 +66,7 @@ static const struct nsv_opt options[] = {
 	{ "quiet", 'q', no_argument, NULL,
 	  "print no frames (e.g. with --flows)" },
 	{ "numeric", 'n', no_argument, NULL,
-	  "CIDs as numbers, not host/local" },
+	  "CIDs as numbers, not names (vsock-hosts(5), host...)" },
 	{ NULL, 't', no_argument, NULL,
 	  "no time; -tt epoch -ttt delta -tttt date" },
 	{ "nano", OPT_NANO, no_argument, NULL, "time stamps in nanoseconds" },
@@ -88,6 +93,16 @@ static const struct nsv_opt options[] = {
 	  "print the filter for tcpdump" },
 	{ NULL, 'F', required_argument, "FILE",
 	  "read the expression from FILE" },
+	{ "hybrid", OPT_HYBRID, required_argument, "VMM_SOCKET",
+	  "relay and record a hybrid vsock VMM's traffic" },
+	{ "hybrid-listen", OPT_HYBRID_LISTEN, required_argument, "PATH",
+	  "host-initiated: clients connect to PATH instead" },
+	{ "hybrid-port", OPT_HYBRID_PORT, required_argument, "PORT[:APP]",
+	  "guest-initiated to PORT: VMM_SOCKET_PORT -> APP" },
+	{ "takeover", OPT_TAKEOVER, no_argument, NULL,
+	  "swap in at VMM_SOCKET (and _PORT) while running" },
+	{ "guest-cid", OPT_GUEST_CID, required_argument, "CID",
+	  "the guest's CID in relay frames (default 3)" },
 	{ "help", 'h', no_argument, NULL, "show this help" },
 	{ "version", 'V', no_argument, NULL, "show the version" },
 	{ 0 }
@@ -97,17 +112,18 @@ static void help(void)
 {
 	fputs("Usage: vsockdump [OPTION...] [EXPRESSION]\n"
 	      "Capture, decode and follow AF_VSOCK traffic seen by a vsockmon "
-	      "device,\nor read it from pcap files (LINKTYPE_VSOCK).\n\n",
+	      "device,\nthe vsock tracepoints or a hybrid vsock relay, or "
+	      "read it from pcap\nfiles (LINKTYPE_VSOCK).\n\n",
 	      stdout);
 	nsv_help_print(stdout, options);
 	fputs("\nExpression (as with tcpdump; and/or bind equally, left to "
 	      "right):\n"
-	      "  [src|dst] cid CID     CID: number, host, local, hypervisor\n"
+	      "  [src|dst] cid|host CID  CID: number, name, host, local\n"
 	      "  [src|dst] port PORT\n"
-	      "  op NAME|N             request response rst shutdown rw\n"
-	      "                        credit_update credit_request\n"
+	      "  op NAME|N               request response rst shutdown rw\n"
+	      "                          credit_update credit_request\n"
 	      "  type stream|seqpacket|N\n"
-	      "  len CMP N             payload length; CMP: > < >= <= = !=\n"
+	      "  len CMP N               payload length; CMP: > < >= <= = !=\n"
 	      "  flags rcv|send|eom|eor|MASK\n"
 	      "  not EXPR, EXPR and EXPR, EXPR or EXPR, ( EXPR )\n"
 	      "\nExamples:\n"
@@ -128,7 +144,21 @@ static void help(void)
 	      "BPF\n"
 	      "  tcpdump -i vsockmon0 \"$(vsockdump --tcpdump-filter port "
 	      "1234)\"\n"
-	      "\nExit status: 0 ok, 1 failure, 2 usage error.\n"
+	      "  vsockdump -i tracepoints --flows   headers, where there is "
+	      "no vsockmon\n"
+	      "  vsockdump --hybrid /run/fc.sock --takeover -w fc.pcap\n"
+	      "                                     record a Firecracker "
+	      "VM's vsock\n"
+	      "\nSources: a vsockmon device sees every virtio vsock packet "
+	      "with payload\n(it needs CONFIG_VSOCKMON, so a host kernel). "
+	      "-i tracepoints sees the\nheaders of the same packets on any "
+	      "kernel with virtio vsock, but no\npayload and, for packets "
+	      "this side sends, no credit fields. --hybrid\nsees "
+	      "Firecracker/Cloud Hypervisor connections, payload included, "
+	      "by\nrelaying them; no kernel packet at all.\n"
+	      "\nCID names: /etc/vsock-hosts ($NSV_VSOCK_HOSTS) and running "
+	      "VMs.\n"
+	      "Exit status: 0 ok, 1 failure, 2 usage error.\n"
 	      "See vsockdump(8).\n",
 	      stdout);
 }
@@ -179,6 +209,33 @@ static int file_size(const char *s, uint64_t *bytes)
 	if (!v || v > UINT64_MAX / unit)
 		return -EINVAL;
 	*bytes = v * unit;
+	return 0;
+}
+
+/* --hybrid-port PORT[:APP] */
+static int hybrid_port(struct vsockdump_opts *o, const char *arg)
+{
+	struct nsv_hrelay_port *p;
+	const char *colon = strchr(arg, ':');
+	char num[16];
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+
+	if (o->nports == VSOCKDUMP_HYBRID_PORTS_MAX)
+		return usage_error("too many --hybrid-port", arg);
+	p = &o->ports[o->nports];
+	if (!n || n >= sizeof(num))
+		return usage_error("--hybrid-port needs PORT[:APP_SOCKET]",
+				   arg);
+	memcpy(num, arg, n);
+	num[n] = '\0';
+	if (nsv_port_parse(num, &p->port) < 0 || p->port == NSV_PORT_ANY)
+		return usage_error("--hybrid-port needs PORT[:APP_SOCKET]",
+				   arg);
+	p->app = colon ? colon + 1 : NULL;
+	if (p->app && !*p->app)
+		return usage_error("--hybrid-port: an empty application path",
+				   arg);
+	o->nports++;
 	return 0;
 }
 
@@ -335,6 +392,25 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 		case 'F':
 			o->filter_file = optarg;
 			break;
+		case OPT_HYBRID:
+			o->hybrid = optarg;
+			break;
+		case OPT_HYBRID_LISTEN:
+			o->hybrid_listen = optarg;
+			break;
+		case OPT_HYBRID_PORT:
+			r = hybrid_port(o, optarg);
+			break;
+		case OPT_TAKEOVER:
+			o->takeover = true;
+			break;
+		case OPT_GUEST_CID:
+			if (nsv_cid_parse(optarg, &o->guest_cid) < 0 ||
+			    o->guest_cid < 3 || o->guest_cid == NSV_CID_ANY)
+				r = usage_error("--guest-cid needs a guest CID "
+						"(3 or more)",
+						optarg);
+			break;
 		case 'h':
 			help();
 			nsv_getopt_free(&g);
@@ -353,6 +429,33 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 	if (r)
 		return r;
 
+	if (!o->hybrid &&
+	    (o->hybrid_listen || o->nports || o->takeover || o->guest_cid))
+		return usage_error("--hybrid-listen, --hybrid-port, "
+				   "--takeover and --guest-cid go with "
+				   "--hybrid",
+				   NULL);
+	if (o->hybrid && (o->rfile || o->ifname || o->no_create || o->list))
+		return usage_error("--hybrid relays and records: no -i, -r, "
+				   "-D or --no-create with it",
+				   NULL);
+	if (o->hybrid && !o->hybrid_listen && !o->nports && !o->takeover)
+		return usage_error("--hybrid: nothing to relay (give "
+				   "--hybrid-listen PATH, --hybrid-port "
+				   "PORT:APP or --takeover)",
+				   NULL);
+	if (o->takeover && o->hybrid_listen)
+		return usage_error("--takeover listens at the VMM's own path: "
+				   "no --hybrid-listen with it",
+				   NULL);
+	for (size_t i = 0; i < o->nports; i++)
+		if (!o->ports[i].app && !o->takeover)
+			return usage_error("--hybrid-port PORT needs "
+					   ":APP_SOCKET (where the application "
+					   "listens) unless --takeover",
+					   NULL);
+	if (o->hybrid && !o->guest_cid)
+		o->guest_cid = NSV_HRELAY_GUEST_CID;
 	if (o->rfile && (o->ifname || o->no_create))
 		return usage_error("-r reads a file: -i and --no-create are "
 				   "for live captures",
@@ -396,7 +499,7 @@ static int parse(int argc, char **argv, struct vsockdump_opts *o)
 				   "do not mix",
 				   NULL);
 	if (optind < argc) {
-		o->expr = nsv_filter_join(argc - optind, argv + optind);
+		o->expr = nsv_fexpr_join(argc - optind, argv + optind);
 		if (!o->expr) {
 			nsv_err("out of memory");
 			return NSV_EXIT_FAIL;

@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "pcapio.h"
 #include "proto.h"
+#include "source.h"
 
 #define FILE_BUF (1024 * 1024)
 #define SNAP_SLACK 64
@@ -612,3 +613,64 @@ void nsv_pcap_close(struct nsv_pcap *p)
 	free(p->prog.bf_insns);
 	free(p);
 }
+
+/* ---------------------------------------------------------- as a source */
+
+bool nsv_bpf_match(const struct nsv_bpf_prog *prog, const struct nsv_pkt *pkt)
+{
+	struct bpf_program bp = {
+		.bf_len = prog->len,
+		.bf_insns = (struct bpf_insn *)prog->insns,
+	};
+	struct pcap_pkthdr h = {
+		.caplen = pkt->caplen,
+		.len = pkt->wirelen,
+	};
+
+	return pcap_offline_filter(&bp, &h, pkt->data) != 0;
+}
+
+static long src_loop(void *s, unsigned long count, nsv_pkt_cb cb, void *user)
+{
+	return nsv_pcap_loop(s, count, cb, user);
+}
+
+static void src_break(void *s)
+{
+	nsv_pcap_break(s);
+}
+
+static int src_set_filter(void *s, const struct nsv_bpf_prog *prog)
+{
+	return nsv_pcap_set_filter(s, prog);
+}
+
+static int src_stats(void *s, struct nsv_pcap_stats *st)
+{
+	return nsv_pcap_stats(s, st);
+}
+
+static const char *src_error(void *s)
+{
+	return nsv_pcap_error(s);
+}
+
+static unsigned int src_snaplen(void *s)
+{
+	return nsv_pcap_snaplen(s);
+}
+
+static void src_close(void *s)
+{
+	nsv_pcap_close(s);
+}
+
+const struct nsv_source_ops nsv_pcap_source_ops = {
+	.loop = src_loop,
+	.brk = src_break,
+	.set_filter = src_set_filter,
+	.stats = src_stats,
+	.error = src_error,
+	.snaplen = src_snaplen,
+	.close = src_close,
+};

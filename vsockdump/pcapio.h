@@ -83,6 +83,14 @@ struct nsv_pcap_stats {
 	uint64_t if_dropped;
 };
 
+/**
+ * nsv_bpf_match - run @prog on a frame in user space (libpcap's
+ * interpreter, as for files): whether the filter keeps it
+ *
+ * For sources that make their frames themselves (tracepoints, the relay).
+ */
+bool nsv_bpf_match(const struct nsv_bpf_prog *prog, const struct nsv_pkt *pkt);
+
 /** nsv_pcap_stats - kernel counters of a live capture; -EOPNOTSUPP for files */
 int nsv_pcap_stats(struct nsv_pcap *p, struct nsv_pcap_stats *st);
 /** nsv_pcap_error - the last libpcap message */

@@ -492,11 +492,12 @@ static void esc(FILE *out, const char *s)
 }
 
 static void fmt_addr(char *b, size_t len, uint64_t cid, uint32_t port,
-		     unsigned int fmt)
+		     const struct nsv_plot_opts *o)
 {
 	if (cid > UINT32_MAX)
 		snprintf(b, len, "%" PRIu64 ":%u", cid, port);
-	else if (nsv_addr_format((uint32_t)cid, port, fmt, b, len) < 0)
+	else if (nsv_names_addr_format(o->names, (uint32_t)cid, port, o->fmt, b,
+				       len) < 0)
 		snprintf(b, len, "?");
 }
 
@@ -956,15 +957,16 @@ static void chart_layout(struct chart *c, int y)
 		    PANEL_GAP + FOOT;
 }
 
-static void chart_write(FILE *out, const struct chart *c, unsigned int fmt)
+static void chart_write(FILE *out, const struct chart *c,
+			const struct nsv_plot_opts *o)
 {
 	const struct nsv_flow *fl = c->fl;
 	const char *type = nsv_virtio_type_name(fl->type);
-	char a[NSV_ADDR_STRLEN], b[NSV_ADDR_STRLEN];
+	char a[NSV_NAMES_ADDR_STRLEN], b[NSV_NAMES_ADDR_STRLEN];
 	int y = c->y + HEAD, d;
 
-	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], fmt);
-	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], fmt);
+	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], o);
+	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], o);
 	fprintf(out, "<g class=\"flow\" id=\"flow%" PRIu64 "\">\n", fl->id);
 	fprintf(out,
 		"<text class=\"title\" x=\"%d\" y=\"%d\" font-size=\"16\" "
@@ -1064,7 +1066,7 @@ int nsv_plot_write(const struct nsv_plot *pl, FILE *out,
 			"connection in this capture</text>\n",
 			LEFT);
 	for (i = 0; i < k; i++)
-		chart_write(out, &ch[i], pl->o.fmt);
+		chart_write(out, &ch[i], &pl->o);
 	fprintf(out, "</svg>\n");
 	return ferror(out) ? -EIO : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "flow.h"
+#include "names.h"
 #include "proto.h"
 
 /* The busiest connections drawn when no --flow picks one. */
@@ -16,6 +17,7 @@
 struct nsv_plot_opts {
 	uint64_t flow; /* --flow: the id of the one to draw; 0: the busiest */
 	unsigned int fmt; /* NSV_FMT_NUMERIC: CIDs as numbers */
+	const struct nsv_names *names; /* CID names, or NULL */
 };
 
 struct nsv_plot;

@@ -27,7 +27,7 @@ struct cid_cache {
 	uint64_t cid;
 	bool valid;
 	uint8_t len;
-	char s[NSV_CID_STRLEN];
+	char s[NSV_NAME_MAX + 1];
 };
 
 /* Flag names too: SEQPACKET traffic has them on every frame. */
@@ -210,7 +210,8 @@ static void put_cid(struct nsv_printer *p, uint64_t cid)
 		return;
 	}
 	if (!c->valid || c->cid != cid) {
-		n = nsv_cid_format((uint32_t)cid, p->o.fmt, c->s, sizeof(c->s));
+		n = nsv_names_cid_format(p->o.names, (uint32_t)cid, p->o.fmt,
+					 c->s, sizeof(c->s));
 		if (n < 0)
 			n = 0;
 		c->len = (uint8_t)n;
@@ -374,6 +375,23 @@ static void put_hex_inline(struct nsv_printer *p, const uint8_t *d, size_t n)
 
 /* ------------------------------------------------------------------- text */
 
+/* What a frame vsockdump made itself was made from; NULL for the kernel's. */
+static const char *synth_name(unsigned int synth)
+{
+	if (synth & NSV_SYNTH_RELAY)
+		return "relay";
+	switch (synth & (NSV_SYNTH_ALLOC | NSV_SYNTH_RECV)) {
+	case NSV_SYNTH_ALLOC:
+		return "tracepoint:alloc";
+	case NSV_SYNTH_RECV:
+		return "tracepoint:recv";
+	case NSV_SYNTH_ALLOC | NSV_SYNTH_RECV:
+		return "tracepoint:alloc+recv";
+	default:
+		return synth ? "vsockdump" : NULL;
+	}
+}
+
 static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 		       const struct nsv_flow_note *note)
 {
@@ -414,6 +432,8 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 			put_ch(p, ']');
 		}
 	}
+	if (!nsv_frame_seq_flags_known(f))
+		PUTS(p, " [eom/eor unknown]");
 	PUTS(p, ", length ");
 	put_u64(p, v->len);
 	if (f->payload_len != v->len) {
@@ -435,10 +455,15 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 	}
 	if (p->o.verbose < 1)
 		return;
-	PUTS(p, ", buf_alloc ");
-	put_u64(p, v->buf_alloc);
-	PUTS(p, ", fwd_cnt ");
-	put_u64(p, v->fwd_cnt);
+	if (!nsv_frame_credit_known(f)) {
+		/* the alloc tracepoint does not carry them: never make up */
+		PUTS(p, ", buf_alloc ?, fwd_cnt ? (alloc event only)");
+	} else {
+		PUTS(p, ", buf_alloc ");
+		put_u64(p, v->buf_alloc);
+		PUTS(p, ", fwd_cnt ");
+		put_u64(p, v->fwd_cnt);
+	}
 	if (note && note->credit_known) {
 		PUTS(p, ", credit ");
 		put_i64(p, note->credit);
@@ -469,8 +494,10 @@ static void put_other(struct nsv_printer *p, const struct nsv_frame *f)
 	}
 	if (f->transport == NSV_TRANSPORT_VIRTIO)
 		PUTS(p, " (bad virtio header length)");
-	PUTS(p, ", header ");
-	put_u64(p, f->thdr_len);
+	if (f->thdr_len || f->transport != NSV_TRANSPORT_NO_INFO) {
+		PUTS(p, ", header ");
+		put_u64(p, f->thdr_len);
+	}
 	if (f->thdr_caplen) {
 		PUTS(p, ": ");
 		put_hex_inline(p, f->thdr, f->thdr_caplen);
@@ -565,6 +592,11 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 				   "?");
 		PUTS(p, " hdr ");
 		put_u64(p, f->thdr_len);
+		name = synth_name(nsv_frame_synth(f));
+		if (name) {
+			PUTS(p, ", made from ");
+			put_str(p, name);
+		}
 	}
 	put_ch(p, '\n');
 dump:
@@ -627,6 +659,20 @@ static void json_name(struct nsv_json *j, const char *key, const char *name)
 		nsv_json_null(j, key);
 }
 
+/* A CID as a number, and beside it ("KEY_name") its name or "any". */
+static void json_cid(struct nsv_json *j, const char *key, uint64_t cid,
+		     const struct nsv_print_opts *o)
+{
+	char name[40];
+
+	nsv_json_u64(j, key, cid);
+	snprintf(name, sizeof(name), "%s_name", key);
+	json_name(j, name,
+		  cid > UINT32_MAX ?
+			  NULL :
+			  nsv_names_symbol(o->names, (uint32_t)cid, o->fmt));
+}
+
 static int print_json(struct nsv_printer *p, uint64_t num,
 		      const struct nsv_pkt *pkt, const struct nsv_frame *f,
 		      const struct nsv_flow_note *note)
@@ -648,9 +694,9 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 	nsv_json_u64(j, "caplen", pkt->caplen);
 	nsv_json_u64(j, "wirelen", pkt->wirelen);
 	if (f->trunc != NSV_TRUNC_MON_HDR) {
-		nsv_json_u64(j, "src_cid", f->src_cid);
+		json_cid(j, "src_cid", f->src_cid, &p->o);
 		nsv_json_u64(j, "src_port", f->src_port);
-		nsv_json_u64(j, "dst_cid", f->dst_cid);
+		json_cid(j, "dst_cid", f->dst_cid, &p->o);
 		nsv_json_u64(j, "dst_port", f->dst_port);
 		nsv_json_u64(j, "op", f->op);
 		json_name(j, "op_name", nsv_mon_op_name(f->op));
@@ -659,12 +705,17 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 			  nsv_transport_name(f->transport));
 		nsv_json_u64(j, "hdr_len", f->thdr_len);
 		nsv_json_u64(j, "reserved", f->reserved);
+		if (synth_name(nsv_frame_synth(f)))
+			nsv_json_str(j, "source",
+				     synth_name(nsv_frame_synth(f)));
+		if (nsv_frame_synth(f) & NSV_SYNTH_RELAY)
+			nsv_json_u64(j, "relay_conn", nsv_frame_relay_tag(f));
 	}
 	if (f->has_virtio) {
 		nsv_json_obj_begin(j, "virtio");
-		nsv_json_u64(j, "src_cid", v->src_cid);
+		json_cid(j, "src_cid", v->src_cid, &p->o);
 		nsv_json_u64(j, "src_port", v->src_port);
-		nsv_json_u64(j, "dst_cid", v->dst_cid);
+		json_cid(j, "dst_cid", v->dst_cid, &p->o);
 		nsv_json_u64(j, "dst_port", v->dst_port);
 		nsv_json_u64(j, "len", v->len);
 		nsv_json_u64(j, "type", v->type);
@@ -675,9 +726,20 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 		if (nsv_virtio_flags_format(v->op, v->type, v->flags, flags,
 					    sizeof(flags)) < 0)
 			flags[0] = '\0';
-		nsv_json_str(j, "flags_names", flags);
-		nsv_json_u64(j, "buf_alloc", v->buf_alloc);
-		nsv_json_u64(j, "fwd_cnt", v->fwd_cnt);
+		if (nsv_frame_seq_flags_known(f)) {
+			nsv_json_str(j, "flags_names", flags);
+		} else {
+			/* an alloc event: EOM and EOR are not in it */
+			nsv_json_null(j, "flags_names");
+			nsv_json_bool(j, "seq_flags_known", false);
+		}
+		if (nsv_frame_credit_known(f)) {
+			nsv_json_u64(j, "buf_alloc", v->buf_alloc);
+			nsv_json_u64(j, "fwd_cnt", v->fwd_cnt);
+		} else {
+			nsv_json_null(j, "buf_alloc");
+			nsv_json_null(j, "fwd_cnt");
+		}
 		nsv_json_obj_end(j);
 	} else if (f->thdr_caplen) {
 		json_hex(j, "hdr", f->thdr, f->thdr_caplen);
@@ -712,11 +774,12 @@ static int print_json(struct nsv_printer *p, uint64_t num,
 /* ------------------------------------------------------- flow summaries */
 
 static void fmt_addr(char *b, size_t len, uint64_t cid, uint32_t port,
-		     unsigned int fmt)
+		     const struct nsv_print_opts *o)
 {
 	if (cid > UINT32_MAX)
 		snprintf(b, len, "%" PRIu64 ":%u", cid, port);
-	else if (nsv_addr_format((uint32_t)cid, port, fmt, b, len) < 0)
+	else if (nsv_names_addr_format(o->names, (uint32_t)cid, port, o->fmt, b,
+				       len) < 0)
 		snprintf(b, len, "?");
 }
 
@@ -762,10 +825,17 @@ static void fmt_rate(char *b, size_t len, double bytes, double secs)
 	snprintf(b, len, "%.1f %s", r, units[u]);
 }
 
+static const char *event_name(const struct nsv_flow_event *e)
+{
+	if (e->op & NSV_FLOW_MON_OP)
+		return nsv_mon_op_name(e->op & ~NSV_FLOW_MON_OP);
+	return nsv_virtio_op_name(e->op);
+}
+
 static void fmt_event(char *b, size_t len, const struct nsv_flow *fl,
 		      const struct nsv_flow_event *e)
 {
-	const char *op = nsv_virtio_op_name(e->op);
+	const char *op = event_name(e);
 	char fl_s[48] = "", n[24] = "";
 
 	if (e->op == NSV_VIRTIO_OP_SHUTDOWN &&
@@ -783,14 +853,15 @@ static void fmt_event(char *b, size_t len, const struct nsv_flow *fl,
 static void flow_text(FILE *out, const struct nsv_flow *fl,
 		      const struct nsv_print_opts *o)
 {
-	char a[NSV_ADDR_STRLEN], b[NSV_ADDR_STRLEN], rate[32], ev[64];
+	char a[NSV_NAMES_ADDR_STRLEN], b[NSV_NAMES_ADDR_STRLEN], rate[32],
+		ev[64];
 	const char *type = nsv_virtio_type_name(fl->type);
 	double secs = flow_secs(fl);
 	unsigned int i;
 	int d;
 
-	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], o->fmt);
-	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], o->fmt);
+	fmt_addr(a, sizeof(a), fl->cid[0], fl->port[0], o);
+	fmt_addr(b, sizeof(b), fl->cid[1], fl->port[1], o);
 	fmt_rate(rate, sizeof(rate),
 		 (double)(fl->dir[0].bytes + fl->dir[1].bytes), secs);
 	fprintf(out, "flow %" PRIu64 " ", fl->id);
@@ -798,6 +869,8 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 		fprintf(out, "%s ", type);
 	else if (fl->type)
 		fprintf(out, "type %u ", fl->type);
+	else if (fl->synth & NSV_SYNTH_RELAY)
+		fprintf(out, "hybrid ");
 	else
 		fprintf(out, "non-virtio ");
 	fprintf(out, "%s > %s: %s, %.6f s, %s\n", a, b,
@@ -815,6 +888,14 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 	for (d = 0; d < 2; d++) {
 		const struct nsv_flow_dir *dd = &fl->dir[d];
 
+		if (fl->transport == NSV_TRANSPORT_NO_INFO) {
+			/* no virtio header: nothing to say about credit */
+			fprintf(out,
+				"  %c %" PRIu64 " frame%s, %" PRIu64 " bytes\n",
+				d ? '<' : '>', dd->pkts,
+				dd->pkts == 1 ? "" : "s", dd->bytes);
+			continue;
+		}
 		fprintf(out,
 			"  %c %" PRIu64 " frame%s, %" PRIu64 " bytes, %" PRIu64
 			" credit updates, %" PRIu64 " credit requests, ",
@@ -844,7 +925,8 @@ static void flow_text(FILE *out, const struct nsv_flow *fl,
 			     "mid-connection\n");
 }
 
-static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
+static void flow_json(struct nsv_json *j, const struct nsv_flow *fl,
+		      const struct nsv_print_opts *o)
 {
 	unsigned int i;
 	int d;
@@ -854,11 +936,13 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 	nsv_json_u64(j, "flow", fl->id);
 	nsv_json_u64(j, "type", fl->type);
 	json_name(j, "type_name", nsv_virtio_type_name(fl->type));
-	nsv_json_u64(j, "src_cid", fl->cid[0]);
+	json_cid(j, "src_cid", fl->cid[0], o);
 	nsv_json_u64(j, "src_port", fl->port[0]);
-	nsv_json_u64(j, "dst_cid", fl->cid[1]);
+	json_cid(j, "dst_cid", fl->cid[1], o);
 	nsv_json_u64(j, "dst_port", fl->port[1]);
 	nsv_json_str(j, "state", nsv_flow_state_name(fl->state));
+	if (fl->synth & NSV_SYNTH_RELAY)
+		nsv_json_str(j, "source", "relay");
 	nsv_json_bool(j, "handshake_seen", fl->handshake);
 	json_ts(j, "first", fl->first_sec, fl->first_nsec, false);
 	json_ts(j, "last", fl->last_sec, fl->last_nsec, false);
@@ -868,7 +952,7 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 		const struct nsv_flow_event *e = &fl->events[i];
 
 		nsv_json_obj_begin(j, NULL);
-		nsv_json_str(j, "op", nsv_virtio_op_name(e->op));
+		nsv_json_str(j, "op", event_name(e));
 		nsv_json_u64(j, "dir", e->dir);
 		nsv_json_u64(j, "flags", e->flags);
 		nsv_json_u64(j, "count", e->count);
@@ -884,6 +968,11 @@ static void flow_json(struct nsv_json *j, const struct nsv_flow *fl)
 		nsv_json_obj_begin(j, NULL);
 		nsv_json_u64(j, "frames", dd->pkts);
 		nsv_json_u64(j, "bytes", dd->bytes);
+		if (fl->transport == NSV_TRANSPORT_NO_INFO) {
+			/* no virtio header: nothing known about credit */
+			nsv_json_obj_end(j);
+			continue;
+		}
 		nsv_json_u64(j, "credit_updates", dd->credit_updates);
 		nsv_json_u64(j, "credit_requests", dd->credit_requests);
 		nsv_json_u64(j, "zero_credit", dd->zero_credit);
@@ -909,7 +998,7 @@ int nsv_flows_print(FILE *out, const struct nsv_flows *t,
 	if (o->json) {
 		nsv_json_init(&j, out, false);
 		for (i = 0; i < n; i++)
-			flow_json(&j, nsv_flows_get(t, i));
+			flow_json(&j, nsv_flows_get(t, i), o);
 		return ferror(out) ? -EIO : 0;
 	}
 	fprintf(out, "%zu connection%s, %" PRIu64 " refused\n", n,

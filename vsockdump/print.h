@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "flow.h"
+#include "names.h"
 #include "proto.h"
 
 enum nsv_tstamp {
@@ -31,6 +32,7 @@ struct nsv_print_opts {
 	bool nano; /* nanosecond time stamps */
 	bool number; /* -#: start each line with the frame number */
 	bool flush_each; /* -U: flush after each frame */
+	const struct nsv_names *names; /* CID names to print, or NULL */
 };
 
 struct nsv_printer;

@@ -5,7 +5,10 @@
 
 #include "cli.h"
 #include "filter.h"
+#include "hybrid-relay.h"
 #include "print.h"
+
+#define VSOCKDUMP_HYBRID_PORTS_MAX 64
 
 struct vsockdump_opts {
 	const char *ifname; /* -i; NULL: find or create a vsockmon */
@@ -36,6 +39,13 @@ struct vsockdump_opts {
 	const char *filter_file; /* -F */
 	char *expr; /* the filter expression, or NULL */
 	struct nsv_print_opts pr;
+	/* --hybrid: the recording relay instead of a capture */
+	const char *hybrid; /* the VMM's socket */
+	const char *hybrid_listen; /* --hybrid-listen */
+	struct nsv_hrelay_port ports[VSOCKDUMP_HYBRID_PORTS_MAX];
+	size_t nports; /* --hybrid-port */
+	bool takeover; /* --takeover */
+	uint32_t guest_cid; /* --guest-cid */
 };
 
 /* Run a capture or a file read as the options say; returns the exit code. */

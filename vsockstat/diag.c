@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "sockexpr.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -335,12 +336,14 @@ struct add_ctx {
 	uint32_t *v;
 	size_t *n;
 	bool cid;
+	nsv_cid_lookup_fn lookup;
+	void *data;
 };
 
 static int value_one(const char *s, size_t n, void *data)
 {
 	struct add_ctx *a = data;
-	char tmp[NSV_CID_STRLEN + 8];
+	char tmp[256];
 	uint32_t v;
 	int r;
 
@@ -349,6 +352,8 @@ static int value_one(const char *s, size_t n, void *data)
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	r = a->cid ? nsv_cid_parse(tmp, &v) : nsv_port_parse(tmp, &v);
+	if (r < 0 && a->cid && a->lookup && a->lookup(tmp, &v, a->data) == 0)
+		r = 0;
 	if (r < 0)
 		return r;
 	if (*a->n >= NSV_FILTER_MAX)
@@ -358,9 +363,9 @@ static int value_one(const char *s, size_t n, void *data)
 }
 
 int nsv_sockfilter_add(struct nsv_sockfilter *f, enum nsv_sockfilter_list what,
-		       const char *list)
+		       const char *list, nsv_cid_lookup_fn lookup, void *data)
 {
-	struct add_ctx a = { .cid = false };
+	struct add_ctx a = { .lookup = lookup, .data = data };
 
 	switch (what) {
 	case NSV_SF_CID:
@@ -415,5 +420,5 @@ bool nsv_sockfilter_match(const struct nsv_sockfilter *f,
 		return false;
 	if (f->ndport && !in(f->dport, f->ndport, s->dst_port))
 		return false;
-	return true;
+	return nsv_sockexpr_match(f->expr, s);
 }

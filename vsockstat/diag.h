@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "addr.h"
+
+struct nsv_fexpr;
+
 /*
  * Socket states as vsock_diag reports them: the kernel reuses the TCP state
  * numbers (vsock itself uses ESTABLISHED, SYN_SENT, CLOSE, LISTEN, CLOSING).
@@ -93,6 +97,7 @@ struct nsv_sockfilter {
 	uint32_t sport[NSV_FILTER_MAX]; /* local port */
 	uint32_t dport[NSV_FILTER_MAX]; /* peer port */
 	size_t ncid, nport, nsport, ndport;
+	const struct nsv_fexpr *expr; /* an expression on top, or NULL */
 };
 
 /** nsv_sk_state_name - ss's name for a state ("ESTAB", "UNCONN"...), or NULL */
@@ -125,15 +130,15 @@ enum nsv_sockfilter_list {
 
 /**
  * nsv_sockfilter_add - append a comma-separated list to one criterion
- * @what: which list; CIDs as nsv_cid_parse() takes them, ports as
- *        nsv_port_parse()
+ * @what: which list; CIDs as nsv_cid_parse() takes them, then @lookup (may
+ *        be NULL) with @data; ports as nsv_port_parse()
  *
  * Returns 0, -EINVAL for a bad value or @what, -E2BIG past NSV_FILTER_MAX.
  */
 int nsv_sockfilter_add(struct nsv_sockfilter *f, enum nsv_sockfilter_list what,
-		       const char *list);
+		       const char *list, nsv_cid_lookup_fn lookup, void *data);
 
-/** nsv_sockfilter_match - whether @s passes @f */
+/** nsv_sockfilter_match - whether @s passes @f, its expression included */
 bool nsv_sockfilter_match(const struct nsv_sockfilter *f,
 			  const struct nsv_diag_sock *s);
 

@@ -10,6 +10,8 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "names.h"
+#include "sockexpr.h"
 #include "vsockstat.h"
 
 enum {
@@ -22,6 +24,9 @@ enum {
 	O_WAIT,
 	O_TIMEOUT,
 	O_WATCH,
+	O_INTERVAL,
+	O_FAIL_EMPTY,
+	O_VMS,
 	O_RECORD,
 	O_REPLAY,
 };
@@ -37,17 +42,27 @@ static const struct nsv_opt options[] = {
 	{ "type", O_TYPE, required_argument, "LIST",
 	  "only these types: stream,seqpacket,dgram" },
 	{ "cid", O_CID, required_argument, "LIST",
-	  "local or peer CID is one of LIST (numbers, host, local, hypervisor, any)" },
+	  "local or peer CID is one of LIST (numbers, names, host, local, any)" },
 	{ "port", O_PORT, required_argument, "LIST",
 	  "local or peer port is one of LIST" },
 	{ "sport", O_SPORT, required_argument, "LIST",
 	  "local port is one of LIST" },
 	{ "dport", O_DPORT, required_argument, "LIST",
 	  "peer port is one of LIST" },
+	{ "filter", 'F', required_argument, "FILE",
+	  "read the filter EXPRESSION from FILE (# comments)" },
+	{ "fail-empty", O_FAIL_EMPTY, no_argument, NULL,
+	  "exit 1 when no socket matched (as grep does)" },
+	{ "quiet", 'q', no_argument, NULL,
+	  "print nothing: exit 0 if a socket matched, else 1" },
 	{ "numeric", 'n', no_argument, NULL,
 	  "CIDs and users as numbers, no names" },
 	{ "processes", 'p', no_argument, NULL,
 	  "show the owning processes (name, pid, fd) and user" },
+	{ "threads", 'T', no_argument, NULL,
+	  "show every thread holding a socket (implies -p)" },
+	{ "oneline", 'O', no_argument, NULL,
+	  "one unaligned line per socket, fields a blank apart" },
 	{ "no-header", 'H', no_argument, NULL, "no title line" },
 	{ "netns", 'N', required_argument, "NAME|PATH|PID",
 	  "list this network namespace (repeatable)" },
@@ -56,13 +71,19 @@ static const struct nsv_opt options[] = {
 	{ "json", 'j', no_argument, NULL,
 	  "one JSON document (schema vsockstat/1, see vsockstat(8))" },
 	{ "summary", 's', no_argument, NULL,
-	  "counts per namespace, type and state" },
+	  "a line per namespace: sockets by type and state" },
 	{ "wait-listen", O_WAIT, required_argument, "PORT",
 	  "exit 0 once something listens on PORT (with --cid: on that CID)" },
 	{ "timeout", O_TIMEOUT, required_argument, "SECS",
 	  "with --wait-listen: give up after SECS, exit 1" },
 	{ "watch", O_WATCH, required_argument, "SECS",
 	  "list again every SECS seconds" },
+	{ "events", 'E', no_argument, NULL,
+	  "print sockets as they appear, change and go (polls)" },
+	{ "interval", O_INTERVAL, required_argument, "SECS",
+	  "with -E: ask the kernel every SECS seconds (0.5)" },
+	{ "vms", O_VMS, no_argument, NULL,
+	  "list the VMs running here: CID, name, VMM, pid" },
 	{ "record", O_RECORD, required_argument, "FILE",
 	  "also write the raw sock_diag replies to FILE" },
 	{ "replay", O_REPLAY, required_argument, "FILE",
@@ -72,25 +93,45 @@ static const struct nsv_opt options[] = {
 	{ 0 },
 };
 
+static const char expression[] =
+	"Expression (as with ss; and/or bind equally, left to right):\n"
+	"  sport|dport [CMP] [:]PORT   local or peer port; CMP: = != < > <= >=\n"
+	"  src|dst [=] CID[:PORT]      local or peer address; '*' or nothing: any\n"
+	"  state NAME                  as --state takes them\n"
+	"  [src|dst] cid|host CID      CID: number, name, host, local, any\n"
+	"  [src|dst] port PORT         as in vsockdump\n"
+	"  type stream|seqpacket|dgram\n"
+	"  not EXPR, EXPR and EXPR, EXPR or EXPR, ( EXPR )\n";
+
 static const char examples[] =
 	"Examples:\n"
 	"  vsockstat                        every socket, listeners included\n"
 	"  vsockstat -l -p                  listeners and the processes holding them\n"
+	"  vsockstat 'dport = 1234 or cid 3'\n"
+	"  vsockstat -q sport = 3785 && echo listening or connected\n"
 	"  vsockstat -t --cid host          connections to or from the host (CID 2)\n"
 	"  vsockstat --state established,closing --type seqpacket\n"
-	"  vsockstat -A -s                  counts in every network namespace\n"
+	"  vsockstat -A -s                  a line per network namespace\n"
 	"  vsockstat -N blue -N /proc/1234/ns/net -j | jq '.sockets[]'\n"
 	"  vsockstat --wait-listen 1024 --timeout 30 && socat - VSOCK-CONNECT:1:1024\n"
-	"  vsockstat --watch 1 --sport 1024\n"
+	"  vsockstat -E dport = 22          connections to port 22 as they come and go\n"
+	"  vsockstat --vms                  the VMs here and their CIDs\n"
 	"  vsockstat --record dump.diag; vsockstat --replay dump.diag -n\n";
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " PROG " [OPTIONS]\n"
+		"Usage: " PROG " [OPTIONS] [EXPRESSION]\n"
 		"List AF_VSOCK sockets through sock_diag (module vsock_diag).\n\n");
 	nsv_help_print(f, options);
-	fprintf(f, "\n%s", examples);
+	fprintf(f, "\n%s\n%s", expression, examples);
+	fprintf(f,
+		"\nThe kernel sends no events for vsock sockets: -E, --watch and\n"
+		"--wait-listen ask it again and again.\n"
+		"CID names: /etc/vsock-hosts ($" NSV_NAMES_ENV
+		") and running VMs; see vsock-hosts(5).\n"
+		"Exit status: 0 ok, 1 failure (or nothing matched with -q or\n"
+		"--fail-empty), 2 usage error. See vsockstat(8).\n");
 }
 
 static int bad(const char *opt, const char *arg, const char *why)
@@ -109,18 +150,22 @@ static int parse_secs(const char *s, bool zero_ok, double *out)
 
 static int parse(int argc, char **argv, struct vsockstat_opts *o)
 {
+	bool interval_set = false;
 	struct nsv_getopt g;
 	uint32_t mask;
 	int c, r, rc = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = -1;
+	o->interval = 0.5;
 	nsv_cli_init(argv[0]);
 	if (nsv_getopt_init(&g, options) < 0) {
 		nsv_err("out of memory");
 		return NSV_EXIT_FAIL;
 	}
-	while (!rc && (c = getopt_long(argc, argv, g.shortopts, g.longopts,
+	/* Skip the leading '+', keep the ':': options may follow the
+	 * expression, as with ss (no filter word starts with '-'). */
+	while (!rc && (c = getopt_long(argc, argv, g.shortopts + 1, g.longopts,
 				       NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -160,7 +205,8 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 			const char *name = lists[c - O_CID].name;
 
 			r = nsv_sockfilter_add(&o->f, lists[c - O_CID].list,
-					       optarg);
+					       optarg, nsv_cli_cid_lookup,
+					       NULL);
 			if (r == -E2BIG)
 				rc = bad(name, optarg, "too many values");
 			else if (r < 0)
@@ -174,6 +220,33 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 			break;
 		case 'p':
 			o->flags |= NSV_STAT_PROCS;
+			break;
+		case 'T':
+			o->flags |= NSV_STAT_PROCS | NSV_STAT_THREADS;
+			break;
+		case 'O':
+			o->flags |= NSV_STAT_ONELINE;
+			break;
+		case 'F':
+			o->filter_file = optarg;
+			break;
+		case O_FAIL_EMPTY:
+			o->fail_empty = true;
+			break;
+		case 'q':
+			o->quiet = o->fail_empty = true;
+			break;
+		case 'E':
+			o->events = true;
+			break;
+		case O_INTERVAL:
+			if (parse_secs(optarg, false, &o->interval) < 0)
+				rc = bad("--interval", optarg,
+					 "not a positive number of seconds");
+			interval_set = true;
+			break;
+		case O_VMS:
+			o->vms = true;
 			break;
 		case 'H':
 			o->flags |= NSV_STAT_NOHEADER;
@@ -231,13 +304,41 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 	nsv_getopt_free(&g);
 	if (rc)
 		return rc;
-	if (optind < argc)
-		return nsv_usage_err("unexpected argument '%s'", argv[optind]);
+	if (optind < argc) {
+		if (o->filter_file)
+			return bad("-F", NULL,
+				   "and an expression on the command line "
+				   "do not mix");
+		o->expr = nsv_fexpr_join(argc - optind, argv + optind);
+		if (!o->expr) {
+			nsv_err("out of memory");
+			return NSV_EXIT_FAIL;
+		}
+	}
 	/* Combinations that cannot mean anything. */
+	if (o->vms && (o->expr || o->filter_file || o->f.states || o->f.types ||
+		       o->f.ncid || o->f.nport || o->f.nsport || o->f.ndport ||
+		       o->nnetns || o->all_netns || o->summary || o->watch ||
+		       o->events || o->wait || o->record || o->replay ||
+		       (o->flags & ~(NSV_STAT_NOHEADER))))
+		return bad("--vms", NULL,
+			   "lists VMs: only -j, -H, -q and --fail-empty go "
+			   "with it");
+	if (o->events &&
+	    (o->watch || o->summary || o->record || o->replay || o->fail_empty))
+		return bad("--events", NULL,
+			   "prints changes as they come: no --watch, -s, "
+			   "--record, --replay, -q or --fail-empty");
+	if (interval_set && !o->events)
+		return bad("--interval", NULL, "only goes with --events");
+	if (o->fail_empty && o->watch)
+		return bad(o->quiet ? "-q" : "--fail-empty", NULL,
+			   "needs one listing, not --watch");
 	if (o->timeout >= 0 && !o->wait)
 		return bad("--timeout", NULL, "only goes with --wait-listen");
 	if (o->wait &&
-	    (o->watch || o->record || o->replay || o->json || o->summary))
+	    (o->watch || o->record || o->replay || o->json || o->summary ||
+	     o->events || o->fail_empty || o->expr || o->filter_file))
 		return bad(
 			"--wait-listen", NULL,
 			"goes with -N, -A, --cid, --type and --timeout only");
@@ -255,13 +356,57 @@ static int parse(int argc, char **argv, struct vsockstat_opts *o)
 	return 0;
 }
 
+/* The expression of the command line or of -F, parsed into o->f.expr. */
+static int get_expr(struct vsockstat_opts *o)
+{
+	struct nsv_fexpr_error err = { 0 };
+	const char *s;
+	char *text;
+	int r;
+
+	if (o->filter_file) {
+		o->expr = nsv_fexpr_read_file(o->filter_file);
+		if (!o->expr) {
+			nsv_err("%s: %s", o->filter_file, strerror(errno));
+			return NSV_EXIT_FAIL;
+		}
+	}
+	text = o->expr;
+	for (s = text; s && *s == ' '; s++)
+		;
+	if (!s || !*s)
+		return 0; /* an empty -F file: no filter */
+	r = nsv_sockexpr_parse(text, nsv_cli_cid_lookup, NULL, &o->fexpr, &err);
+	if (r == -EINVAL)
+		return nsv_usage_err_at(text, err.off, err.len,
+					"bad filter: %s", err.msg);
+	if (r < 0) {
+		nsv_err("filter: %s", strerror(-r));
+		return NSV_EXIT_FAIL;
+	}
+	o->f.expr = o->fexpr;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vsockstat_opts o;
 	int rc;
 
 	rc = parse(argc, argv, &o);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	return o.wait ? vsockstat_wait(&o) : vsockstat_list(&o);
+	if (!rc)
+		rc = get_expr(&o);
+	if (!rc) {
+		if (o.vms)
+			rc = vsockstat_vms(&o);
+		else if (o.wait)
+			rc = vsockstat_wait(&o);
+		else if (o.events)
+			rc = vsockstat_events(&o);
+		else
+			rc = vsockstat_list(&o);
+	}
+	nsv_fexpr_free(o.fexpr);
+	free(o.expr);
+	return rc < 0 ? 0 : rc;
 }

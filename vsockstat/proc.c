@@ -49,14 +49,18 @@ int nsv_proc_socket_ino(const char *l, size_t n, uint64_t *ino)
 	return 0;
 }
 
-static int scan_pid(int pid, nsv_proc_cb cb, void *data)
+/* The socket descriptors of a process, or with @tid of one of its threads. */
+static int scan_fds(int pid, int tid, nsv_proc_cb cb, void *data)
 {
-	char path[64], link[64];
+	char path[96], link[64];
 	struct dirent *d;
 	DIR *dir;
 	int r = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/fd", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	dir = opendir(path);
 	if (!dir)
 		return 0; /* gone, a kernel thread's, or not ours to read */
@@ -72,7 +76,7 @@ static int scan_pid(int pid, nsv_proc_cb cb, void *data)
 			continue;
 		if (nsv_proc_socket_ino(link, (size_t)n, &ino) < 0)
 			continue;
-		r = cb(ino, pid, fd, data);
+		r = cb(ino, pid, tid, fd, data);
 		if (r < 0)
 			break;
 	}
@@ -80,7 +84,26 @@ static int scan_pid(int pid, nsv_proc_cb cb, void *data)
 	return r;
 }
 
-int nsv_proc_sockets(nsv_proc_cb cb, void *data)
+/* Every thread's table, as ss -T: threads usually share one, listed each. */
+static int scan_threads(int pid, nsv_proc_cb cb, void *data)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int tid, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)) && r >= 0)
+		if (nsv_proc_pid_parse(d->d_name, &tid) == 0)
+			r = scan_fds(pid, tid, cb, data);
+	closedir(dir);
+	return r;
+}
+
+int nsv_proc_sockets(bool threads, nsv_proc_cb cb, void *data)
 {
 	struct dirent *d;
 	DIR *dir;
@@ -94,7 +117,8 @@ int nsv_proc_sockets(nsv_proc_cb cb, void *data)
 
 		if (nsv_proc_pid_parse(d->d_name, &pid) < 0)
 			continue;
-		r = scan_pid(pid, cb, data);
+		r = threads ? scan_threads(pid, cb, data) :
+			      scan_fds(pid, 0, cb, data);
 		if (r < 0)
 			break;
 	}
@@ -102,15 +126,18 @@ int nsv_proc_sockets(nsv_proc_cb cb, void *data)
 	return r < 0 ? r : 0;
 }
 
-int nsv_proc_comm(int pid, char *buf, size_t len)
+int nsv_proc_comm(int pid, int tid, char *buf, size_t len)
 {
-	char path[64];
+	char path[96];
 	ssize_t n;
 	int fd;
 
 	if (!buf || !len)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;

@@ -3,27 +3,33 @@
 #ifndef NSV_PROC_H
 #define NSV_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Called for each open socket fd; a negative return stops the scan. */
-typedef int (*nsv_proc_cb)(uint64_t ino, int pid, int fd, void *data);
+/*
+ * Called for each open socket fd (@tid 0 unless threads were asked for);
+ * a negative return stops the scan.
+ */
+typedef int (*nsv_proc_cb)(uint64_t ino, int pid, int tid, int fd, void *data);
 
 /**
  * nsv_proc_sockets - walk /proc/ * /fd and report every socket descriptor
+ * @threads: walk /proc/ * /task/ * /fd instead, once per thread, as ss -T
  *
  * Processes that vanish or that we may not inspect are skipped: the scan
  * sees what ss -p would. Returns 0, -errno when /proc cannot be read, or
  * what @cb returned.
  */
-int nsv_proc_sockets(nsv_proc_cb cb, void *data);
+int nsv_proc_sockets(bool threads, nsv_proc_cb cb, void *data);
 
 /**
- * nsv_proc_comm - a process's command name (/proc/PID/comm, no newline)
+ * nsv_proc_comm - a process's or thread's name (/proc/PID[/task/TID]/comm)
+ * @tid: the thread, or 0 for the process
  *
  * Returns the length, or -errno (-ESRCH when the process is gone).
  */
-int nsv_proc_comm(int pid, char *buf, size_t len);
+int nsv_proc_comm(int pid, int tid, char *buf, size_t len);
 
 /**
  * nsv_proc_fd_uid - the owner of the file behind /proc/PID/fd/FD

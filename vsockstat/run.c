@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "json.h"
+#include "vmtab.h"
 #include "vsockstat.h"
 
 /* One line a failure; the caller turns it into exit status 1. */
@@ -150,6 +151,8 @@ static int print(const struct nsv_socktab *t, const struct vsockstat_opts *o)
 	unsigned int flags = o->flags;
 	int r;
 
+	if (o->quiet)
+		return 0;
 	if (t->nns > 1)
 		flags |= NSV_STAT_NETNS;
 	if (o->json) {
@@ -177,15 +180,35 @@ static double now(void)
 	return (double)nsv_clock_ns() / 1e9;
 }
 
-int vsockstat_list(const struct vsockstat_opts *o)
+/* The names CIDs are printed with: none with -n; NULL and 1 on failure. */
+static int names(const struct vsockstat_opts *o, struct nsv_socktab *t)
+{
+	if ((o->flags & NSV_FMT_NUMERIC) || o->quiet)
+		return 0;
+	t->names = nsv_cli_names();
+	return t->names ? 0 : NSV_EXIT_FAIL;
+}
+
+/* What to ask the kernel for: the states the filters may pass. */
+static uint32_t want_states(const struct vsockstat_opts *o)
 {
 	uint32_t states = o->f.states ? o->f.states : NSV_SS_ALL;
+
+	return states & nsv_sockexpr_states(o->f.expr);
+}
+
+int vsockstat_list(const struct vsockstat_opts *o)
+{
+	uint32_t states = want_states(o);
 	bool tty = !o->json && isatty(STDOUT_FILENO), first = true;
 	struct nsv_socktab t;
 	FILE *rec = NULL;
 	int rc = 0, r;
 
 	nsv_socktab_init(&t);
+	rc = names(o, &t);
+	if (rc)
+		goto out;
 	/* A listing of 10,000 sockets is ~700 KB: fewer, larger writes. */
 	if (!tty)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -199,6 +222,8 @@ int vsockstat_list(const struct vsockstat_opts *o)
 		}
 		r = ns_errors(&t);
 		rc = print(&t, o) || r;
+		if (!rc && o->fail_empty && !t.nsocks)
+			rc = 1;
 		goto out;
 	}
 	rc = add_namespaces(&t, o);
@@ -231,8 +256,8 @@ int vsockstat_list(const struct vsockstat_opts *o)
 			goto out;
 		}
 		rc |= ns_errors(&t);
-		if (o->flags & NSV_STAT_PROCS) {
-			r = nsv_socktab_procs(&t);
+		if ((o->flags & NSV_STAT_PROCS) && !o->quiet) {
+			r = nsv_socktab_procs(&t, o->flags & NSV_STAT_THREADS);
 			if (r < 0) {
 				rc = fail("/proc", r);
 				goto out;
@@ -252,8 +277,11 @@ int vsockstat_list(const struct vsockstat_opts *o)
 			rc = 1;
 			goto out;
 		}
-		if (!o->watch)
+		if (!o->watch) {
+			if (!rc && o->fail_empty && !t.nsocks)
+				rc = 1;
 			break;
+		}
 		sleep_s(o->watch);
 	}
 out:
@@ -261,6 +289,116 @@ out:
 		rc = fail(o->record, -errno);
 	nsv_socktab_free(&t);
 	return rc;
+}
+
+struct events {
+	const struct vsockstat_opts *o;
+	unsigned int flags;
+};
+
+static int one_event(enum nsv_stat_event ev, const struct nsv_socktab *t,
+		     size_t i, void *data)
+{
+	const struct events *e = data;
+
+	if (e->o->json) {
+		struct nsv_json j;
+
+		nsv_json_init(&j, stdout, false);
+		return nsv_socktab_json_event(&j, t, i, e->flags,
+					      nsv_stat_event_name(ev));
+	}
+	return nsv_socktab_print_sock(stdout, t, i, e->flags,
+				      nsv_stat_event_name(ev));
+}
+
+int vsockstat_events(const struct vsockstat_opts *o)
+{
+	uint32_t states = want_states(o);
+	struct nsv_socktab old, cur, tmp;
+	struct events e = { .o = o, .flags = o->flags };
+	bool first = true;
+	int rc, r;
+
+	nsv_socktab_init(&old);
+	nsv_socktab_init(&cur);
+	rc = names(o, &cur);
+	if (rc)
+		goto out;
+	/* Each line stands alone: a netns column whenever one may differ. */
+	if (o->all_netns || o->nnetns > 1)
+		e.flags |= NSV_STAT_NETNS;
+	for (;;) {
+		/* -A: namespaces come and go; -N by name: may be made again. */
+		cur.nns = 0;
+		rc = add_namespaces(&cur, o);
+		if (rc)
+			goto out;
+		r = nsv_socktab_collect(&cur, states, &o->f, NULL);
+		if (r < 0) {
+			rc = fail(NULL, r);
+			goto out;
+		}
+		if (diag_missing(&cur)) {
+			rc = 1;
+			goto out;
+		}
+		if (first)
+			ns_errors(&cur);
+		if (o->flags & NSV_STAT_PROCS) {
+			r = nsv_socktab_procs(&cur,
+					      o->flags & NSV_STAT_THREADS);
+			if (r < 0) {
+				rc = fail("/proc", r);
+				goto out;
+			}
+		}
+		/* The first listing is where changes start from. */
+		if (!first) {
+			r = nsv_socktab_diff(&old, &cur, one_event, &e);
+			if (r == 0 && fflush(stdout) != 0)
+				r = -errno;
+			if (r < 0) {
+				rc = fail("stdout", r);
+				goto out;
+			}
+		}
+		first = false;
+		tmp = old;
+		old = cur;
+		cur = tmp;
+		cur.names = old.names;
+		sleep_s(o->interval);
+	}
+out:
+	nsv_socktab_free(&old);
+	nsv_socktab_free(&cur);
+	return rc;
+}
+
+int vsockstat_vms(const struct vsockstat_opts *o)
+{
+	struct nsv_vm *v = NULL;
+	struct nsv_json j;
+	int n, r = 0;
+
+	n = nsv_vms_scan("/proc", &v);
+	if (n < 0)
+		return fail("/proc", n);
+	if (o->quiet) {
+		r = 0;
+	} else if (o->json) {
+		nsv_json_init(&j, stdout, false);
+		r = nsv_vmtab_json(&j, v, (size_t)n);
+	} else {
+		r = nsv_vmtab_print(stdout, v, (size_t)n, o->flags);
+	}
+	free(v);
+	if (r == 0 && fflush(stdout) != 0)
+		r = -errno;
+	if (r < 0)
+		return fail("stdout", r);
+	return o->fail_empty && !n ? 1 : 0;
 }
 
 /* A listener on the port, on one of the CIDs asked for or on any CID. */

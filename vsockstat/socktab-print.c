@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "json.h"
+#include "names.h"
 #include "proto.h"
 #include "socktab.h"
 
@@ -102,8 +103,13 @@ static void proc_str(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
 	buf[0] = '\0';
 	for (i = 0; i < s->nprocs; i++) {
 		const struct nsv_stat_proc *p = &t->procs[s->proc0 + i];
-		int m = snprintf(buf + n, len - n, "%s%s(pid=%d,fd=%d)",
-				 i ? "," : "", p->comm, p->pid, p->fd);
+		int m = p->tid ?
+				snprintf(buf + n, len - n,
+					 "%s%s(pid=%d,tid=%d,fd=%d)",
+					 i ? "," : "", p->comm, p->pid, p->tid,
+					 p->fd) :
+				snprintf(buf + n, len - n, "%s%s(pid=%d,fd=%d)",
+					 i ? "," : "", p->comm, p->pid, p->fd);
 
 		if (m < 0 || (size_t)m >= len - n) {
 			if (len > 4)
@@ -136,14 +142,22 @@ static int put_u64(char *buf, uint64_t v)
 }
 
 /*
- * "CID:PORT" as nsv_addr_format() writes it, without its snprintf() calls:
- * this runs twice per socket and 10,000 sockets should list as fast as ss.
+ * "CID:PORT" as nsv_names_addr_format() writes it, without its snprintf()
+ * calls: this runs twice per socket and 10,000 sockets should list as fast
+ * as ss.
  */
-static int addr_str(uint32_t cid, uint32_t port, unsigned int flags, char *buf)
+static int addr_str(const struct nsv_names *names, uint32_t cid, uint32_t port,
+		    unsigned int flags, char *buf)
 {
+	const char *name = NULL;
 	int n;
 
-	if (cid == NSV_CID_ANY)
+	if (!(flags & NSV_FMT_NUMERIC) && cid != NSV_CID_ANY)
+		name = nsv_names_name(names, cid);
+	if (name) {
+		n = (int)strlen(name);
+		memcpy(buf, name, (size_t)n);
+	} else if (cid == NSV_CID_ANY)
 		n = (buf[0] = '*', 1);
 	else if (cid <= NSV_CID_HOST && !(flags & NSV_FMT_NUMERIC))
 		n = nsv_cid_format(cid, 0, buf, NSV_CID_STRLEN);
@@ -179,9 +193,11 @@ static int cell(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
 		state_str(s->d.state, buf, CELL_LEN);
 		break;
 	case C_LOCAL:
-		return addr_str(s->d.src_cid, s->d.src_port, flags, buf);
+		return addr_str(t->names, s->d.src_cid, s->d.src_port, flags,
+				buf);
 	case C_PEER:
-		return addr_str(s->d.dst_cid, s->d.dst_port, flags, buf);
+		return addr_str(t->names, s->d.dst_cid, s->d.dst_port, flags,
+				buf);
 	case C_SHUT:
 		shut_str(s->d.shutdown, buf, CELL_LEN);
 		break;
@@ -262,6 +278,25 @@ static void pad(FILE *f, size_t n)
 	}
 }
 
+int nsv_socktab_print_sock(FILE *f, const struct nsv_socktab *t, size_t i,
+			   unsigned int flags, const char *event)
+{
+	enum col cols[C_MAX];
+	char buf[CELL_LEN];
+	size_t ncols, k;
+	int n;
+
+	ncols = columns(t, flags, cols);
+	if (event)
+		fprintf(f, "%s ", event);
+	for (k = 0; k < ncols; k++) {
+		n = cell(t, &t->socks[i], cols[k], flags, buf);
+		fwrite(buf, 1, (size_t)n, f);
+		putc(k + 1 == ncols ? '\n' : ' ', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
 int nsv_socktab_print(FILE *f, const struct nsv_socktab *t, unsigned int flags)
 {
 	bool header = !(flags & NSV_STAT_NOHEADER);
@@ -271,6 +306,12 @@ int nsv_socktab_print(FILE *f, const struct nsv_socktab *t, unsigned int flags)
 	char buf[CELL_LEN];
 	int r = -ENOMEM;
 
+	/* One line a socket as it comes: nothing to measure, nothing kept. */
+	if (flags & NSV_STAT_ONELINE) {
+		for (i = 0, r = 0; i < t->nsocks && !r; i++)
+			r = nsv_socktab_print_sock(f, t, i, flags, NULL);
+		return r;
+	}
 	ncols = columns(t, flags, cols);
 	nrows = t->nsocks + header;
 	g.off = malloc(nrows * ncols * sizeof(*g.off));
@@ -369,12 +410,32 @@ static struct count *counts(const struct nsv_socktab *t, size_t *n)
 	return v;
 }
 
+/* "stream 10 (ESTAB 4, LISTEN 6), seqpacket 2 (ESTAB 2)" for one netns. */
+static void ns_counts(FILE *f, const struct count *v, size_t n)
+{
+	char type[32], state[32];
+	size_t i, k, total;
+
+	for (i = 0; i < n; i = k) {
+		for (k = i, total = 0; k < n && v[k].type == v[i].type; k++)
+			total += v[k].n;
+		type_str(v[i].type, type, sizeof(type));
+		fprintf(f, "%s%s %zu (", i ? ", " : ": ", type, total);
+		for (k = i; k < n && v[k].type == v[i].type; k++) {
+			state_str(v[k].state, state, sizeof(state));
+			fprintf(f, "%s%s %zu", k > i ? ", " : "", state,
+				v[k].n);
+		}
+		putc(')', f);
+	}
+}
+
 int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 			unsigned int flags)
 {
-	char label[NSV_NS_LABEL_LEN], type[32], state[32];
-	bool netns = flags & NSV_STAT_NETNS, mode = netns && any_mode(t);
-	size_t n, i, k, lw = 5;
+	char label[NSV_NS_LABEL_LEN], num[24];
+	bool mode = any_mode(t);
+	size_t n, i, k, j, lw = 0, nw = 1;
 	struct count *v;
 
 	v = counts(t, &n);
@@ -385,41 +446,28 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 
 		if (m > 0 && (size_t)m > lw)
 			lw = (size_t)m;
+		m = snprintf(num, sizeof(num), "%zu", t->ns[i].nsocks);
+		if ((size_t)m > nw)
+			nw = (size_t)m;
 	}
-	fprintf(f, "Total: %zu socket%s in %zu network namespace%s\n",
-		t->nsocks, t->nsocks == 1 ? "" : "s", t->nns,
-		t->nns == 1 ? "" : "s");
-	if (!(flags & NSV_STAT_NOHEADER)) {
-		if (netns)
-			fprintf(f, "%-*s ", (int)lw, "Netns");
-		if (mode)
-			fprintf(f, "%-6s ", "Mode");
-		fprintf(f, "%-9s %-10s %6s\n", "Type", "State", "Count");
-	}
+	if (!(flags & NSV_STAT_NOHEADER))
+		fprintf(f, "Total: %zu socket%s in %zu network namespace%s\n",
+			t->nsocks, t->nsocks == 1 ? "" : "s", t->nns,
+			t->nns == 1 ? "" : "s");
+	/* As ss -s: one line per namespace, its sockets by type and state. */
 	for (i = 0, k = 0; i < t->nns; i++) {
 		const struct nsv_stat_ns *ns = &t->ns[i];
-		bool empty = true;
 
 		nsv_socktab_ns_label(ns, label, sizeof(label));
-		for (; k < n && v[k].ns == i; k++) {
-			empty = false;
-			type_str(v[k].type, type, sizeof(type));
-			state_str(v[k].state, state, sizeof(state));
-			if (netns)
-				fprintf(f, "%-*s ", (int)lw, label);
-			if (mode)
-				fprintf(f, "%-6s ",
-					ns->mode[0] ? ns->mode : "-");
-			fprintf(f, "%-9s %-10s %6zu\n", type, state, v[k].n);
-		}
-		/* A namespace with nothing in it is still worth a line. */
-		if (empty && netns) {
-			fprintf(f, "%-*s ", (int)lw, label);
-			if (mode)
-				fprintf(f, "%-6s ",
-					ns->mode[0] ? ns->mode : "-");
-			fprintf(f, "%-9s %-10s %6d\n", "-", "-", 0);
-		}
+		fprintf(f, "%-*s ", (int)lw, label);
+		if (mode)
+			fprintf(f, "%-6s ", ns->mode[0] ? ns->mode : "-");
+		fprintf(f, "%*zu socket%s", (int)nw, ns->nsocks,
+			ns->nsocks == 1 ? "" : "s");
+		for (j = k; k < n && v[k].ns == i; k++)
+			;
+		ns_counts(f, v + j, k - j);
+		putc('\n', f);
 	}
 	free(v);
 	return ferror(f) ? -EIO : 0;
@@ -427,30 +475,35 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 
 /* ------------------------------------------------------------------ JSON */
 
-static void json_addr(struct nsv_json *j, const char *key, uint32_t cid,
-		      uint32_t port)
+/* Numbers as numbers; beside each its symbolic form ("any", a name). */
+static void json_addr(struct nsv_json *j, const struct nsv_socktab *t,
+		      const char *key, uint32_t cid, uint32_t port,
+		      unsigned int flags)
 {
 	nsv_json_obj_begin(j, key);
 	nsv_json_u64(j, "cid", cid);
 	nsv_json_u64(j, "port", port);
+	nsv_json_str(j, "cid_name", nsv_names_symbol(t->names, cid, flags));
+	nsv_json_str(j, "port_name", port == NSV_PORT_ANY ? "any" : NULL);
 	nsv_json_obj_end(j);
 }
 
-static void json_sock(struct nsv_json *j, const struct nsv_socktab *t,
+static void json_sock(struct nsv_json *j, const char *key,
+		      const struct nsv_socktab *t,
 		      const struct nsv_stat_sock *s, unsigned int flags)
 {
 	char buf[NSV_NS_LABEL_LEN];
 	size_t i;
 
-	nsv_json_obj_begin(j, NULL);
+	nsv_json_obj_begin(j, key);
 	nsv_socktab_ns_label(&t->ns[s->ns], buf, sizeof(buf));
 	nsv_json_str(j, "netns", buf);
 	type_str(s->d.type, buf, sizeof(buf));
 	nsv_json_str(j, "type", buf);
 	state_str(s->d.state, buf, sizeof(buf));
 	nsv_json_str(j, "state", buf);
-	json_addr(j, "local", s->d.src_cid, s->d.src_port);
-	json_addr(j, "peer", s->d.dst_cid, s->d.dst_port);
+	json_addr(j, t, "local", s->d.src_cid, s->d.src_port, flags);
+	json_addr(j, t, "peer", s->d.dst_cid, s->d.dst_port, flags);
 	nsv_json_arr_begin(j, "shutdown");
 	if (s->d.shutdown & NSV_SHUT_RCV)
 		nsv_json_str(j, NULL, "rcv");
@@ -480,6 +533,8 @@ static void json_sock(struct nsv_json *j, const struct nsv_socktab *t,
 			nsv_json_u64(j, "pid", (uint64_t)p->pid);
 			nsv_json_str(j, "name", p->comm);
 			nsv_json_u64(j, "fd", (uint64_t)p->fd);
+			if (flags & NSV_STAT_THREADS)
+				nsv_json_u64(j, "tid", (uint64_t)p->tid);
 			nsv_json_obj_end(j);
 		}
 		nsv_json_arr_end(j);
@@ -541,8 +596,18 @@ int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
 	} else {
 		nsv_json_arr_begin(j, "sockets");
 		for (i = 0; i < t->nsocks; i++)
-			json_sock(j, t, &t->socks[i], flags);
+			json_sock(j, NULL, t, &t->socks[i], flags);
 		nsv_json_arr_end(j);
 	}
+	return nsv_json_obj_end(j);
+}
+
+int nsv_socktab_json_event(struct nsv_json *j, const struct nsv_socktab *t,
+			   size_t i, unsigned int flags, const char *event)
+{
+	nsv_json_obj_begin(j, NULL);
+	nsv_json_str(j, "schema", "vsockstat/1");
+	nsv_json_str(j, "event", event);
+	json_sock(j, "socket", t, &t->socks[i], flags);
 	return nsv_json_obj_end(j);
 }

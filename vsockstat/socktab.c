@@ -101,7 +101,7 @@ static void find_name(uint64_t ino, char *name, size_t len)
 int nsv_socktab_add_self(struct nsv_socktab *t)
 {
 	struct nsv_stat_ns *ns;
-	struct stat st;
+	struct stat st, init;
 
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return -errno;
@@ -111,7 +111,10 @@ int nsv_socktab_add_self(struct nsv_socktab *t)
 	if (!ns)
 		return -ENOMEM;
 	ns->info.ino = st.st_ino;
-	/* path "" : no setns() needed. Our own pid would be a poor label. */
+	/* path "" : no setns() needed. Our own pid would be a poor label;
+	 * process 1's says "(init)" (it may hide from us: then nothing). */
+	if (stat("/proc/1/ns/net", &init) == 0 && init.st_ino == st.st_ino)
+		ns->info.pid = 1;
 	find_name(ns->info.ino, ns->info.name, sizeof(ns->info.name));
 	return 0;
 }
@@ -202,6 +205,8 @@ int nsv_socktab_ns_label(const struct nsv_stat_ns *ns, char *buf, size_t len)
 
 	if (ns->info.name[0])
 		n = snprintf(buf, len, "%s", ns->info.name);
+	else if (ns->info.pid == 1)
+		n = snprintf(buf, len, NSV_NS_INIT_LABEL);
 	else if (!ns->info.ino)
 		n = snprintf(buf, len, "-"); /* a bare recording says nothing */
 	else if (ns->info.pid)
@@ -568,7 +573,7 @@ struct pscan {
 	size_t n;
 	struct owner *own;
 	size_t nown, cap;
-	int last_pid;
+	int last_pid, last_tid;
 	char comm[16];
 };
 
@@ -587,10 +592,12 @@ static int owner_cmp(const void *a, const void *b)
 		return x->sock < y->sock ? -1 : 1;
 	if (x->p.pid != y->p.pid)
 		return x->p.pid < y->p.pid ? -1 : 1;
+	if (x->p.tid != y->p.tid)
+		return x->p.tid < y->p.tid ? -1 : 1;
 	return (x->p.fd > y->p.fd) - (x->p.fd < y->p.fd);
 }
 
-static int proc_one(uint64_t ino, int pid, int fd, void *data)
+static int proc_one(uint64_t ino, int pid, int tid, int fd, void *data)
 {
 	struct pscan *s = data;
 	struct ino_idx key = { .ino = ino }, *hit;
@@ -599,17 +606,19 @@ static int proc_one(uint64_t ino, int pid, int fd, void *data)
 	hit = bsearch(&key, s->idx, s->n, sizeof(key), ino_cmp);
 	if (!hit)
 		return 0;
-	/* Each process's descriptors come in one run: one comm read each. */
-	if (pid != s->last_pid) {
-		if (nsv_proc_comm(pid, s->comm, sizeof(s->comm)) < 0)
+	/* Each task's descriptors come in one run: one comm read each. */
+	if (pid != s->last_pid || tid != s->last_tid) {
+		if (nsv_proc_comm(pid, tid, s->comm, sizeof(s->comm)) < 0)
 			s->comm[0] = '\0';
 		s->last_pid = pid;
+		s->last_tid = tid;
 	}
 	if (grow((void **)&s->own, &s->cap, s->nown, sizeof(*s->own)) < 0)
 		return -ENOMEM;
 	o = &s->own[s->nown++];
 	o->sock = hit->sock;
 	o->p.pid = pid;
+	o->p.tid = tid;
 	o->p.fd = fd;
 	memcpy(o->p.comm, s->comm, sizeof(o->p.comm));
 	return 0;
@@ -646,7 +655,7 @@ const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid)
 	return NULL;
 }
 
-int nsv_socktab_procs(struct nsv_socktab *t)
+int nsv_socktab_procs(struct nsv_socktab *t, bool threads)
 {
 	struct pscan s = { .last_pid = -1 };
 	struct nsv_stat_proc *procs;
@@ -667,7 +676,7 @@ int nsv_socktab_procs(struct nsv_socktab *t)
 	}
 	s.n = t->nsocks;
 	qsort(s.idx, s.n, sizeof(*s.idx), ino_cmp);
-	r = nsv_proc_sockets(proc_one, &s);
+	r = nsv_proc_sockets(threads, proc_one, &s);
 	if (r < 0)
 		goto out;
 	qsort(s.own, s.nown, sizeof(*s.own), owner_cmp);
@@ -697,5 +706,98 @@ int nsv_socktab_procs(struct nsv_socktab *t)
 out:
 	free(s.own);
 	free(s.idx);
+	return r;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static const char *const event_names[] = {
+	[NSV_EV_NEW] = "new",
+	[NSV_EV_GONE] = "gone",
+	[NSV_EV_CHANGED] = "changed",
+};
+
+const char *nsv_stat_event_name(enum nsv_stat_event ev)
+{
+	return (size_t)ev < sizeof(event_names) / sizeof(event_names[0]) ?
+		       event_names[ev] :
+		       "?";
+}
+
+/* A socket's identity across listings, and where it is in its table. */
+struct ident {
+	uint64_t ns_ino;
+	uint64_t cookie;
+	uint32_t ino;
+	size_t i;
+};
+
+static int ident_cmp(const void *a, const void *b)
+{
+	const struct ident *x = a, *y = b;
+
+	if (x->ns_ino != y->ns_ino)
+		return x->ns_ino < y->ns_ino ? -1 : 1;
+	if (x->cookie != y->cookie)
+		return x->cookie < y->cookie ? -1 : 1;
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+static struct ident *idents(const struct nsv_socktab *t)
+{
+	struct ident *v = malloc((t->nsocks ? t->nsocks : 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < t->nsocks; i++) {
+		v[i].ns_ino = t->ns[t->socks[i].ns].info.ino;
+		v[i].cookie = t->socks[i].d.cookie;
+		v[i].ino = t->socks[i].d.ino;
+		v[i].i = i;
+	}
+	qsort(v, t->nsocks, sizeof(*v), ident_cmp);
+	return v;
+}
+
+static bool changed(const struct nsv_diag_sock *a,
+		    const struct nsv_diag_sock *b)
+{
+	return a->state != b->state || a->shutdown != b->shutdown ||
+	       a->dst_cid != b->dst_cid || a->dst_port != b->dst_port ||
+	       a->src_cid != b->src_cid || a->src_port != b->src_port;
+}
+
+int nsv_socktab_diff(const struct nsv_socktab *old,
+		     const struct nsv_socktab *cur, nsv_socktab_diff_cb cb,
+		     void *data)
+{
+	struct ident *a = idents(old), *b = idents(cur), *hit;
+	size_t i;
+	int r = -ENOMEM;
+
+	if (!a || !b)
+		goto out;
+	r = 0;
+	for (i = 0; i < old->nsocks && !r; i++)
+		if (!bsearch(&a[i], b, cur->nsocks, sizeof(*b), ident_cmp))
+			r = cb(NSV_EV_GONE, old, a[i].i, data);
+	/* in @cur's order: the order of the listing */
+	for (i = 0; i < cur->nsocks && !r; i++) {
+		struct ident key = {
+			.ns_ino = cur->ns[cur->socks[i].ns].info.ino,
+			.cookie = cur->socks[i].d.cookie,
+			.ino = cur->socks[i].d.ino,
+		};
+
+		hit = bsearch(&key, a, old->nsocks, sizeof(*a), ident_cmp);
+		if (!hit)
+			r = cb(NSV_EV_NEW, cur, i, data);
+		else if (changed(&old->socks[hit->i].d, &cur->socks[i].d))
+			r = cb(NSV_EV_CHANGED, cur, i, data);
+	}
+out:
+	free(a);
+	free(b);
 	return r;
 }

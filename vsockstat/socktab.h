@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "json.h"
+#include "names.h"
 #include "netns.h"
 
 /* One namespace of a table. */
@@ -22,11 +23,12 @@ struct nsv_stat_ns {
 	size_t nsocks; /* sockets of it in the table */
 };
 
-/* A process holding a socket. */
+/* A process (with -T: a thread) holding a socket. */
 struct nsv_stat_proc {
 	int pid;
+	int tid; /* the thread, when threads were asked for; else 0 */
 	int fd;
-	char comm[16];
+	char comm[16]; /* the process's name, or the thread's */
 };
 
 struct nsv_stat_sock {
@@ -51,9 +53,11 @@ struct nsv_socktab {
 	size_t nprocs, procs_cap;
 	struct nsv_stat_user *users;
 	size_t nusers, users_cap;
+	const struct nsv_names *names; /* CID names for printing, or NULL */
 };
 
 /* Longest namespace label ("net:[4026531840],pid=4194304", or a name). */
+#define NSV_NS_INIT_LABEL "(init)" /* the namespace of process 1 */
 #define NSV_NS_LABEL_LEN 256
 
 /** nsv_socktab_init - an empty table: no namespaces, no sockets */
@@ -64,7 +68,8 @@ void nsv_socktab_free(struct nsv_socktab *t);
 /**
  * nsv_socktab_add_self - list the caller's own namespace
  *
- * Its name is looked up in /run/netns. Returns 0 or -errno.
+ * Its name is looked up in /run/netns; pid 1 is noted when it is process
+ * 1's namespace. Returns 0 or -errno.
  */
 int nsv_socktab_add_self(struct nsv_socktab *t);
 
@@ -90,8 +95,9 @@ int nsv_socktab_mode_parse(const char *text, size_t n, char *mode, size_t len);
 int nsv_socktab_add_all(struct nsv_socktab *t);
 
 /**
- * nsv_socktab_ns_label - a namespace's label for tables: its name, or
- * "net:[INODE],pid=PID" (",pid=" left out when no process is known)
+ * nsv_socktab_ns_label - a namespace's label for tables: its name, else
+ * "(init)" for the namespace of process 1, else "net:[INODE],pid=PID"
+ * (",pid=" left out when no process is known)
  */
 int nsv_socktab_ns_label(const struct nsv_stat_ns *ns, char *buf, size_t len);
 
@@ -141,11 +147,41 @@ int nsv_socktab_replay(struct nsv_socktab *t, const void *buf, size_t len,
 
 /**
  * nsv_socktab_procs - find the processes and user of every socket
+ * @threads: list each thread holding a socket (its tid and name), as ss -T
  *
  * Scans /proc once; sockets nobody holds (or whose holders we may not see)
  * keep nprocs 0 and has_uid false. Returns 0 or -errno.
  */
-int nsv_socktab_procs(struct nsv_socktab *t);
+int nsv_socktab_procs(struct nsv_socktab *t, bool threads);
+
+/* What nsv_socktab_diff() reports. */
+enum nsv_stat_event {
+	NSV_EV_NEW, /* in @cur, not in @old */
+	NSV_EV_GONE, /* in @old, not in @cur */
+	NSV_EV_CHANGED, /* in both, with another state, shutdown or peer */
+};
+
+/** nsv_stat_event_name - "new", "gone", "changed" */
+const char *nsv_stat_event_name(enum nsv_stat_event ev);
+
+/*
+ * Called for each socket that differs: @t and @i say where it is (in @old
+ * for NSV_EV_GONE, else in @cur). A negative return stops the walk.
+ */
+typedef int (*nsv_socktab_diff_cb)(enum nsv_stat_event ev,
+				   const struct nsv_socktab *t, size_t i,
+				   void *data);
+
+/**
+ * nsv_socktab_diff - the sockets that appeared, went or changed
+ *
+ * A socket is the same in both tables when its namespace's inode, its
+ * inode and its cookie are. Reports gone sockets first, then new and
+ * changed ones in @cur's order. Returns 0, -ENOMEM, or what @cb returned.
+ */
+int nsv_socktab_diff(const struct nsv_socktab *old,
+		     const struct nsv_socktab *cur, nsv_socktab_diff_cb cb,
+		     void *data);
 
 /** nsv_socktab_user - the name of @uid as nsv_socktab_procs() found it, or NULL */
 const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid);
@@ -157,11 +193,26 @@ const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid);
 #define NSV_STAT_NETNS 0x2 /* a netns column (and mode, if the kernel has it) */
 #define NSV_STAT_PROCS 0x4 /* user and process columns */
 #define NSV_STAT_NOHEADER 0x8 /* no title line */
+#define NSV_STAT_THREADS 0x10 /* holders are threads: tid= too */
+#define NSV_STAT_ONELINE 0x20 /* no alignment: fields a blank apart */
 
-/** nsv_socktab_print - the table as aligned text; 0 or -EIO/-ENOMEM */
+/**
+ * nsv_socktab_print - the table as aligned text, or with NSV_STAT_ONELINE
+ * one line per socket, fields one blank apart; 0 or -EIO/-ENOMEM
+ */
 int nsv_socktab_print(FILE *f, const struct nsv_socktab *t, unsigned int flags);
 
-/** nsv_socktab_summary - counts per netns, type and state as text */
+/**
+ * nsv_socktab_print_sock - socket @i of @t as one unaligned line, after
+ * the word @event if not NULL; 0 or -EIO
+ */
+int nsv_socktab_print_sock(FILE *f, const struct nsv_socktab *t, size_t i,
+			   unsigned int flags, const char *event);
+
+/**
+ * nsv_socktab_summary - a line per namespace: its sockets counted by type
+ * and state, after a line with the total (not with NSV_STAT_NOHEADER)
+ */
 int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 			unsigned int flags);
 
@@ -171,5 +222,12 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
  */
 int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
 		     unsigned int flags, bool summary);
+
+/**
+ * nsv_socktab_json_event - one JSON document for socket @i of @t:
+ * {"schema", "event", "socket"}
+ */
+int nsv_socktab_json_event(struct nsv_json *j, const struct nsv_socktab *t,
+			   size_t i, unsigned int flags, const char *event);
 
 #endif /* NSV_SOCKTAB_H */

@@ -75,9 +75,9 @@ static void lists(const char *s)
 	if (nsv_sk_types_parse(s, &mask) < 0)
 		NSV_FUZZ_CHECK(mask == 0xdead);
 	memset(&f, 0, sizeof(f));
-	r = nsv_sockfilter_add(&f, NSV_SF_CID, s);
+	r = nsv_sockfilter_add(&f, NSV_SF_CID, s, NULL, NULL);
 	NSV_FUZZ_CHECK(r == 0 || r == -EINVAL || r == -E2BIG);
-	r = nsv_sockfilter_add(&f, NSV_SF_DPORT, s);
+	r = nsv_sockfilter_add(&f, NSV_SF_DPORT, s, NULL, NULL);
 	NSV_FUZZ_CHECK(r == 0 || r == -EINVAL || r == -E2BIG);
 	NSV_FUZZ_CHECK(f.ncid <= NSV_FILTER_MAX && f.ndport <= NSV_FILTER_MAX);
 	if (nsv_parse_secs(s, 1e6, &secs) == 0)

@@ -71,8 +71,8 @@ static void setup(void)
 
 static int one(const uint8_t *data, size_t size)
 {
-	struct nsv_filter *f = NULL;
-	struct nsv_filter_error err = { 0 };
+	struct nsv_fexpr *f = NULL;
+	struct nsv_fexpr_error err = { 0 };
 	struct nsv_bpf_prog prog = { 0 };
 	const uint8_t *nl, *frame;
 	size_t extra, elen, cap;
@@ -101,7 +101,7 @@ static int one(const uint8_t *data, size_t size)
 
 	if (!elen || memchr(expr, '\0', elen)) {
 		/* no expression to parse */
-	} else if (nsv_filter_parse(expr, &f, &err) == 0) {
+	} else if (nsv_filter_parse(expr, NULL, NULL, &f, &err) == 0) {
 		if (nsv_filter_compile(f, 262144, &prog) == 0) {
 			struct bpf_program bp = {
 				prog.len, (struct bpf_insn *)prog.insns
@@ -117,7 +117,7 @@ static int one(const uint8_t *data, size_t size)
 			nsv_bpf_prog_free(&prog);
 		}
 		nsv_filter_print_tcpdump(sink, f);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 	} else {
 		/* an error must point inside the expression */
 		NSV_FUZZ_CHECK(err.off + err.len <= elen);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "vncat/hybrid.h"
+#include "lib/hybrid.h"
 
 /*
  * The input is everything the VMM sends before it closes, played into a

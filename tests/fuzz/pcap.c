@@ -97,8 +97,8 @@ static long read_all(const char *path, struct run *r, bool filter)
 		{ .verbose = 2, .hex = 2, .tstamp = NSV_TS_DELTA },
 		{ .json = true, .hex = 1 },
 	};
-	struct nsv_filter *flt = NULL;
-	struct nsv_filter_error fe;
+	struct nsv_fexpr *flt = NULL;
+	struct nsv_fexpr_error fe;
 	struct nsv_bpf_prog prog = { 0 };
 	char err[4096];
 	struct nsv_pcap *p;
@@ -113,8 +113,8 @@ static long read_all(const char *path, struct run *r, bool filter)
 	r->snaplen = nsv_pcap_snaplen(p);
 	if (filter) {
 		NSV_FUZZ_CHECK(
-			nsv_filter_parse("port 1234 or op rw and len > 3", &flt,
-					 &fe) == 0);
+			nsv_filter_parse("port 1234 or op rw and len > 3", NULL,
+					 NULL, &flt, &fe) == 0);
 		NSV_FUZZ_CHECK(
 			nsv_filter_compile(flt, NSV_SNAPLEN_MAX, &prog) == 0);
 		NSV_FUZZ_CHECK(nsv_pcap_set_filter(p, &prog) == 0);
@@ -134,7 +134,7 @@ static long read_all(const char *path, struct run *r, bool filter)
 	nsv_flows_free(r->flows);
 	nsv_pcap_close(p);
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(flt);
+	nsv_fexpr_free(flt);
 	return n;
 }
 

@@ -20,6 +20,20 @@
 #   mkdata-n PREFIX N MIB    the same for PREFIX.1 .. PREFIX.N (seeds 1..N)
 #   vhost-ghost CID          register guest CID with vhost_vsock and never
 #                            run it: connects to CID wait until they time out
+#   hexlog FILE SENT RECV [TAG]  check a vncat -x dump line by line (format,
+#                            ASCII column, offsets without gaps) and write the
+#                            bytes of each direction ('>' and '<') to SENT
+#                            and RECV; with TAG only lines of that connection
+#   lines PORT OUT           accept one vsock connection, write a line to
+#                            OUT for each line received: seconds since the
+#                            first one, the number of the read that completed
+#                            it (from 0), the line with its ending (repr)
+#   on-pty OUT -- CMD...     run CMD with stderr on a pseudo-terminal (stdin
+#                            and stdout are ours); what it shows goes to OUT
+#   pty-session SCRIPT -- CMD...  run CMD as on a terminal (30x100, TERM
+#                            xterm-256color) and follow SCRIPT: "send TEXT",
+#                            "expect REGEX", "resize ROWS COLS", "wait-exit",
+#                            "check-termios", "kill SIG"; one result a step
 # Message n of SIZES carries bytes (n + i) & 0xff so reordering shows.
 import os
 import socket
@@ -235,6 +249,156 @@ def vhost_ghost(cid):
         time.sleep(3600)
 
 
+def hexlog(path, sent, recv, tag=None):
+    import re
+    line_re = re.compile(r"^(?:(\S+) )?([<>]) ([0-9a-f]{8,16})  "
+                         r"((?:[0-9a-f ]{2} ){8} (?:[0-9a-f ]{2} ){8}) "
+                         r"\|(.{1,16})\|$")
+    out = {">": bytearray(), "<": bytearray()}
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f.read().decode("latin-1").split("\n")[:-1], 1):
+            m = line_re.match(raw)
+            if not m:
+                sys.exit("%s:%d: not a hex dump line: %r" % (path, n, raw))
+            if tag is not None and m.group(1) != tag:
+                continue
+            cells = m.group(4).replace("  ", " ").split(" ")
+            data = bytes(int(c, 16) for c in cells if c)
+            ascii_ = "".join(chr(b) if 0x20 <= b < 0x7f else "." for b in data)
+            if ascii_ != m.group(5):
+                sys.exit("%s:%d: the ASCII column does not match" % (path, n))
+            d = out[m.group(2)]
+            if int(m.group(3), 16) != len(d):
+                sys.exit("%s:%d: offset %s, expected %x" %
+                         (path, n, m.group(3), len(d)))
+            d.extend(data)
+    with open(sent, "wb") as f:
+        f.write(out[">"])
+    with open(recv, "wb") as f:
+        f.write(out["<"])
+
+
+def lines(port, out):
+    s = socket.socket(AF_VSOCK, socket.SOCK_STREAM)
+    s.bind((socket.VMADDR_CID_ANY, int(port)))
+    s.listen(1)
+    print("ready", flush=True)
+    c, _ = s.accept()
+    buf, t0, got, reads = b"", None, [], -1
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        reads += 1
+        now = time.monotonic()
+        t0 = t0 if t0 is not None else now
+        buf += b
+        while b"\n" in buf:
+            i = buf.index(b"\n") + 1
+            got.append("%.3f %d %r" % (now - t0, reads, buf[:i]))
+            buf = buf[i:]
+    if buf:
+        got.append("end %r" % buf)
+    with open(out, "w") as f:
+        f.write("".join(g + "\n" for g in got))
+
+
+def on_pty(out, cmd):
+    import pty
+    m, s = pty.openpty()
+    p = subprocess.Popen(cmd, stderr=s)
+    os.close(s)
+    got = b""
+    while True:
+        try:
+            b = os.read(m, 65536)
+        except OSError:  # EIO: the last holder of the terminal is gone
+            break
+        if not b:
+            break
+        got += b
+    with open(out, "wb") as f:
+        f.write(got)
+    sys.exit(p.wait())
+
+
+def pty_session(script, cmd):
+    """Drive CMD on a terminal of its own; one "ok"/"not ok" line a step."""
+    import fcntl
+    import pty
+    import re
+    import select
+    import signal
+    import termios
+    m, s = pty.openpty()
+    fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    before = termios.tcgetattr(s)
+    env = dict(os.environ, TERM="xterm-256color")
+    p = subprocess.Popen(cmd, stdin=s, stdout=s, stderr=s, env=env,
+                         start_new_session=True,
+                         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+    seen = b""
+    failed = 0
+
+    def read_for(secs, until=None):
+        nonlocal seen
+        end = time.monotonic() + secs
+        while time.monotonic() < end:
+            if until and until(seen):
+                return True
+            r, _, _ = select.select([m], [], [], 0.2)
+            if r:
+                try:
+                    b = os.read(m, 65536)
+                except OSError:
+                    return bool(until and until(seen))
+                seen += b
+        return bool(until and until(seen))
+
+    def result(good, what):
+        nonlocal failed
+        print("%s - %s" % ("ok" if good else "not ok", what), flush=True)
+        if not good:
+            failed += 1
+            tail = seen[-400:].decode("latin-1")
+            print("# terminal shows: %r" % tail, flush=True)
+
+    with open(script) as f:
+        steps = [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
+    for step in steps:
+        word, _, arg = step.partition(" ")
+        if word == "send":
+            seen = b""
+            os.write(m, arg.encode().decode("unicode_escape").encode("latin-1"))
+        elif word == "expect":
+            what, _, rx = arg.partition(" :: ")
+            pat = re.compile(rx.encode())
+            result(read_for(60, lambda b: pat.search(b)), what)
+        elif word == "resize":
+            rows, cols = (int(x) for x in arg.split())
+            fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        elif word == "sleep":
+            read_for(float(arg))
+        elif word == "kill":
+            os.kill(p.pid, getattr(signal, arg))
+        elif word == "wait-exit":
+            want, _, what = arg.partition(" ")
+            read_for(1)
+            try:
+                rc = p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                rc = "still running"
+            result(str(rc) == want, "%s (exit status %s)" % (what, rc))
+        elif word == "check-termios":
+            now = termios.tcgetattr(s)
+            result(now == before, arg)
+        else:
+            sys.exit("pty-session: unknown step " + step)
+    if p.poll() is None:
+        p.kill()
+    sys.exit(1 if failed else 0)
+
+
 def main():
     a = sys.argv[1:]
     if not a:
@@ -259,6 +423,18 @@ def main():
             mkdata("%s.%d" % (a[0], i), a[2], str(i))
     elif mode == "vhost-ghost":
         vhost_ghost(a[0])
+    elif mode == "hexlog":
+        hexlog(*a)
+    elif mode == "lines":
+        lines(a[0], a[1])
+    elif mode == "on-pty":
+        if a[1] != "--":
+            sys.exit("on-pty OUT -- CMD...")
+        on_pty(a[0], a[2:])
+    elif mode == "pty-session":
+        if a[1] != "--":
+            sys.exit("pty-session SCRIPT -- CMD...")
+        pty_session(a[0], a[2:])
     else:
         sys.exit("unknown mode " + mode)
 

@@ -6,8 +6,9 @@
 # JSON document a line; prints one line per problem; exit 0 when all valid.
 #
 #   vsockstat -j | vsockstat-schema.py
-#   vsockstat-schema.py [--procs] [--summary] FILE...
-# --procs: the documents must carry -p's members; --summary: -s's.
+#   vsockstat-schema.py [--procs] [--threads] [--summary] [--events] [--vms] FILE...
+# --procs: the documents must carry -p's members (--threads: -T's too);
+# --summary: -s's; --events: each line is one -E event; --vms: --vms's.
 import json
 import re
 import sys
@@ -45,10 +46,17 @@ def keys(where, obj, required, optional=()):
 
 
 def check_addr(where, a):
-    if keys(where, a, ("cid", "port")):
+    if keys(where, a, ("cid", "port", "cid_name", "port_name")):
         for k in ("cid", "port"):
             if not is_int(a[k], U32):
                 bad(where, "%s is not a u32 number: %r" % (k, a[k]))
+        nullable(where, a, "cid_name", "str")
+        if a["cid"] == U32 and a["cid_name"] != "any":
+            bad(where, "cid 4294967295 is named %r, not 'any'" % a["cid_name"])
+        if a["cid"] != U32 and a["cid_name"] == "any":
+            bad(where, "cid %r is named 'any'" % a["cid"])
+        if a["port_name"] != ("any" if a["port"] == U32 else None):
+            bad(where, "port %r has port_name %r" % (a["port"], a["port_name"]))
 
 
 def nullable(where, obj, key, kind):
@@ -91,6 +99,8 @@ def check(doc, where, procs, summary):
             bad(w, "sockets is not a count")
         if ns["name"] is not None and ns["label"] != ns["name"]:
             bad(w, "a named namespace is labelled by its name")
+        if ns["name"] is None and ns["pid"] == 1 and ns["label"] != "(init)":
+            bad(w, "process 1's namespace is labelled %r, not (init)" % ns["label"])
     if summary:
         total = 0
         for i, s in enumerate(doc["summary"]):
@@ -113,53 +123,103 @@ def check(doc, where, procs, summary):
             bad(where, "netns[].sockets do not add up to total")
         return
     count = {}
-    optional = ("uid", "user", "processes")
     for i, s in enumerate(doc["sockets"]):
         w = "%s.sockets[%d]" % (where, i)
-        req = ("netns", "type", "state", "local", "peer", "shutdown", "inode", "cookie")
-        if not keys(w, s, req + (optional if procs else ()), () if procs else optional):
+        if not check_sock(w, s, procs):
             continue
         if s["netns"] not in labels:
             bad(w, "netns %r is not in netns[]" % s["netns"])
         count[s["netns"]] = count.get(s["netns"], 0) + 1
-        if not isinstance(s["type"], str) or not TYPES.match(s["type"]):
-            bad(w, "type %r" % s["type"])
-        if not isinstance(s["state"], str) or not STATES.match(s["state"]):
-            bad(w, "state %r" % s["state"])
-        check_addr(w + ".local", s["local"])
-        check_addr(w + ".peer", s["peer"])
-        if not isinstance(s["shutdown"], list) or not all(
-                isinstance(x, str) and SHUT.match(x) for x in s["shutdown"]):
-            bad(w, "shutdown %r" % s["shutdown"])
-        if not is_int(s["inode"], U32):
-            bad(w, "inode %r" % s["inode"])
-        if not is_int(s["cookie"], U64):
-            bad(w, "cookie %r" % s["cookie"])
-        if procs:
-            nullable(w, s, "uid", "u32")
-            nullable(w, s, "user", "str")
-            if s["uid"] is None and s["user"] is not None:
-                bad(w, "a user without a uid")
-            if not isinstance(s["processes"], list):
-                bad(w, "processes is not an array")
-                continue
-            for k, p in enumerate(s["processes"]):
-                pw = "%s.processes[%d]" % (w, k)
-                if keys(pw, p, ("pid", "name", "fd")):
-                    if not is_int(p["pid"], U32) or p["pid"] == 0:
-                        bad(pw, "pid %r" % p["pid"])
-                    if not is_int(p["fd"], U32):
-                        bad(pw, "fd %r" % p["fd"])
-                    if not isinstance(p["name"], str):
-                        bad(pw, "name %r" % p["name"])
     for label, ns in labels.items():
         if ns.get("sockets") != count.get(label, 0):
             bad(where, "netns %r says %r sockets, %d listed" % (label, ns.get("sockets"), count.get(label, 0)))
 
 
+def check_sock(w, s, procs):
+    optional = ("uid", "user", "processes")
+    req = ("netns", "type", "state", "local", "peer", "shutdown", "inode", "cookie")
+    if not keys(w, s, req + (optional if procs else ()), () if procs else optional):
+        return False
+    if not isinstance(s["netns"], str) or not s["netns"]:
+        bad(w, "netns %r" % s["netns"])
+    if not isinstance(s["type"], str) or not TYPES.match(s["type"]):
+        bad(w, "type %r" % s["type"])
+    if not isinstance(s["state"], str) or not STATES.match(s["state"]):
+        bad(w, "state %r" % s["state"])
+    check_addr(w + ".local", s["local"])
+    check_addr(w + ".peer", s["peer"])
+    if not isinstance(s["shutdown"], list) or not all(
+            isinstance(x, str) and SHUT.match(x) for x in s["shutdown"]):
+        bad(w, "shutdown %r" % s["shutdown"])
+    if not is_int(s["inode"], U32):
+        bad(w, "inode %r" % s["inode"])
+    if not is_int(s["cookie"], U64):
+        bad(w, "cookie %r" % s["cookie"])
+    if procs:
+        nullable(w, s, "uid", "u32")
+        nullable(w, s, "user", "str")
+        if s["uid"] is None and s["user"] is not None:
+            bad(w, "a user without a uid")
+        if not isinstance(s["processes"], list):
+            bad(w, "processes is not an array")
+            return True
+        for k, p in enumerate(s["processes"]):
+            pw = "%s.processes[%d]" % (w, k)
+            if keys(pw, p, ("pid", "name", "fd") + (("tid",) if procs == "threads" else ())):
+                if not is_int(p["pid"], U32) or p["pid"] == 0:
+                    bad(pw, "pid %r" % p["pid"])
+                if not is_int(p["fd"], U32):
+                    bad(pw, "fd %r" % p["fd"])
+                if not isinstance(p["name"], str):
+                    bad(pw, "name %r" % p["name"])
+                if procs == "threads" and (not is_int(p["tid"], U32) or p["tid"] == 0):
+                    bad(pw, "tid %r" % p["tid"])
+    return True
+
+
+def check_event(doc, where, procs):
+    if not keys(where, doc, ("schema", "event", "socket")):
+        return
+    if doc["schema"] != "vsockstat/1":
+        bad(where, "schema is %r" % doc["schema"])
+    if doc["event"] not in ("new", "gone", "changed"):
+        bad(where, "event %r" % doc["event"])
+    check_sock(where + ".socket", doc["socket"], procs)
+
+
+VMMS = ("qemu", "crosvm", "firecracker", "cloud-hypervisor", "vhost-device-vsock")
+
+
+def check_vms(doc, where):
+    if not keys(where, doc, ("schema", "vms")):
+        return
+    if doc["schema"] != "vsockstat/1":
+        bad(where, "schema is %r" % doc["schema"])
+    if not isinstance(doc["vms"], list):
+        bad(where, "vms is not an array")
+        return
+    for i, v in enumerate(doc["vms"]):
+        w = "%s.vms[%d]" % (where, i)
+        if not keys(w, v, ("cid", "name", "vmm", "pid", "transport", "uds_path")):
+            continue
+        nullable(w, v, "cid", "u32")
+        nullable(w, v, "name", "str")
+        nullable(w, v, "uds_path", "str")
+        if v["vmm"] not in VMMS:
+            bad(w, "vmm %r" % v["vmm"])
+        if not is_int(v["pid"], U32) or v["pid"] == 0:
+            bad(w, "pid %r" % v["pid"])
+        if v["transport"] not in ("vhost", "hybrid"):
+            bad(w, "transport %r" % v["transport"])
+        if v["transport"] == "vhost" and v["uds_path"] is not None:
+            bad(w, "a vhost VM with a Unix socket")
+
+
 def main(argv):
-    procs = "--procs" in argv
+    procs = "threads" if "--threads" in argv else "--procs" in argv
     summary = "--summary" in argv
+    events = "--events" in argv
+    vms = "--vms" in argv
     files = [a for a in argv if not a.startswith("--")] or ["-"]
     docs = 0
     for name in files:
@@ -172,7 +232,12 @@ def main(argv):
                 bad(where, "not JSON: %s" % e)
                 continue
             docs += 1
-            check(doc, where, procs, summary)
+            if events:
+                check_event(doc, where, procs)
+            elif vms:
+                check_vms(doc, where)
+            else:
+                check(doc, where, procs, summary)
     if not docs:
         bad("input", "no document")
     for p in problems:

@@ -161,6 +161,44 @@ static void test_options(void)
 		       !strcmp(O.sh_cmd, "true"),
 	       "-c CMD");
 	tap_ok(run("--no-shutdown 1 5") == 0 && O.no_shutdown, "--no-shutdown");
+	tap_ok(run("1 5") == 0 && !O.log_path && !O.hex_path && !O.append &&
+		       O.log_fd == -1 && O.hex_fd == -1 && !O.idle_ms &&
+		       !O.delay_ms && !O.crlf && !O.send_only && !O.recv_only &&
+		       !O.pty && O.progress == VNCAT_PROGRESS_AUTO,
+	       "defaults: no logs, no idle timeout, no delay, progress by itself");
+	tap_ok(run("-o s.raw -x s.hex --append-output 1 5") == 0 &&
+		       !strcmp(O.log_path, "s.raw") &&
+		       !strcmp(O.hex_path, "s.hex") && O.append &&
+		       O.log_fd == -1,
+	       "-o FILE -x FILE --append-output (files opened only when run)");
+	tap_ok(run("--output a --hex-dump b 1 5") == 0 &&
+		       !strcmp(O.log_path, "a") && !strcmp(O.hex_path, "b"),
+	       "--output, --hex-dump");
+	tap_ok(run("-i 1.5 -d 0.25 -C 1 5") == 0 && O.idle_ms == 1500 &&
+		       O.delay_ms == 250 && O.crlf,
+	       "-i 1.5 -d 0.25 -C in milliseconds");
+	tap_ok(run("--idle-timeout 30 --delay 1 --crlf 1 5") == 0 &&
+		       O.idle_ms == 30000 && O.delay_ms == 1000 && O.crlf,
+	       "--idle-timeout, --delay, --crlf");
+	tap_ok(run("--send-only 1 5") == 0 && O.send_only && !O.recv_only,
+	       "--send-only");
+	tap_ok(run("--recv-only -lk 5") == 0 && O.recv_only,
+	       "--recv-only, also with -k");
+	tap_ok(run("--pty 1 5") == 0 && O.pty && !O.exec_argv,
+	       "--pty alone: the terminal's side");
+	tap_ok(run("-l -k 5 --pty -c bash") == 0 && O.pty && O.sh_cmd,
+	       "--pty -c: the program's side, with -k");
+	tap_ok(run("-l 5 -i 2 -C -e /bin/cat") == 0 && O.idle_ms == 2000 &&
+		       O.crlf && O.exec_argv,
+	       "-i and -C with -e");
+	tap_ok(run("--progress 1 5") == 0 && O.progress == VNCAT_PROGRESS_ON,
+	       "--progress");
+	tap_ok(run("--progress --no-progress 1 5") == 0 &&
+		       O.progress == VNCAT_PROGRESS_OFF,
+	       "--no-progress after --progress: the last counts");
+	tap_ok(run("-l 5 --progress unix:/x") == 0 &&
+		       O.progress == VNCAT_PROGRESS_ON,
+	       "--progress with a relay");
 	tap_is_int(run("--help"), -1, "--help: nothing to run");
 	tap_is_int(run("-V"), -1, "-V: nothing to run");
 }
@@ -191,7 +229,7 @@ static void test_usage_errors(void)
 		{ "-l", "-l needs a PORT" },
 		{ "1", "missing PORT after CID '1'" },
 		{ "guest 22",
-		  "invalid CID 'guest': use a number or any, hypervisor, local, host" },
+		  "invalid CID 'guest': use a number, any, hypervisor, local, host or a name (vsock-hosts(5))" },
 		{ "1 70000x", "invalid port '70000x'" },
 		{ "1 any", "invalid port 'any'" },
 		{ "any 5", "cannot connect to CID any" },
@@ -241,6 +279,40 @@ static void test_usage_errors(void)
 		  "-p and a PORT operand both name the listening port" },
 		{ "-l -p 5 1:6",
 		  "-s/-p and a CID:PORT operand both name the listening address" },
+		{ "-i 0 1 5", "invalid -i '0': seconds, more than 0" },
+		{ "-i -1 1 5", "invalid -i '-1': seconds, more than 0" },
+		{ "-d soon 1 5", "invalid -d 'soon': seconds, more than 0" },
+		{ "-d 0.0001 1 5",
+		  "invalid -d '0.0001': seconds, more than 0" },
+		{ "1 5 -o", "option '-o' needs an argument" },
+		{ "--append-output 1 5", "--append-output needs -o or -x" },
+		{ "--send-only --recv-only 1 5",
+		  "--send-only and --recv-only exclude each other" },
+		{ "--send-only -l 5 -c cat",
+		  "--send-only and --recv-only are for standard input and output" },
+		{ "--recv-only -l 5 unix:/x",
+		  "--send-only and --recv-only are for standard input and output" },
+		{ "--send-only -lk 5",
+		  "--send-only with -k: -k connections do not read standard input" },
+		{ "-C -l 5 unix:/x",
+		  "-C and -d shape what standard input or a program sends, not a relay" },
+		{ "-d 1 --recv-only 1 5",
+		  "-C and -d shape what is sent: not with --recv-only" },
+		{ "-d 1 --seqpacket 1 5",
+		  "-d sends lines: not with --seqpacket or --dgram" },
+		{ "--pty --seqpacket 1 5", "--pty needs a stream connection" },
+		{ "--pty -l 5 unix:/x",
+		  "--pty is for -e/-c or a terminal, not a relay" },
+		{ "--pty -lk 5",
+		  "--pty without -e/-c is a terminal: not with -k" },
+		{ "--pty -C 1 5",
+		  "--pty talks both ways as is: not with -C, -d, --send-only, --recv-only" },
+		{ "--pty --recv-only 1 5",
+		  "--pty talks both ways as is: not with -C, -d, --send-only, --recv-only" },
+		{ "--dgram -l 5 -x f",
+		  "--dgram -l only writes the datagrams it receives" },
+		{ "-z -o f 1 2", "-z only probes ports" },
+		{ "-z -i 3 1 2", "-z only probes ports" },
 	};
 	size_t i;
 
@@ -255,12 +327,65 @@ static void test_usage_errors(void)
 	}
 }
 
+/* CID names from a names file, wherever a CID is written. */
+static void test_names(void)
+{
+	static const struct {
+		const char *line;
+		const char *ep, *target;
+	} cases[] = {
+		{ "web1 8080", "vsock:7:8080", NULL },
+		{ "WEB1:8080", "vsock:7:8080", NULL },
+		{ "vsock:www:22", "vsock:7:22", NULL },
+		{ "-l 5000 vsock:web1:22", "vsock:*:5000", "vsock:7:22" },
+		{ "-s web1 3 22", "vsock:3:22", NULL },
+		{ "-z web1 20-30", "vsock:7:20", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = run(cases[i].line);
+
+		tap_ok(r == 0 && !strcmp(ep(&O.ep), cases[i].ep) &&
+			       (!cases[i].target ||
+				!strcmp(ep(&O.target), cases[i].target)),
+		       "vncat %s: %s%s%s", cases[i].line, ep(&O.ep),
+		       cases[i].target ? " -> " : "",
+		       cases[i].target ? ep(&O.target) : "");
+	}
+	tap_ok(!run("-s web1 3 22") && O.sock.local_cid == 7,
+	       "-s NAME: the local CID");
+	tap_ok(run("web2 80") == 2 &&
+		       strstr(err, "invalid CID 'web2': use a number, any, "
+				   "hypervisor, local, host or a name"),
+	       "an unknown name is a usage error: %s", err);
+	tap_ok(run("web2:80") == 2 && strstr(err, "invalid endpoint 'web2:80'"),
+	       "... also as NAME:PORT");
+}
+
 int main(void)
 {
+	char path[] = "/tmp/vncat-names-XXXXXX";
+	int fd;
+
+	/*
+	 * The names are loaded once, on first use, and only from this file:
+	 * neither /etc/vsock-hosts nor a VM of this machine lends one.
+	 */
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, "7 web1 www\n", 11) != 11)
+		tap_ok(0, "a names file");
+	if (fd >= 0)
+		close(fd);
+	setenv("NSV_VSOCK_HOSTS", path, 1);
+
+	vncat_opts_init(&O); /* run() frees before each parse */
 	test_forms();
 	test_options();
 	test_exec_split();
 	test_usage_errors();
+	test_names();
+	unlink(path);
 	vncat_opts_free(&O);
 	return tap_done();
 }

@@ -14,11 +14,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "vncat/endpoint.h"
-#include "vncat/hybrid.h"
+#include "hybrid.h"
 #include "vncat/relay.h"
 #include "vncat/sock.h"
 #include "tap.h"
@@ -816,6 +817,322 @@ static void test_relay_errors(void)
 	close(sp[1]);
 }
 
+/* -C: fixed inputs, fixed bytes, a CR at the end of one read remembered. */
+static void test_relay_crlf(void)
+{
+	static const struct {
+		const char *in, *out;
+		bool cr_before, cr_after;
+	} cases[] = {
+		{ "", "", false, false },
+		{ "abc", "abc", false, false },
+		{ "a\n", "a\r\n", false, false },
+		{ "\n\n", "\r\n\r\n", false, false },
+		{ "a\r\nb\n", "a\r\nb\r\n", false, false },
+		{ "\n", "\n", true, false }, /* CR came in the last read */
+		{ "\nx", "\nx", true, false },
+		{ "x\r", "x\r", false, true },
+		{ "\r\r\n\n", "\r\r\n\r\n", false, false },
+		{ "line 1\nline 2\n", "line 1\r\nline 2\r\n", false, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		size_t len = strlen(cases[i].in), n;
+		bool cr = cases[i].cr_before;
+
+		memcpy(buf, cases[i].in, len);
+		n = nsv_relay_crlf(buf, len, &cr);
+		buf[n] = '\0';
+		tap_ok(n == strlen(cases[i].out) &&
+			       !strcmp(buf, cases[i].out) &&
+			       cr == cases[i].cr_after,
+		       "crlf case %zu: %zu bytes in, %zu out, CR at end %d", i,
+		       len, strlen(cases[i].out), cases[i].cr_after);
+	}
+}
+
+/* A filter that upper-cases what it sees and counts its calls. */
+struct upper {
+	int calls[2], woken;
+	int wake_fd;
+	char seen[2][256];
+	size_t nseen[2];
+};
+
+static ssize_t upper_filter(void *arg, int dir, char *buf, size_t len,
+			    size_t cap)
+{
+	struct upper *u = arg;
+
+	(void)cap;
+	u->calls[dir]++;
+	if (len == 0) {
+		char c;
+
+		u->woken++;
+		while (read(u->wake_fd, &c, 1) == 1)
+			;
+		memcpy(buf, "[W]", 3);
+		return 3;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] >= 'a' && buf[i] <= 'z')
+			buf[i] = (char)(buf[i] - 32);
+		if (u->nseen[dir] < sizeof(u->seen[dir]) - 1)
+			u->seen[dir][u->nseen[dir]++] = buf[i];
+	}
+	return (ssize_t)len;
+}
+
+static ssize_t failing_filter(void *arg, int dir, char *buf, size_t len,
+			      size_t cap)
+{
+	(void)arg;
+	(void)dir;
+	(void)buf;
+	(void)len;
+	(void)cap;
+	return -ENOSPC;
+}
+
+static void test_relay_filters(void)
+{
+	struct nsv_relay_cfg c = { .linger_ms = -1 };
+	struct nsv_relay_stats st;
+	struct upper u = { .wake_fd = -1 };
+	int in[2], out[2], sp[2], wk[2], r;
+	char buf[256] = "";
+	ssize_t n;
+
+	/* -C and a filter on direction 0, the other direction untouched */
+	pipe(in);
+	pipe(out);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	write(in[1], "one\ntwo\n", 8);
+	close(in[1]);
+	send(sp[1], "back\n", 5, 0);
+	shutdown(sp[1], SHUT_WR);
+	c.dir[0].crlf = true;
+	c.dir[0].filter = upper_filter;
+	c.dir[0].arg = &u;
+	r = nsv_relay(in[0], out[1], sp[0], sp[0], &c, &st);
+	n = recv(sp[1], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	tap_ok(r == 0 && !strcmp(buf, "ONE\r\nTWO\r\n"),
+	       "filter: -C then the filter shape what is sent");
+	tap_ok(u.nseen[0] == 10 && u.calls[1] == 0,
+	       "filter: it saw the 10 converted bytes, and nothing of the other direction");
+	tap_is_int(st.bytes[0], 10, "filter: the count is of bytes written");
+	n = read(out[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	tap_is_str(buf, "back\n", "filter: the other direction is as it came");
+	close(out[0]);
+	close(in[0]);
+	close(sp[0]);
+	close(sp[1]);
+
+	/* a filter error ends the relay with that error */
+	pipe(in);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	write(in[1], "x", 1);
+	memset(&c, 0, sizeof(c));
+	c.linger_ms = -1;
+	c.dir[0].filter = failing_filter;
+	r = nsv_relay(in[0], -1, sp[0], sp[0], &c, &st);
+	tap_ok(r == -ENOSPC && st.err[0] == -ENOSPC,
+	       "filter: its -ENOSPC ends the relay, though the input is open");
+	close(in[0]);
+	close(in[1]);
+	close(sp[0]);
+	close(sp[1]);
+
+	/* the wake fd: the filter is called with no data and sends its own */
+	memset(&u, 0, sizeof(u));
+	memset(&c, 0, sizeof(c));
+	pipe(in);
+	pipe2(wk, O_NONBLOCK);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	u.wake_fd = wk[0];
+	c.linger_ms = -1;
+	c.idle_ms = 300; /* the way out: nothing else ends this relay */
+	c.dir[0].filter = upper_filter;
+	c.dir[0].arg = &u;
+	c.dir[0].wake_fd = wk[0];
+	write(wk[1], "w", 1);
+	r = nsv_relay(in[0], -1, sp[0], sp[0], &c, &st);
+	n = recv(sp[1], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	tap_ok(u.woken == 1 && !strcmp(buf, "[W]"),
+	       "wake fd: the filter was called once with no data, its bytes were sent");
+	tap_ok(r == -ETIMEDOUT && st.idle,
+	       "idle: then 300 ms of nothing end the relay with -ETIMEDOUT");
+	close(in[0]);
+	close(in[1]);
+	close(wk[0]);
+	close(wk[1]);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+struct stamped {
+	int fd;
+	int64_t t[8];
+	char lines[8][32];
+	int n;
+};
+
+/* Read lines, each with the time it arrived. */
+static void *stamp(void *arg)
+{
+	struct stamped *s = arg;
+	char buf[256];
+	size_t have = 0;
+
+	for (;;) {
+		ssize_t n = read(s->fd, buf + have, sizeof(buf) - 1 - have);
+		char *nl;
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		while ((nl = memchr(buf, '\n', have)) && s->n < 8) {
+			size_t l = (size_t)(nl - buf) + 1;
+
+			snprintf(s->lines[s->n], sizeof(s->lines[0]), "%.*s",
+				 (int)l - 1, buf);
+			s->t[s->n++] = now_ms();
+			memmove(buf, buf + l, have - l);
+			have -= l;
+		}
+	}
+	return NULL;
+}
+
+static void test_relay_timers(void)
+{
+	struct nsv_relay_cfg c = { .linger_ms = -1 };
+	struct nsv_relay_stats st;
+	struct stamped s = { 0 };
+	pthread_t t;
+	int in[2], sp[2], r;
+	int64_t t0, dt;
+
+	/* -d: one line per write, 150 ms between lines, none before the first */
+	pipe(in);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	write(in[1], "a\nb\nc\n", 6);
+	close(in[1]);
+	shutdown(sp[1], SHUT_WR);
+	s.fd = sp[1];
+	c.dir[0].line_delay_ms = 150;
+	pthread_create(&t, NULL, stamp, &s);
+	t0 = now_ms();
+	r = nsv_relay(in[0], -1, sp[0], sp[0], &c, &st);
+	dt = now_ms() - t0;
+	pthread_join(t, NULL);
+	tap_ok(r == 0 && s.n == 3 && !strcmp(s.lines[0], "a") &&
+		       !strcmp(s.lines[1], "b") && !strcmp(s.lines[2], "c"),
+	       "-d: three lines arrive whole and in order");
+	tap_ok(s.n == 3 && s.t[1] - s.t[0] >= 140 && s.t[2] - s.t[1] >= 140,
+	       "-d 0.15: at least 150 ms between lines (%lld, %lld ms)",
+	       (long long)(s.t[1] - s.t[0]), (long long)(s.t[2] - s.t[1]));
+	tap_ok(s.n == 3 && s.t[0] - t0 < 140,
+	       "-d: the first line goes at once (%lld ms)",
+	       (long long)(s.t[0] - t0));
+	tap_ok(dt >= 290, "-d: the relay took the delays (%lld ms)",
+	       (long long)dt);
+	close(in[0]);
+	close(sp[0]);
+	close(sp[1]);
+
+	/* -i: data keeps the relay alive, silence ends it */
+	pipe(in);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	memset(&c, 0, sizeof(c));
+	c.linger_ms = -1;
+	c.idle_ms = 200;
+	t0 = now_ms();
+	r = nsv_relay(in[0], -1, sp[0], sp[0], &c, &st);
+	dt = now_ms() - t0;
+	tap_ok(r == -ETIMEDOUT && st.idle && !st.err[0] && !st.err[1],
+	       "-i 0.2: a silent relay ends with -ETIMEDOUT, no direction failed");
+	tap_ok(dt >= 195 && dt < 2000, "-i 0.2: after 200 ms (%lld ms)",
+	       (long long)dt);
+	close(in[0]);
+	close(in[1]);
+	close(sp[0]);
+	close(sp[1]);
+}
+
+/* The tick sees the counts grow; a pty master's EIO is EOF. */
+struct ticks {
+	int n;
+	uint64_t last;
+};
+
+static void on_tick(void *arg, const struct nsv_relay_stats *st)
+{
+	struct ticks *k = arg;
+
+	k->n++;
+	k->last = st->usec;
+}
+
+static void test_relay_tick_pty(void)
+{
+	struct nsv_relay_cfg c = { .linger_ms = -1 };
+	struct nsv_relay_stats st;
+	struct ticks k = { 0 };
+	int in[2], sp[2], r, m, sl;
+	char buf[64] = "";
+	ssize_t n;
+
+	pipe(in);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	c.idle_ms = 350;
+	c.tick_ms = 100;
+	c.tick = on_tick;
+	c.tick_arg = &k;
+	r = nsv_relay(in[0], -1, sp[0], sp[0], &c, &st);
+	tap_ok(r == -ETIMEDOUT && k.n >= 2 && k.n <= 4 && k.last >= 100000,
+	       "tick: every 100 ms of a 350 ms relay (%d calls)", k.n);
+	close(in[0]);
+	close(in[1]);
+	close(sp[0]);
+	close(sp[1]);
+
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m) ||
+	    (sl = open(ptsname(m), O_RDWR | O_NOCTTY)) < 0) {
+		tap_skip("no pseudo-terminal here");
+		return;
+	}
+	fcntl(m, F_SETFL, O_NONBLOCK);
+	write(sl, "from pty\n", 9);
+	close(sl); /* the program's side is gone: the master reads EIO */
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	shutdown(sp[1], SHUT_WR);
+	memset(&c, 0, sizeof(c));
+	c.linger_ms = -1;
+	c.a_pty = true;
+	r = nsv_relay(m, m, sp[0], sp[0], &c, &st);
+	n = recv(sp[1], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	tap_ok(r == 0 && n > 0 && strstr(buf, "from pty"),
+	       "pty: what the program wrote arrives, then its EIO is EOF");
+	close(m);
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int main(void)
 {
 	/* a relay bug that hangs must fail, not stall the suite */
@@ -834,5 +1151,9 @@ int main(void)
 	test_relay_half_close();
 	test_relay_messages();
 	test_relay_errors();
+	test_relay_crlf();
+	test_relay_filters();
+	test_relay_timers();
+	test_relay_tick_pty();
 	return tap_done();
 }

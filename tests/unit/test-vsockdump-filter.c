@@ -10,6 +10,7 @@
 #include "vsockdump/filter.h"
 #include "vsockdump/pcapio.h"
 #include "frames.h"
+#include "names.h"
 #include "proto.h"
 #include "tap.h"
 
@@ -130,12 +131,12 @@ static void test_semantics(void)
 					0, 0 });
 	memset(b + n, 'x', 100);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct nsv_filter *f = NULL;
+		struct nsv_fexpr *f = NULL;
 		struct nsv_bpf_prog prog = { 0 };
 		bool a = false, e = false;
 		int r;
 
-		r = nsv_filter_parse(t[i].expr, &f, NULL);
+		r = nsv_filter_parse(t[i].expr, NULL, NULL, &f, NULL);
 		if (!r)
 			r = nsv_filter_compile(f, 262144, &prog);
 		if (!r) {
@@ -147,8 +148,56 @@ static void test_semantics(void)
 		       "'%s' is %s (BPF %d, evaluator %d)", t[i].expr,
 		       t[i].want ? "true" : "false", a, e);
 		nsv_bpf_prog_free(&prog);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 	}
+}
+
+/* ------------------------------------------------- host, and CID names */
+
+static void test_names(void)
+{
+	static const struct {
+		const char *expr;
+		bool want;
+	} t[] = {
+		{ "host web3", true },	    { "dst host web3", true },
+		{ "src host web3", false }, { "cid WEB3 and port 4000", true },
+		{ "host hv", true },	    { "src cid hv", true },
+	};
+	struct nsv_names *names = NULL;
+	uint8_t b[200];
+	size_t i, n;
+
+	nsv_names_new(&names);
+	nsv_names_add(names, 3, "web3");
+	nsv_names_add(names, 2, "hv");
+	/* host:1234 > 3:4000 */
+	n = mk(b, &(struct test_frame){ 2, 3, 1234, 4000, 2, 44, 1, 5, 0, 0, 0,
+					0 });
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct nsv_fexpr *f = NULL;
+		struct nsv_bpf_prog prog = { 0 };
+		bool a = false, e = false;
+		int r;
+
+		r = nsv_filter_parse(t[i].expr, nsv_names_lookup, names, &f,
+				     NULL);
+		if (!r)
+			r = nsv_filter_compile(f, 262144, &prog);
+		if (!r) {
+			a = run_bpf(&prog, b, (uint32_t)n, (uint32_t)n);
+			e = nsv_filter_match(f, b, n, n);
+		}
+		tap_ok(!r && a == t[i].want && e == t[i].want,
+		       "'%s' with names is %s (BPF %d, evaluator %d)",
+		       t[i].expr, t[i].want ? "true" : "false", a, e);
+		nsv_bpf_prog_free(&prog);
+		nsv_fexpr_free(f);
+	}
+	tap_is_int(nsv_filter_parse("host web3", NULL, NULL,
+				    &(struct nsv_fexpr *){ NULL }, NULL),
+		   -EINVAL, "without a lookup, names are not CIDs");
+	nsv_names_free(names);
 }
 
 /* ---------------------------------------------------------------- errors */
@@ -191,9 +240,9 @@ static void test_errors(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct nsv_filter_error err = { 0 };
-		struct nsv_filter *f = NULL;
-		int r = nsv_filter_parse(t[i].expr, &f, &err);
+		struct nsv_fexpr_error err = { 0 };
+		struct nsv_fexpr *f = NULL;
+		int r = nsv_filter_parse(t[i].expr, NULL, NULL, &f, &err);
 
 		tap_ok(r == -EINVAL && !f && err.off == t[i].off &&
 			       err.len == t[i].len && strstr(err.msg, t[i].msg),
@@ -204,8 +253,8 @@ static void test_errors(void)
 
 static void test_nesting(void)
 {
-	struct nsv_filter_error err = { 0 };
-	struct nsv_filter *f = NULL;
+	struct nsv_fexpr_error err = { 0 };
+	struct nsv_fexpr *f = NULL;
 	char s[1024];
 	int i, n = 0;
 
@@ -216,13 +265,13 @@ static void test_nesting(void)
 	for (i = 0; i < 200; i++)
 		s[n++] = ')';
 	s[n] = '\0';
-	tap_ok(nsv_filter_parse(s, &f, &err) == -EINVAL &&
+	tap_ok(nsv_filter_parse(s, NULL, NULL, &f, &err) == -EINVAL &&
 		       strstr(err.msg, "nested too deeply"),
 	       "200 parentheses deep is refused: %s", err.msg);
 	for (n = 0, i = 0; i < 200; i++)
 		n += sprintf(s + n, "not ");
 	sprintf(s + n, "port 1");
-	tap_ok(nsv_filter_parse(s, &f, &err) == -EINVAL &&
+	tap_ok(nsv_filter_parse(s, NULL, NULL, &f, &err) == -EINVAL &&
 		       strstr(err.msg, "nested too deeply"),
 	       "200 nots deep are refused too");
 	for (n = 0, i = 0; i < 100; i++)
@@ -230,15 +279,16 @@ static void test_nesting(void)
 	sprintf(s + n, "port 1");
 	for (i = 0; i < 100; i++)
 		strcat(s, ")");
-	tap_ok(nsv_filter_parse(s, &f, &err) == 0, "100 deep is fine");
-	nsv_filter_free(f);
+	tap_ok(nsv_filter_parse(s, NULL, NULL, &f, &err) == 0,
+	       "100 deep is fine");
+	nsv_fexpr_free(f);
 }
 
 /* -------------------------------------------------- programs, big and odd */
 
 static void test_far_jumps(void)
 {
-	struct nsv_filter *f = NULL;
+	struct nsv_fexpr *f = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	uint8_t b[100];
 	char *s = malloc(20000);
@@ -251,7 +301,7 @@ static void test_far_jumps(void)
 		n += (size_t)sprintf(s + n, "%sport %d", i ? " or " : "",
 				     10000 + i);
 	sprintf(s + n, ") and len > 10");
-	r = nsv_filter_parse(s, &f, NULL);
+	r = nsv_filter_parse(s, NULL, NULL, &f, NULL);
 	if (!r)
 		r = nsv_filter_compile(f, 262144, &prog);
 	tap_ok(!r && prog.len > 600 && valid(&prog),
@@ -268,17 +318,17 @@ static void test_far_jumps(void)
 	ok &= run_bpf(&prog, b, (uint32_t)len, (uint32_t)len) == 0;
 	tap_ok(ok, "... and its far jumps land: first, last, none, len");
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(f);
+	nsv_fexpr_free(f);
 
 	/* more than BPF_MAXINSNS */
 	n = 0;
 	for (i = 0; i < 600; i++)
 		n += (size_t)sprintf(s + n, "%scid %d", i ? " or " : "", i);
-	r = nsv_filter_parse(s, &f, NULL);
+	r = nsv_filter_parse(s, NULL, NULL, &f, NULL);
 	tap_ok(!r, "600 cid primitives parse");
 	tap_is_int(nsv_filter_compile(f, 262144, &prog), -E2BIG,
 		   "... but are more than 4096 instructions: -E2BIG");
-	nsv_filter_free(f);
+	nsv_fexpr_free(f);
 	free(s);
 
 	tap_ok(nsv_filter_compile(NULL, 65535, &prog) == 0 && prog.len == 1 &&
@@ -318,12 +368,12 @@ static void test_libpcap_validates(void)
 	       "libpcap refuses a jump out of the program");
 
 	for (i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
-		struct nsv_filter *f = NULL;
+		struct nsv_fexpr *f = NULL;
 		struct nsv_bpf_prog prog = { 0 };
 		struct bpf_program bp;
 		int r;
 
-		r = nsv_filter_parse(exprs[i], &f, NULL);
+		r = nsv_filter_parse(exprs[i], NULL, NULL, &f, NULL);
 		if (!r)
 			r = nsv_filter_compile(f, 262144, &prog);
 		bp.bf_len = prog.len;
@@ -331,7 +381,7 @@ static void test_libpcap_validates(void)
 		tap_ok(!r && pcap_setfilter(p, &bp) == 0,
 		       "libpcap takes the program for '%s'", exprs[i]);
 		nsv_bpf_prog_free(&prog);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 	}
 	pcap_close(p);
 }
@@ -418,15 +468,15 @@ static void test_random(void)
 	int i, k;
 
 	for (i = 0; i < 400; i++) {
-		struct nsv_filter *f = NULL;
+		struct nsv_fexpr *f = NULL;
 		struct nsv_bpf_prog prog = { 0 };
 
 		gen_expr(expr, 0);
-		if (nsv_filter_parse(expr, &f, NULL) ||
+		if (nsv_filter_parse(expr, NULL, NULL, &f, NULL) ||
 		    nsv_filter_compile(f, 262144, &prog) || !valid(&prog)) {
 			tap_diag("cannot compile '%s'", expr);
 			bad++;
-			nsv_filter_free(f);
+			nsv_fexpr_free(f);
 			continue;
 		}
 		for (k = 0; k < 500; k++) {
@@ -449,7 +499,7 @@ static void test_random(void)
 					 expr, cap, wire, a, e);
 		}
 		nsv_bpf_prog_free(&prog);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 	}
 	tap_ok(bad == 0 && matched > frames / 50 && matched < frames,
 	       "400 random expressions x 500 random frames: BPF and "
@@ -461,13 +511,13 @@ static void test_random(void)
 
 static char *capture_text(int which, const char *expr, int level)
 {
-	struct nsv_filter *f = NULL;
+	struct nsv_fexpr *f = NULL;
 	struct nsv_bpf_prog prog = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 
-	if (nsv_filter_parse(expr, &f, NULL) == 0) {
+	if (nsv_filter_parse(expr, NULL, NULL, &f, NULL) == 0) {
 		if (which)
 			nsv_filter_print_tcpdump(m, f);
 		else if (nsv_filter_compile(f, 262144, &prog) == 0)
@@ -475,7 +525,7 @@ static char *capture_text(int which, const char *expr, int level)
 	}
 	fclose(m);
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(f);
+	nsv_fexpr_free(f);
 	return buf;
 }
 
@@ -515,11 +565,11 @@ static void test_printers(void)
 static void test_join(void)
 {
 	char *argv[] = { "port", "1234", "and", "(op", "rw)" };
-	char *s = nsv_filter_join(5, argv);
+	char *s = nsv_fexpr_join(5, argv);
 
 	tap_is_str(s, "port 1234 and (op rw)", "words join with spaces");
 	free(s);
-	s = nsv_filter_join(0, argv);
+	s = nsv_fexpr_join(0, argv);
 	tap_is_str(s, "", "no words join to the empty string");
 	free(s);
 }
@@ -527,6 +577,7 @@ static void test_join(void)
 int main(void)
 {
 	test_semantics();
+	test_names();
 	test_errors();
 	test_nesting();
 	test_far_jumps();

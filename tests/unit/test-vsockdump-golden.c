@@ -12,8 +12,10 @@
 
 #include <pcap/pcap.h>
 
+#include "addr.h"
 #include "vsockdump/filter.h"
 #include "vsockdump/pcapio.h"
+#include "vsockdump/tracepoint.h"
 #include "frames.h"
 #include "proto.h"
 #include "tap.h"
@@ -269,6 +271,121 @@ static void write_variant(const char *name, char mode)
 	free(b);
 }
 
+/*
+ * What -i tracepoints makes on a guest (CID 3): its own packets from alloc
+ * events only (no credit fields), the host's from recv events; one
+ * loopback packet that fired both; and a SEQPACKET RW sent (its EOM and
+ * EOR unknown).
+ */
+static void write_tracepoints(void)
+{
+	static const struct {
+		unsigned int synth;
+		uint32_t scid, sport, dcid, dport;
+		uint16_t op;
+		uint32_t len, flags, buf_alloc, fwd_cnt;
+	} ev[] = {
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 1, 0, 0, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 2, 0, 0, 262144, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 5, 1000, 0, 0, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 5, 65536, 0, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 6, 0, 0, 262144, 66536 },
+		{ NSV_SYNTH_ALLOC, 3, 1030, 2, 1234, 4, 0, 3, 0, 0 },
+		{ NSV_SYNTH_RECV, 2, 1234, 3, 1030, 3, 0, 0, 262144, 66536 },
+		{ NSV_SYNTH_ALLOC | NSV_SYNTH_RECV, 1, 40000, 1, 1240, 1, 0, 0,
+		  65536, 0 },
+		{ NSV_SYNTH_ALLOC, 3, 1031, 2, 1235, 5, 8, 0, 0, 0 },
+	};
+	uint8_t b[NSV_TP_FRAME_LEN];
+	FILE *f = pcap_new("tp-guest.pcap", NSV_DLT_VSOCK);
+	size_t i;
+
+	for (i = 0; f && i < sizeof(ev) / sizeof(ev[0]); i++) {
+		struct nsv_tp_frame fr = {
+			.ev = { .src_cid = ev[i].scid,
+				.src_port = ev[i].sport,
+				.dst_cid = ev[i].dcid,
+				.dst_port = ev[i].dport,
+				.len = ev[i].len,
+				.type = ev[i].dport == 1235 ?
+						NSV_VIRTIO_TYPE_SEQPACKET :
+						NSV_VIRTIO_TYPE_STREAM,
+				.op = ev[i].op,
+				.flags = ev[i].flags,
+				.buf_alloc = ev[i].buf_alloc,
+				.fwd_cnt = ev[i].fwd_cnt },
+			.synth = ev[i].synth,
+		};
+		uint32_t wire;
+
+		nsv_tp_frame_build(&fr, b, &wire);
+		rec(f, b, sizeof(b), wire);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * What --hybrid records: a host-initiated connection to guest port 52, a
+ * guest-initiated one to host port 7000 (the guest's port unknown), and a
+ * request the VMM refused.
+ */
+static void write_relay(void)
+{
+	static const struct {
+		uint8_t conn;
+		uint32_t scid, sport, dcid, dport;
+		uint16_t op;
+		const char *data;
+		uint32_t more; /* bytes on the wire past @data */
+	} fr[] = {
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_CONNECT, "CONNECT 52\n",
+		  0 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_CONNECT,
+		  "OK 1073741824\n", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_CONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_CONNECT, "", 0 },
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_PAYLOAD, "GET /\r\n", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_PAYLOAD, "hello",
+		  1000 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_PAYLOAD, "200 OK\r\n",
+		  0 },
+		{ 1, 2, 1073741824, 3, 52, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 3, 2, NSV_PORT_ANY, 3, 5, NSV_MON_OP_CONNECT, "CONNECT 5\n",
+		  0 },
+		{ 3, 3, 5, 2, NSV_PORT_ANY, NSV_MON_OP_DISCONNECT,
+		  "ERR no such port\n", 0 },
+		{ 1, 3, 52, 2, 1073741824, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_PAYLOAD, "hi", 0 },
+		{ 2, 3, NSV_PORT_ANY, 2, 7000, NSV_MON_OP_DISCONNECT, "", 0 },
+		{ 2, 2, 7000, 3, NSV_PORT_ANY, NSV_MON_OP_DISCONNECT, "", 0 },
+	};
+	uint8_t b[NSV_MON_HDR_LEN + 64];
+	FILE *f = pcap_new("relay.pcap", NSV_DLT_VSOCK);
+	size_t i, n;
+
+	for (i = 0; f && i < sizeof(fr) / sizeof(fr[0]); i++) {
+		struct nsv_frame h = {
+			.src_cid = fr[i].scid,
+			.dst_cid = fr[i].dcid,
+			.src_port = fr[i].sport,
+			.dst_port = fr[i].dport,
+			.op = fr[i].op,
+			.transport = NSV_TRANSPORT_NO_INFO,
+			.reserved = (uint16_t)(NSV_SYNTH | NSV_SYNTH_RELAY |
+					       fr[i].conn << 8),
+		};
+
+		nsv_frame_encode(&h, b, sizeof(b));
+		n = strlen(fr[i].data);
+		memcpy(b + NSV_MON_HDR_LEN, fr[i].data, n);
+		rec(f, b, (uint32_t)(NSV_MON_HDR_LEN + n),
+		    (uint32_t)(NSV_MON_HDR_LEN + n + fr[i].more));
+	}
+	if (f)
+		fclose(f);
+}
+
 /* @from's records dealt in turn to @a and @b: a capture split in two. */
 static void write_split(const char *from, const char *a, const char *b)
 {
@@ -309,6 +426,8 @@ static void write_inputs(void)
 
 	write_malformed();
 	write_fragments();
+	write_tracepoints();
+	write_relay();
 	/* stream.pcap cut inside its fifth frame */
 	copy_cut("stream.pcap", "cut.pcap", 24 + 4 * (16 + 76) + 16 + 30);
 	f = pcap_new("ethernet.pcap", 1 /* DLT_EN10MB */);
@@ -332,6 +451,8 @@ static void write_inputs(void)
 /* ------------------------------------------------------------ running */
 
 static const char *run_stdin; /* a file for the next run()'s stdin */
+static const char *run_hosts =
+	"/dev/null"; /* NSV_VSOCK_HOSTS of the next run() */
 
 /* Run vsockdump in @dir with @argv; returns "stdout# exit N\n[stderr]". */
 static char *run(const char *dir, char **argv)
@@ -361,6 +482,8 @@ static char *run(const char *dir, char **argv)
 		dup2(fe, 2);
 		setenv("TZ", "UTC", 1);
 		setenv("LC_ALL", "C", 1);
+		/* neither /etc/vsock-hosts nor this machine's VMs show */
+		setenv("NSV_VSOCK_HOSTS", run_hosts, 1);
 		execv(tool, argv);
 		_exit(127);
 	}
@@ -412,6 +535,7 @@ static void run_cases(void)
 		return;
 	while (fgets(line, sizeof(line), cases)) {
 		char *argv[64], *name, *input, *tok, *res, *want;
+		char hosts[4200] = "/dev/null";
 		const char *dir = golden;
 		int argc = 0;
 		size_t wl;
@@ -429,9 +553,18 @@ static void run_cases(void)
 			dir = tmpdir;
 		}
 		argv[argc++] = input;
-		while ((tok = strtok(NULL, " \t\n")) && argc < 63)
-			argv[argc++] = tok;
+		while ((tok = strtok(NULL, " \t\n")) && argc < 63) {
+			/* relative to the golden directory, as messages quote it */
+			if (!strncmp(tok, "@hosts=", 7) && dir == golden)
+				snprintf(hosts, sizeof(hosts), "%s", tok + 7);
+			else if (!strncmp(tok, "@hosts=", 7))
+				snprintf(hosts, sizeof(hosts), "%s/%s", golden,
+					 tok + 7);
+			else
+				argv[argc++] = tok;
+		}
 		argv[argc] = NULL;
+		run_hosts = hosts;
 		res = run(dir, argv);
 		snprintf(path, sizeof(path), "%s/%s.out", golden, name);
 		if (regen) {
@@ -509,7 +642,7 @@ struct tally {
 static void filter_fixture(const char *expr, const char *file, struct tally *t)
 {
 	char ebuf[PCAP_ERRBUF_SIZE], path[4200];
-	struct nsv_filter *f = NULL;
+	struct nsv_fexpr *f = NULL;
 	struct nsv_bpf_prog prog;
 	struct bpf_program bp;
 	struct pcap_pkthdr *h;
@@ -521,12 +654,12 @@ static void filter_fixture(const char *expr, const char *file, struct tally *t)
 	else
 		snprintf(path, sizeof(path), "%s/%s", golden, file);
 	p = pcap_open_offline(path, ebuf);
-	if (!p || nsv_filter_parse(expr, &f, NULL) ||
+	if (!p || nsv_filter_parse(expr, NULL, NULL, &f, NULL) ||
 	    nsv_filter_compile(f, 262144, &prog)) {
 		t->disagree++;
 		if (p)
 			pcap_close(p);
-		nsv_filter_free(f);
+		nsv_fexpr_free(f);
 		return;
 	}
 	bp.bf_len = prog.len;
@@ -541,7 +674,7 @@ static void filter_fixture(const char *expr, const char *file, struct tally *t)
 	}
 	pcap_close(p);
 	nsv_bpf_prog_free(&prog);
-	nsv_filter_free(f);
+	nsv_fexpr_free(f);
 }
 
 static void run_filters(void)

@@ -18,6 +18,9 @@
  * name the file as given) and compares stdout, then "--- stderr" and its
  * text, then "--- exit N" when N is not 0, with NAME.out. --regen writes
  * NAME.out instead. Every case replays a recording: no kernel is asked.
+ * CID names come from NSV_VSOCK_HOSTS=/dev/null, so that neither
+ * /etc/vsock-hosts nor the VMs of the machine running the test show; a first
+ * option "@hosts=FILE" names another file.
  */
 
 #define MAX_ARGS 32
@@ -57,7 +60,8 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Runs the tool; returns what NAME.out must hold (malloc'ed) or NULL. */
-static char *run(const char *prog, const char *dir, char **argv)
+static char *run(const char *prog, const char *dir, char **argv,
+		 const char *hosts)
 {
 	char out_path[] = "/tmp/vsockstat-golden-XXXXXX";
 	char err_path[] = "/tmp/vsockstat-golden-XXXXXX";
@@ -74,7 +78,7 @@ static char *run(const char *prog, const char *dir, char **argv)
 	if (pid == 0) {
 		dup2(fo, 1);
 		dup2(fe, 2);
-		if (chdir(dir) < 0)
+		if (chdir(dir) < 0 || setenv("NSV_VSOCK_HOSTS", hosts, 1) < 0)
 			_exit(126);
 		execv(prog, argv);
 		_exit(127);
@@ -129,6 +133,7 @@ int main(int argc, char **argv)
 	for (line = strtok_r(cases, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *args[MAX_ARGS + 4], *tok, *s2 = NULL, *name, *got, *want;
+		const char *hosts = "/dev/null";
 		char desc[512];
 		int n = 0, k;
 
@@ -137,15 +142,19 @@ int main(int argc, char **argv)
 		name = strtok_r(line, " \t", &s2);
 		args[n++] = "vsockstat";
 		args[n++] = "--replay";
-		while ((tok = strtok_r(NULL, " \t", &s2)) && n < MAX_ARGS)
-			args[n++] = tok;
+		while ((tok = strtok_r(NULL, " \t", &s2)) && n < MAX_ARGS) {
+			if (!strncmp(tok, "@hosts=", 7))
+				hosts = tok + 7;
+			else
+				args[n++] = tok;
+		}
 		args[n] = NULL;
 		if (n < 3) {
 			tap_ok(0, "%s: a case needs a recording", name);
 			continue;
 		}
 		ncases++;
-		got = run(prog, dir, args);
+		got = run(prog, dir, args, hosts);
 		snprintf(path, sizeof(path), "%s/%s.out", dir, name);
 		if (regen) {
 			FILE *f = got ? fopen(path, "w") : NULL;

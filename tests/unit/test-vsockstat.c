@@ -3,8 +3,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +20,8 @@
 #include "json.h"
 #include "vsockstat/proc.h"
 #include "vsockstat/socktab.h"
+#include "vsockstat/vmtab.h"
+#include "names.h"
 #include "tap.h"
 
 #define ANY 0xffffffffU
@@ -460,7 +464,8 @@ static void test_filters(void)
 		else if (cases[i].what == TYPES)
 			r = nsv_sk_types_parse(cases[i].arg, &f.types);
 		else if (cases[i].what != NONE)
-			r = nsv_sockfilter_add(&f, cases[i].what, cases[i].arg);
+			r = nsv_sockfilter_add(&f, cases[i].what, cases[i].arg,
+					       NULL, NULL);
 		else
 			r = 0;
 		for (k = 0; k < 4; k++)
@@ -476,7 +481,7 @@ static void test_filters(void)
 		struct nsv_sockfilter f = { 0 };
 
 		nsv_sk_states_parse("established", &f.states);
-		nsv_sockfilter_add(&f, NSV_SF_SPORT, "2000");
+		nsv_sockfilter_add(&f, NSV_SF_SPORT, "2000", NULL, NULL);
 		tap_ok(!nsv_sockfilter_match(&f, &lst) &&
 			       !nsv_sockfilter_match(&f, &cli) &&
 			       nsv_sockfilter_match(&f, &acc),
@@ -503,23 +508,24 @@ static void test_filters(void)
 
 		bad = 0;
 		for (i = 0; i < NSV_FILTER_MAX; i++)
-			bad |= nsv_sockfilter_add(&f, NSV_SF_PORT, "1");
-		tap_ok(!bad && nsv_sockfilter_add(&f, NSV_SF_PORT, "2") ==
-				       -E2BIG,
+			bad |= nsv_sockfilter_add(&f, NSV_SF_PORT, "1", NULL,
+						  NULL);
+		tap_ok(!bad && nsv_sockfilter_add(&f, NSV_SF_PORT, "2", NULL,
+						  NULL) == -E2BIG,
 		       "the %dth value of a list is -E2BIG",
 		       NSV_FILTER_MAX + 1);
-		tap_ok(nsv_sockfilter_add(&f, NSV_SF_CID, "nohost") ==
-				       -EINVAL &&
-			       nsv_sockfilter_add(&f, NSV_SF_SPORT, "-1") ==
-				       -EINVAL &&
-			       nsv_sockfilter_add(&f, NSV_SF_DPORT, "1,,2") ==
-				       -EINVAL &&
+		tap_ok(nsv_sockfilter_add(&f, NSV_SF_CID, "nohost", NULL,
+					  NULL) == -EINVAL &&
+			       nsv_sockfilter_add(&f, NSV_SF_SPORT, "-1", NULL,
+						  NULL) == -EINVAL &&
+			       nsv_sockfilter_add(&f, NSV_SF_DPORT, "1,,2",
+						  NULL, NULL) == -EINVAL &&
 			       nsv_sockfilter_add(&f,
 						  (enum nsv_sockfilter_list)42,
-						  "1") == -EINVAL &&
-			       nsv_sockfilter_add(
-				       &f, NSV_SF_CID,
-				       "1111111111111111111111111") == -EINVAL,
+						  "1", NULL, NULL) == -EINVAL &&
+			       nsv_sockfilter_add(&f, NSV_SF_CID,
+						  "1111111111111111111111111",
+						  NULL, NULL) == -EINVAL,
 		       "bad CIDs, ports, empty items, unknown criteria are -EINVAL");
 	}
 }
@@ -562,7 +568,10 @@ static void test_replay(void)
 	tap_ok(r == 0 && t.nns == 3 && t.nsocks == 5,
 	       "three recorded namespaces, five sockets");
 	nsv_socktab_ns_label(&t.ns[0], label, sizeof(label));
-	tap_is_str(label, "net:[4026531840],pid=1", "unnamed: inode and pid");
+	tap_is_str(label, "(init)", "unnamed, holding process 1: (init)");
+	nsv_socktab_ns_label(&t.ns[2], label, sizeof(label));
+	tap_is_str(label, "net:[4026532999],pid=77",
+		   "unnamed, another pid: inode and pid");
 	nsv_socktab_ns_label(&t.ns[1], label, sizeof(label));
 	tap_is_str(label, "blue", "named: the name");
 	tap_ok(!strcmp(t.ns[0].mode, "global") &&
@@ -783,9 +792,9 @@ static void test_print(void)
 	/* -p: two holders of one socket, a user with and without a name. */
 	t.procs = calloc(3, sizeof(*t.procs));
 	t.users = calloc(2, sizeof(*t.users));
-	t.procs[0] = (struct nsv_stat_proc){ 10, 3, "socat" };
-	t.procs[1] = (struct nsv_stat_proc){ 11, 3, "socat" };
-	t.procs[2] = (struct nsv_stat_proc){ 12, 7, "python3" };
+	t.procs[0] = (struct nsv_stat_proc){ 10, 0, 3, "socat" };
+	t.procs[1] = (struct nsv_stat_proc){ 11, 0, 3, "socat" };
+	t.procs[2] = (struct nsv_stat_proc){ 12, 0, 7, "python3" };
 	t.nprocs = t.procs_cap = 3;
 	t.users[0] = (struct nsv_stat_user){ 0, "root" };
 	t.users[1] = (struct nsv_stat_user){ 1000, "" };
@@ -818,15 +827,16 @@ static void test_print(void)
 		out,
 		"{\"schema\":\"vsockstat/1\",\"netns\":[{\"label\":\"-\",\"ino\":0,\"name\":null,\"pid\":null,\"ns_mode\":null,\"error\":null,\"sockets\":4}],"
 		"\"sockets\":["
-		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"LISTEN\",\"local\":{\"cid\":4294967295,\"port\":2000},\"peer\":{\"cid\":4294967295,\"port\":4294967295},\"shutdown\":[],\"inode\":206,\"cookie\":10,"
+		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"LISTEN\",\"local\":{\"cid\":4294967295,\"port\":2000,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":4294967295,\"port\":4294967295,\"cid_name\":\"any\",\"port_name\":\"any\"},\"shutdown\":[],\"inode\":206,\"cookie\":10,"
 		"\"uid\":0,\"user\":\"root\",\"processes\":[{\"pid\":10,\"name\":\"socat\",\"fd\":3},{\"pid\":11,\"name\":\"socat\",\"fd\":3}]},"
-		"{\"netns\":\"-\",\"type\":\"seqpacket\",\"state\":\"ESTAB\",\"local\":{\"cid\":4294967295,\"port\":2034069786},\"peer\":{\"cid\":1,\"port\":3000},\"shutdown\":[\"rcv\"],\"inode\":208,\"cookie\":2,"
+		"{\"netns\":\"-\",\"type\":\"seqpacket\",\"state\":\"ESTAB\",\"local\":{\"cid\":4294967295,\"port\":2034069786,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":1,\"port\":3000,\"cid_name\":\"local\",\"port_name\":null},\"shutdown\":[\"rcv\"],\"inode\":208,\"cookie\":2,"
 		"\"uid\":null,\"user\":null,\"processes\":[]},"
-		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"CLOSING\",\"local\":{\"cid\":4294967295,\"port\":2034069788},\"peer\":{\"cid\":1,\"port\":5100},\"shutdown\":[\"rcv\",\"send\"],\"inode\":215,\"cookie\":4294967300,"
+		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"CLOSING\",\"local\":{\"cid\":4294967295,\"port\":2034069788,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":1,\"port\":5100,\"cid_name\":\"local\",\"port_name\":null},\"shutdown\":[\"rcv\",\"send\"],\"inode\":215,\"cookie\":4294967300,"
 		"\"uid\":null,\"user\":null,\"processes\":[]},"
-		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"ESTAB\",\"local\":{\"cid\":2,\"port\":5000},\"peer\":{\"cid\":3,\"port\":1025},\"shutdown\":[\"send\"],\"inode\":213,\"cookie\":12,"
+		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"ESTAB\",\"local\":{\"cid\":2,\"port\":5000,\"cid_name\":\"host\",\"port_name\":null},\"peer\":{\"cid\":3,\"port\":1025,\"cid_name\":null,\"port_name\":null},\"shutdown\":[\"send\"],\"inode\":213,\"cookie\":12,"
 		"\"uid\":1000,\"user\":null,\"processes\":[{\"pid\":12,\"name\":\"python3\",\"fd\":7}]}]}\n",
-		"JSON with -p: numbers as numbers, null where unknown");
+		"JSON with -p: numbers as numbers, their symbols beside them, "
+		"null where unknown");
 
 	/* Odd values: unknown type and state, unknown shutdown bits. */
 	put_ns(&m, 4026531840ULL, 1, NULL, "global", 0);
@@ -840,19 +850,17 @@ static void test_print(void)
 	fclose(f);
 	tap_is_str(
 		out,
-		"Netns                  Mode   Type   State    Local Peer   Shut     Inode Cookie\n"
-		"net:[4026531840],pid=1 global type-9 STATE-30 3:1   host:2 send|0x4     1      1\n",
+		"Netns  Mode   Type   State    Local Peer   Shut     Inode Cookie\n"
+		"(init) global type-9 STATE-30 3:1   host:2 send|0x4     1      1\n",
 		"netns and mode columns; an unknown type or state says its number, never question marks");
 	f = mem();
 	nsv_socktab_summary(f, &t, NSV_STAT_NETNS);
 	fclose(f);
-	tap_is_str(
-		out,
-		"Total: 1 socket in 2 network namespaces\n"
-		"Netns                  Mode   Type      State       Count\n"
-		"net:[4026531840],pid=1 global type-9    STATE-30        1\n"
-		"blue                   local  -         -               0\n",
-		"summary: a line per namespace, empty ones too");
+	tap_is_str(out,
+		   "Total: 1 socket in 2 network namespaces\n"
+		   "(init) global 1 socket: type-9 1 (STATE-30 1)\n"
+		   "blue   local  0 sockets\n",
+		   "summary: a line per namespace, empty ones too");
 	f = mem();
 	nsv_json_init(&j, f, false);
 	nsv_socktab_json(&j, &t, 0, true);
@@ -860,9 +868,9 @@ static void test_print(void)
 	tap_is_str(
 		out,
 		"{\"schema\":\"vsockstat/1\",\"netns\":["
-		"{\"label\":\"net:[4026531840],pid=1\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"error\":null,\"sockets\":1},"
+		"{\"label\":\"(init)\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"error\":null,\"sockets\":1},"
 		"{\"label\":\"blue\",\"ino\":4026532281,\"name\":\"blue\",\"pid\":null,\"ns_mode\":\"local\",\"error\":null,\"sockets\":0}],"
-		"\"total\":1,\"summary\":[{\"netns\":\"net:[4026531840],pid=1\",\"type\":\"type-9\",\"state\":\"STATE-30\",\"count\":1}]}\n",
+		"\"total\":1,\"summary\":[{\"netns\":\"(init)\",\"type\":\"type-9\",\"state\":\"STATE-30\",\"count\":1}]}\n",
 		"JSON summary");
 	f = mem();
 	nsv_json_init(&j, f, false);
@@ -876,26 +884,230 @@ static void test_print(void)
 	nsv_socktab_free(&t);
 }
 
+/* ------------------------------------------- events, one line, names, VMs */
+
+struct evlog {
+	char text[1024];
+};
+
+static int on_event(enum nsv_stat_event ev, const struct nsv_socktab *t,
+		    size_t i, void *data)
+{
+	struct evlog *l = data;
+	size_t n = strlen(l->text);
+
+	snprintf(l->text + n, sizeof(l->text) - n, "%s %u %s\n",
+		 nsv_stat_event_name(ev), t->socks[i].d.ino,
+		 nsv_sk_state_name(t->socks[i].d.state));
+	return 0;
+}
+
+static void test_events(void)
+{
+	struct nsv_socktab a, b;
+	struct bytes m = { .n = 0 };
+	struct evlog l = { "" };
+	struct nsv_json j;
+	FILE *f;
+
+	nsv_socktab_init(&a);
+	nsv_socktab_init(&b);
+	/* before: a listener, a connection, a bound socket */
+	put_ns(&m, 4026531840ULL, 1, NULL, NULL, 0);
+	put_diag(&m, 1, NSV_SS_LISTEN, 0, ANY, 2000, ANY, ANY, 100, 1);
+	put_diag(&m, 1, NSV_SS_ESTABLISHED, 0, 1, 2000, 1, 4000, 101, 2);
+	put_diag(&m, 1, NSV_SS_CLOSE, 0, ANY, 3000, ANY, ANY, 102, 3);
+	put_done(&m);
+	nsv_socktab_replay(&a, m.b, m.n, NULL, NULL);
+	/* after: the connection closing, the bound one gone, a new one; the
+	 * same cookie in another namespace is another socket */
+	m.n = 0;
+	put_ns(&m, 4026531840ULL, 1, NULL, NULL, 0);
+	put_diag(&m, 1, NSV_SS_LISTEN, 0, ANY, 2000, ANY, ANY, 100, 1);
+	put_diag(&m, 1, NSV_SS_CLOSING, 1, 1, 2000, 1, 4000, 101, 2);
+	put_diag(&m, 5, NSV_SS_ESTABLISHED, 0, 1, 2000, 1, 4001, 103, 4);
+	put_done(&m);
+	put_ns(&m, 4026532281ULL, 0, "blue", NULL, 0);
+	put_diag(&m, 1, NSV_SS_LISTEN, 0, ANY, 2000, ANY, ANY, 100, 1);
+	put_done(&m);
+	nsv_socktab_replay(&b, m.b, m.n, NULL, NULL);
+	tap_ok(nsv_socktab_diff(&a, &b, on_event, &l) == 0, "nsv_socktab_diff");
+	tap_is_str(l.text,
+		   "gone 102 UNCONN\n"
+		   "changed 101 CLOSING\n"
+		   "new 103 ESTAB\n"
+		   "new 100 LISTEN\n",
+		   "gone first, then changed and new in listing order; "
+		   "the namespace is part of a socket's identity");
+	l.text[0] = '\0';
+	nsv_socktab_diff(&b, &b, on_event, &l);
+	tap_is_str(l.text, "", "a table against itself: no events");
+
+	f = mem();
+	nsv_socktab_print_sock(f, &b, 3, NSV_STAT_NETNS, "new");
+	nsv_socktab_print_sock(f, &b, 2, NSV_STAT_NETNS | NSV_FMT_NUMERIC,
+			       "changed");
+	fclose(f);
+	tap_is_str(out,
+		   "new blue stream LISTEN *:2000 *:* - 100 1\n"
+		   "changed (init) seqpacket ESTAB 1:2000 1:4001 - 103 4\n",
+		   "an event line: the event, then the socket unaligned");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_socktab_json_event(&j, &b, 1, 0, "changed");
+	fclose(f);
+	tap_is_str(
+		out,
+		"{\"schema\":\"vsockstat/1\",\"event\":\"changed\",\"socket\":"
+		"{\"netns\":\"(init)\",\"type\":\"stream\",\"state\":\"CLOSING\","
+		"\"local\":{\"cid\":1,\"port\":2000,\"cid_name\":\"local\",\"port_name\":null},"
+		"\"peer\":{\"cid\":1,\"port\":4000,\"cid_name\":\"local\",\"port_name\":null},"
+		"\"shutdown\":[\"rcv\"],\"inode\":101,\"cookie\":2}}\n",
+		"an event as JSON");
+	f = mem();
+	nsv_socktab_print(f, &b, NSV_STAT_ONELINE | NSV_STAT_NETNS);
+	fclose(f);
+	tap_is_str(out,
+		   "(init) stream LISTEN *:2000 *:* - 100 1\n"
+		   "(init) stream CLOSING local:2000 local:4000 rcv 101 2\n"
+		   "(init) seqpacket ESTAB local:2000 local:4001 - 103 4\n"
+		   "blue stream LISTEN *:2000 *:* - 100 1\n",
+		   "-O: a line a socket, no title, nothing aligned");
+
+	/* names, and -T's holders */
+	nsv_names_new((struct nsv_names **)&b.names);
+	nsv_names_add((struct nsv_names *)b.names, 1, "loopy");
+	b.procs = calloc(2, sizeof(*b.procs));
+	b.procs[0] = (struct nsv_stat_proc){ 40, 40, 5, "server" };
+	b.procs[1] = (struct nsv_stat_proc){ 40, 42, 5, "worker" };
+	b.nprocs = b.procs_cap = 2;
+	b.socks[1].proc0 = 0;
+	b.socks[1].nprocs = 2;
+	f = mem();
+	nsv_socktab_print(f, &b, NSV_STAT_PROCS | NSV_STAT_THREADS);
+	fclose(f);
+	tap_is_str(
+		out,
+		"Type      State   Local      Peer       Shut Inode Cookie User Process\n"
+		"stream    LISTEN  *:2000     *:*        -      100      1 -    -\n"
+		"stream    CLOSING loopy:2000 loopy:4000 rcv    101      2 -    server(pid=40,tid=40,fd=5),worker(pid=40,tid=42,fd=5)\n"
+		"seqpacket ESTAB   loopy:2000 loopy:4001 -      103      4 -    -\n"
+		"stream    LISTEN  *:2000     *:*        -      100      1 -    -\n",
+		"names for CIDs; -T: every thread, with its tid and name");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_socktab_json_event(&j, &b, 1, NSV_STAT_PROCS | NSV_STAT_THREADS,
+			       "new");
+	fclose(f);
+	tap_ok(out && strstr(out, "\"cid_name\":\"loopy\"") &&
+		       strstr(out,
+			      "\"processes\":[{\"pid\":40,\"name\":"
+			      "\"server\",\"fd\":5,\"tid\":40},{\"pid\":40,"
+			      "\"name\":\"worker\",\"fd\":5,\"tid\":42}]"),
+	       "JSON: the name beside the CID, tid beside each holder");
+	nsv_names_free((struct nsv_names *)b.names);
+	nsv_socktab_free(&a);
+	nsv_socktab_free(&b);
+}
+
+static void test_vmtab(void)
+{
+	const struct nsv_vm v[] = {
+		{ .pid = 101,
+		  .vmm = NSV_VMM_QEMU,
+		  .has_cid = true,
+		  .cid = 5,
+		  .kernel = true,
+		  .name = "web1" },
+		{ .pid = 3001,
+		  .vmm = NSV_VMM_FIRECRACKER,
+		  .has_cid = true,
+		  .cid = 3,
+		  .name = "fc1",
+		  .uds = "/run/fc1.vsock" },
+		{ .pid = 7, .vmm = NSV_VMM_CLOUD_HYPERVISOR },
+	};
+	struct nsv_json j;
+	FILE *f;
+
+	f = mem();
+	nsv_vmtab_print(f, v, 3, 0);
+	fclose(f);
+	tap_is_str(out,
+		   "CID Name VMM               Pid Via\n"
+		   "  5 web1 qemu              101 vhost-vsock\n"
+		   "  3 fc1  firecracker      3001 /run/fc1.vsock\n"
+		   "  - -    cloud-hypervisor    7 -\n",
+		   "--vms: CID, name, VMM, pid, and how vsock gets there");
+	f = mem();
+	nsv_vmtab_print(f, v, 0, NSV_STAT_NOHEADER);
+	fclose(f);
+	tap_is_str(out, "", "--vms -H without VMs: nothing");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_vmtab_json(&j, v, 3);
+	fclose(f);
+	tap_is_str(
+		out,
+		"{\"schema\":\"vsockstat/1\",\"vms\":["
+		"{\"cid\":5,\"name\":\"web1\",\"vmm\":\"qemu\",\"pid\":101,\"transport\":\"vhost\",\"uds_path\":null},"
+		"{\"cid\":3,\"name\":\"fc1\",\"vmm\":\"firecracker\",\"pid\":3001,\"transport\":\"hybrid\",\"uds_path\":\"/run/fc1.vsock\"},"
+		"{\"cid\":null,\"name\":null,\"vmm\":\"cloud-hypervisor\",\"pid\":7,\"transport\":\"hybrid\",\"uds_path\":null}]}\n",
+		"--vms -j");
+}
+
 /* ------------------------------------------------------------ processes */
 
 struct want_fd {
 	uint64_t ino;
 	int fd, seen;
+	int tid, main_tid, thread_tid, other_tid;
 };
 
-static int find_cb(uint64_t ino, int pid, int fd, void *data)
+static int find_cb(uint64_t ino, int pid, int tid, int fd, void *data)
 {
 	struct want_fd *w = data;
 
-	if (ino == w->ino && pid == getpid() && fd == w->fd)
+	if (ino == w->ino && pid == getpid() && fd == w->fd) {
 		w->seen++;
+		if (!tid)
+			return 0;
+		if (tid == pid)
+			w->main_tid++;
+		else if (tid == w->tid)
+			w->thread_tid++;
+		else
+			w->other_tid++;
+	}
 	return 0;
 }
 
-static int stop_cb(uint64_t ino, int pid, int fd, void *data)
+static int stop_cb(uint64_t ino, int pid, int tid, int fd, void *data)
 {
-	(void)ino, (void)pid, (void)fd, (void)data;
+	(void)ino, (void)pid, (void)tid, (void)fd, (void)data;
 	return -ECANCELED;
+}
+
+/* A second thread with a name of its own, holding still until told. */
+struct sleeper {
+	pthread_t th;
+	int tid;
+	int ready[2], stop[2];
+};
+
+static void *sleeper_run(void *arg)
+{
+	struct sleeper *s = arg;
+	char c;
+
+	prctl(PR_SET_NAME, "vss-worker");
+	s->tid = (int)syscall(SYS_gettid);
+	if (write(s->ready[1], "r", 1) != 1)
+		return NULL;
+	/* until the main thread closes the write end */
+	while (read(s->stop[0], &c, 1) > 0)
+		;
+	return NULL;
 }
 
 static void test_proc(void)
@@ -903,6 +1115,9 @@ static void test_proc(void)
 	struct nsv_socktab t;
 	struct want_fd w = { 0 };
 	struct bytes m = { .n = 0 };
+	struct sleeper sl = { 0 };
+	char c;
+	int r;
 	struct stat st;
 	char comm[16], self[17] = "";
 	uint32_t uid = 12345;
@@ -916,17 +1131,43 @@ static void test_proc(void)
 	}
 	w.ino = st.st_ino;
 	w.fd = sv[1];
-	tap_ok(nsv_proc_sockets(find_cb, &w) == 0 && w.seen == 1,
-	       "the /proc walk finds our own socket, pid and fd");
-	tap_is_int(nsv_proc_sockets(stop_cb, NULL), -ECANCELED,
+	tap_ok(nsv_proc_sockets(false, find_cb, &w) == 0 && w.seen == 1 &&
+		       !w.main_tid && !w.thread_tid && !w.other_tid,
+	       "the /proc walk finds our own socket, pid and fd (no tid)");
+	tap_is_int(nsv_proc_sockets(false, stop_cb, NULL), -ECANCELED,
 		   "a callback error stops the walk");
 	/* The kernel's name for us, through another door than /proc. */
 	prctl(PR_GET_NAME, self);
-	tap_ok(nsv_proc_comm(getpid(), comm, sizeof(comm)) > 0 &&
+	tap_ok(nsv_proc_comm(getpid(), 0, comm, sizeof(comm)) > 0 &&
 		       !strcmp(comm, self),
 	       "comm of ourselves (%s), without the newline", self);
-	tap_is_int(nsv_proc_comm(0x7ffffff0, comm, sizeof(comm)), -ESRCH,
+	tap_is_int(nsv_proc_comm(0x7ffffff0, 0, comm, sizeof(comm)), -ESRCH,
 		   "comm of a pid that does not exist is -ESRCH");
+
+	/* -T: every thread that holds the table, each with its tid. */
+	if (pipe(sl.ready) < 0 || pipe(sl.stop) < 0 ||
+	    pthread_create(&sl.th, NULL, sleeper_run, &sl) != 0 ||
+	    read(sl.ready[0], &c, 1) != 1) {
+		tap_ok(0, "a second thread");
+	} else {
+		w.tid = sl.tid;
+		w.seen = 0;
+		r = nsv_proc_sockets(true, find_cb, &w);
+		tap_ok(r == 0 && w.seen == 2 && w.main_tid == 1 &&
+			       w.thread_tid == 1 && !w.other_tid,
+		       "with threads: the socket once per thread, main "
+		       "thread and worker (tid %d), seen %d",
+		       sl.tid, w.seen);
+		tap_ok(nsv_proc_comm(getpid(), sl.tid, comm, sizeof(comm)) >
+				       0 &&
+			       !strcmp(comm, "vss-worker"),
+		       "a thread's own name: %s", comm);
+		close(sl.stop[1]);
+		pthread_join(sl.th, NULL);
+		close(sl.stop[0]);
+		close(sl.ready[0]);
+		close(sl.ready[1]);
+	}
 	tap_ok(nsv_proc_fd_uid(getpid(), sv[1], &uid) == 0 && uid == getuid(),
 	       "the socket's owner is our uid");
 
@@ -936,7 +1177,7 @@ static void test_proc(void)
 	put_done(&m);
 	nsv_socktab_init(&t);
 	nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
-	tap_is_int(nsv_socktab_procs(&t), 0, "nsv_socktab_procs");
+	tap_is_int(nsv_socktab_procs(&t, false), 0, "nsv_socktab_procs");
 	tap_ok(t.socks[0].nprocs == 0 && !t.socks[0].has_uid,
 	       "a socket nobody holds has no process");
 	tap_ok(t.socks[1].nprocs == 1 &&
@@ -964,6 +1205,8 @@ int main(void)
 	test_replay();
 	test_mutations();
 	test_print();
+	test_events();
+	test_vmtab();
 	test_proc();
 	return tap_done();
 }

@@ -49,7 +49,8 @@ is "$(grep -Ec '^loc +local +' "$T/all.txt")" "$(grep -c '^{' "$T/ml" | tr -d ' 
 ! grep -E '^loc +global|^glob +local' "$T/all.txt" >/dev/null
 ok $? "no row has another namespace's mode"
 vsockstat -A -s >"$T/s.txt"
-like "$(cat "$T/s.txt")" 'loc +local +seqpacket +UNCONN +1' "-s: loc, local, its bound SEQPACKET socket"
+like "$(cat "$T/s.txt")" 'loc +local +[0-9]+ sockets?: .*seqpacket [0-9]+ \([^)]*UNCONN 1' \
+	"-s: loc's line, local, with its bound SEQPACKET socket"
 # From inside loc and by -N, only loc's sockets.
 is "$(ip netns exec loc vsockstat -j | jq -r '[.sockets[].inode] | sort | join(",")')" "$ino_loc" \
 	"inside loc, vsockstat lists loc's sockets only"

@@ -23,7 +23,7 @@ fails() {
 # ----------------------------------------------------------- usage: exit 2
 fails 2 "vncat: missing CID and PORT. Try 'vncat --help'." "no operands" --
 fails 2 "vncat: -l needs a PORT. Try 'vncat --help'." "-l alone" -- -l
-fails 2 "vncat: invalid CID 'guest': use a number or any, hypervisor, local, host. Try 'vncat --help'." \
+fails 2 "vncat: invalid CID 'guest': use a number, any, hypervisor, local, host or a name (vsock-hosts(5)). Try 'vncat --help'." \
 	"a CID name that does not exist" -- guest 22
 fails 2 "vncat: invalid port '70000x'. Try 'vncat --help'." "a bad port" -- 1 70000x
 fails 2 "vncat: unknown option '--frobnicate'. Try 'vncat --help'." "an unknown option" -- --frobnicate 1 2

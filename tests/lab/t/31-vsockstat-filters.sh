@@ -46,10 +46,18 @@ done
 is "$(vsockstat -H -l | wc -l)" "$(jq '[.sockets[] | select(.state == "LISTEN")] | length' "$T/all.json")" \
 	"-l in text: one line per listener"
 
-# -s: counts per type and state equal the listing's.
+# -s: one line for the namespace, as ss -s; its counts equal the listing's.
 want=$(jq -r '.sockets | group_by(.type + " " + .state) | map("\(.[0].type) \(.[0].state) \(length)") | sort | .[]' "$T/all.json")
-got=$(vsockstat -s -H | tail -n +2 | awk '{ print $1, $2, $3 }' | sort)
-is "$got" "$want" "-s counts each type and state"
+got=$(vsockstat -s -H | $py -c '
+import re, sys
+lines = sys.stdin.read().splitlines()
+assert len(lines) == 1, lines
+for t, n, states in re.findall(r"(\S+) (\d+) \(([^)]*)\)", lines[0]):
+    for st in states.split(", "):
+        name, k = st.split(" ")
+        print(t, name, k)
+' | sort)
+is "$got" "$want" "-s: one line, counting each type and state"
 like "$(vsockstat -s | head -n 1)" "^Total: $(jq '.sockets | length' "$T/all.json") sockets in 1 network namespace$" "-s starts with the total"
 vsockstat -s -j >"$T/s.json"
 $py "$lab/vsockstat-check.py" filters "$T/all.json" "$T/cases" \; schema --summary "$T/s.json" ||

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vsockstat across network namespaces: -A finds the initial one, two named
-# ones and an unnamed one, labels each (name, else inode and a pid), lists
+# ones and an unnamed one, labels each (name, (init) for process 1's, else
+# inode and a pid), lists
 # each socket under its own; -N by name, path and pid; ns_mode on 7.x.
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
@@ -25,17 +26,19 @@ done
 ino0=$(stat -L -c %i /proc/1/ns/net)
 inou=$(stat -L -c %i /proc/$pu/ns/net)
 lu="net:[$inou],pid=$pu"
-l0="net:[$ino0],pid=1"
+l0="(init)"
 diag "unnamed namespace: $lu"
 
 vsockstat -A -j >"$T/all.json"
 ok $? "vsockstat -A -j exits 0"
-is "$(jq -r '.netns[0].label' "$T/all.json")" "$l0" "our own namespace comes first, labelled by inode and its lowest pid"
+is "$(jq -r '.netns[0].label' "$T/all.json")" "$l0" "our own namespace comes first, labelled (init): process 1's"
+is "$(jq -r '.netns[0] | "\(.ino) \(.pid)"' "$T/all.json")" "$ino0 1" \
+	"... its inode and pid 1 kept in JSON"
 is "$(jq '.netns | length' "$T/all.json")" "$(jq '.netns | map(.ino) | unique | length' "$T/all.json")" \
 	"each namespace once (deduplicated by inode)"
 is "$(jq -r '.netns | map(.label) | sort | join(" ")' "$T/all.json")" \
 	"$(printf '%s\n' "$l0" "$lu" vsa vsb | sort | paste -sd' ')" \
-	"four namespaces: two by name, two by inode and pid"
+	"four namespaces: two by name, (init), one by inode and pid"
 is "$(jq -r '.netns[] | select(.label == "vsa") | "\(.name) \(.ino)"' "$T/all.json")" \
 	"vsa $(stat -L -c %i /run/netns/vsa)" "vsa: its name and inode"
 
@@ -45,7 +48,7 @@ if [ -e /proc/sys/net/vsock/ns_mode ]; then
 		"7.x: every namespace's ns_mode is global"
 	like "$(vsockstat -A | head -n 1)" '^Netns +Mode +Type ' "7.x: the table has a Mode column"
 	like "$(vsockstat -A | grep '^vsb ')" '^vsb +global +stream +UNCONN +\*:8000 ' "7.x: vsb's row says global"
-	like "$(vsockstat -A -s)" "vsa +global +seqpacket +ESTAB +2" "7.x: -s shows the mode"
+	like "$(vsockstat -A -s)" "vsa +global +4 sockets: stream 1 \(LISTEN 1\), seqpacket 3 \(ESTAB 2, LISTEN 1\)" "7.x: -s shows the mode"
 else
 	is "$(jq -r '[.netns[].ns_mode] | unique | map(tostring) | join(",")' "$T/all.json")" null \
 		"before 7.0 there is no ns_mode"
@@ -53,7 +56,7 @@ else
 fi
 like "$(vsockstat -A)" "$(printf '%s' "$lu" | sed 's/[][]/\\&/g') +([a-z]+ +)?seqpacket +LISTEN +\*:9100 " \
 	"text: the unnamed namespace's row carries its label"
-like "$(vsockstat -A -s)" 'vsb +([a-z]+ +)?stream +UNCONN +1' "-A -s counts per namespace"
+like "$(vsockstat -A -s)" 'vsb +([a-z]+ +)?1 socket: stream 1 \(UNCONN 1\)' "-A -s: a line per namespace"
 
 # -p across namespaces names the right pid.
 vsockstat -A -p -j >"$T/p.json"
@@ -72,7 +75,7 @@ is "$(jq -r '[.netns[].label] | join(",")' "$T/a.json")" vsa "-N vsa, its path a
 # with -A, without (our own only), with -N vsa. One python for all.
 $py "$lab/vsockstat-check.py" schema "$T/all.json" \; \
 	netns "$T/all.json" "$l0=$T/m0" "vsa=$T/ma" "vsb=$T/mb" "$lu=$T/mu" \; \
-	netns "$T/self.json" "net:[$ino0]=$T/m0" \; netns "$T/a.json" "vsa=$T/ma" ||
+	netns "$T/self.json" "(init)=$T/m0" \; netns "$T/a.json" "vsa=$T/ma" ||
 	TAP_FAILED=$((TAP_FAILED + 1))
 ! vsockstat -N vsa | head -n 1 | grep -q Netns
 ok $? "-N with one namespace: no Netns column"

@@ -43,7 +43,8 @@ wait "$pid"
 ok $? "SIGTERM: exits 0"
 check "vsockmon7 is still there" -- test -e /sys/class/net/vsockmon7
 like "$(ip -br link show vsockmon7)" 'DOWN' "... and down again, as it was"
-is "$(vsockdump -D)" vsockmon7 "-D lists it"
+is "$(vsockdump -D)" "vsockmon7
+tracepoints (headers only)" "-D lists it, and the tracepoints pseudo-device"
 ip link del vsockmon7
 
 # -i: checked

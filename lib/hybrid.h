@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vncat: hybrid vsock, the CONNECT/OK handshake of a Firecracker-style VMM. */
+/* libnsvsock: hybrid vsock, the CONNECT/OK handshake of a Firecracker-style VMM. */
 #ifndef NSV_HYBRID_H
 #define NSV_HYBRID_H
 
@@ -11,6 +11,15 @@
 
 /** nsv_hybrid_request - write "CONNECT PORT\n" into @buf; length or -ENOSPC */
 int nsv_hybrid_request(uint32_t port, char *buf, size_t len);
+
+/**
+ * nsv_hybrid_request_parse - read a client's request line
+ * @line: the bytes up to and including '\n' ("CONNECT 52\n")
+ * @port: the guest port asked for
+ *
+ * Returns 0, or -EPROTO for anything but "CONNECT PORT" (a decimal port).
+ */
+int nsv_hybrid_request_parse(const char *line, size_t len, uint32_t *port);
 
 /**
  * nsv_hybrid_answer_parse - check the VMM's answer line

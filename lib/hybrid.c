@@ -25,6 +25,40 @@ int nsv_hybrid_request(uint32_t port, char *buf, size_t len)
 	return n;
 }
 
+/* A decimal port number of @n bytes (no sign, no hex, no name). */
+static int port_digits(const char *s, size_t n, uint32_t *port)
+{
+	char num[16];
+	size_t i;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EPROTO;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EPROTO;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	return nsv_port_parse(num, port) < 0 ? -EPROTO : 0;
+}
+
+int nsv_hybrid_request_parse(const char *line, size_t len, uint32_t *port)
+{
+	uint32_t p;
+
+	if (!line || len < 2 || line[len - 1] != '\n')
+		return -EPROTO;
+	len--;
+	if (line[len - 1] == '\r')
+		len--;
+	if (len < 9 || memcmp(line, "CONNECT ", 8))
+		return -EPROTO;
+	if (port_digits(line + 8, len - 8, &p) < 0)
+		return -EPROTO;
+	if (port)
+		*port = p;
+	return 0;
+}
+
 int nsv_hybrid_answer_parse(const char *line, size_t len, uint32_t *host_port)
 {
 	char num[16];
