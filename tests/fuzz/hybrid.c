@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Fuzz target: the answer of a Firecracker-style VMM to vncat's CONNECT. */
+/* Fuzz target: hybrid vsock's CONNECT lines and the VMM's answers to them. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,8 +15,38 @@
  * Unix socketpair. Promises: the handshake consumes exactly the answer line
  * and not one byte more (what follows belongs to the relay); it succeeds
  * only for what nsv_hybrid_answer_parse() takes; the quoted answer is a
- * printable, NUL-terminated line.
+ * printable, NUL-terminated line. The first line is also read as a
+ * client's request, as vsockdump's relay reads it: a port it takes is one
+ * nsv_hybrid_request() writes and reads back the same.
  */
+
+static void request(const uint8_t *data, size_t size)
+{
+	const uint8_t *nl = memchr(data, '\n', size);
+	size_t len = nl ? (size_t)(nl - data) + 1 : size;
+	uint32_t port = 7, back = 0;
+	char buf[32], *line;
+	int r, n;
+
+	line = malloc(len ? len : 1); /* exact size: ASan sees overreads */
+	if (!line)
+		abort();
+	memcpy(line, data, len);
+	r = nsv_hybrid_request_parse(line, len, &port);
+	NSV_FUZZ_CHECK(r == 0 || r == -EPROTO);
+	if (r == 0) {
+		NSV_FUZZ_CHECK(nl && len > 9 && !memcmp(line, "CONNECT ", 8));
+		n = nsv_hybrid_request(port, buf, sizeof(buf));
+		NSV_FUZZ_CHECK(n > 0 && (size_t)n < sizeof(buf));
+		NSV_FUZZ_CHECK(
+			nsv_hybrid_request_parse(buf, (size_t)n, &back) == 0 &&
+			back == port);
+	} else {
+		NSV_FUZZ_CHECK(port == 7);
+	}
+	free(line);
+}
+
 static int one(const uint8_t *data, size_t size)
 {
 	char answer[64], req[32], rest[8192];
@@ -26,6 +56,7 @@ static int one(const uint8_t *data, size_t size)
 	ssize_t n;
 	int sv[2], r, want;
 
+	request(data, size);
 	if (size > 4096)
 		return 0; /* more than the socket holds without a reader */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -85,6 +116,12 @@ static const char *const answers[] = {
 	"OK 5",
 	"",
 	"OK 0x10\n\x01\x02\x03",
+	"CONNECT 52\n",
+	"CONNECT 4294967295\r\nhello",
+	"CONNECT 4294967296\n",
+	"CONNECT -1\n",
+	"CONNECT  52\n",
+	"connect 52\n",
 	NULL,
 };
 
