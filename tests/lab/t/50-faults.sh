@@ -3,9 +3,10 @@
 # The rows of the README's fault table that need a kernel, each held to the
 # table (exit status and the whole of stderr): a missing module (modprobe
 # made to fail), a namespace that does not exist, no permission (nobody), a
-# peer that vanishes, a full disk under vsockdump -w (a small tmpfs), signals
-# during a live capture, a reader that goes away, and a capture killed with
-# SIGKILL whose device the next vsockdump removes.
+# peer that vanishes, a full disk under vsockdump -w and vsockstat --record
+# (small tmpfs), signals during a live capture, a recording, a transfer and
+# a wait, a reader that goes away, and a capture killed with SIGKILL whose
+# device the next vsockdump removes.
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 . "$NSV_SRCDIR/tests/faults.sh"
 
@@ -57,7 +58,9 @@ recv=$BG_PID
 wait_vsock_listen 2700
 head -c 64M /dev/zero >"$T/64m"
 bg sh -c "vncat 1 2700 <'$T/64m' >/dev/null 2>'$T/send.err'; echo \$? >'$T/send.rc'"
-sleep 2
+# connected, and past what the receiver reads before it stops
+wait_for 60 sh -c "ss --vsock -nH | grep ESTAB | grep -Eq ':2700( |\$)'"
+sleep 1
 kill -KILL -- -"$recv"
 wait_for 60 test -s "$T/send.rc"
 fault_check peer-gone-send "$(cat "$T/send.rc")" "$T/send.err"
@@ -103,6 +106,33 @@ wait_for 30 test -s "$T/pipe.rc"
 fault_check sigpipe-live "$(cat "$T/pipe.rc")" "$T/pipe.err"
 check "... and the device it made is gone" -- nodev
 
+# ---------------------------------------------- signals to vncat, vsockstat
+# sig_run ERRFILE READY SIGNAL COMMAND...: run COMMAND (stdout in
+# ERRFILE.out), send SIGNAL once the shell command READY succeeds; the
+# status in $rc. A background job ignores SIGINT: env gives it back.
+sig_run() {
+	local err=$1 ready=$2 sig=$3 pid
+	shift 3
+	env --default-signal=INT "$@" >"$err.out" 2>"$err" &
+	pid=$!
+	wait_for 30 sh -c "$ready"
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+}
+sig_run "$T/watch.err" "test -s '$T/watch.err.out'" INT vsockstat --watch 1
+fault_check sig-vsockstat-watch "$rc" "$T/watch.err"
+sig_run "$T/listen.err" "ss --vsock -lnH | grep -q ':2731 '" TERM \
+	vncat -l 2731
+fault_check sig-vncat-listen "$rc" "$T/listen.err"
+bg vncat -l 2732 -c 'sleep 60'
+wait_vsock_listen 2732
+head -c 16M /dev/zero >"$T/16m"
+sig_run "$T/send.err" "ss --vsock -nH | grep ESTAB | grep -Eq ':2732( |\$)'" \
+	INT sh -c "exec vncat 1 2732 <'$T/16m'"
+fault_check sig-vncat-send "$rc" "$T/send.err"
+rm -f "$T/16m"
+
 # ------------------------------------------------------------ a full disk
 mkdir -p /mnt/full
 mount -t tmpfs -o size=1m tmpfs /mnt/full
@@ -141,6 +171,37 @@ done
 ok $((left == 0)) "... $left finished files stay"
 umount /mnt/full
 check "... and the device it made is gone" -- nodev
+
+# vsockstat --record on a disk of one page: 200 listeners do not fit
+mkdir -p /mnt/tiny
+mount -t tmpfs -o size=4k tmpfs /mnt/tiny
+bg /usr/bin/python3 "$NSV_SRCDIR/tests/lab/vsockstat-mksock.py" many:stream:3000:200 >"$T/mk" 2>&1
+mk=$BG_PID
+wait_for 60 grep -q READY "$T/mk"
+lab_fault record-full -- vsockstat --record /mnt/tiny/rec.diag
+check "... the unfinished recording is gone" -- test ! -e /mnt/tiny/rec.diag
+kill -- -"$mk"
+umount /mnt/tiny
+# SIGTERM while -A records: 300 namespaces keep it busy long enough to
+# catch it after its first 4 KiB reached the file (and before its last)
+for ((i = 0; i < 300; i++)); do echo "netns add rec$i"; done >"$T/batch"
+ip -batch "$T/batch"
+for ((i = 0; i < 300; i++)); do LAB_NETNS+=("rec$i"); done
+for try in 1 2 3; do
+	rm -f "$T/rec.diag"
+	vsockstat -A --record "$T/rec.diag" >/dev/null 2>"$T/rec.err" &
+	pid=$!
+	until [ -s "$T/rec.diag" ] || ! kill -0 "$pid" 2>/dev/null; do :; done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	[ "$rc" = 0 ] || break
+	diag "try $try: the recording was whole before the signal came"
+done
+fault_check record-signal "$rc" "$T/rec.err"
+check "... the unfinished recording is gone" -- test ! -e "$T/rec.diag"
+for ((i = 0; i < 300; i++)); do echo "netns del rec$i"; done >"$T/batch"
+ip -batch "$T/batch"
 
 # ----------------------------------------- SIGKILL, then the next capture
 capture "$T/k1.err" vsockdump -q
@@ -202,7 +263,12 @@ else
 	ok 1 "vsock_diag can be unloaded: $(lsmod | grep ^vsock_diag)"
 fi
 if wait_for 15 modprobe -r vsockmon; then
-	lab_fault mod-vsockmon -- vsockdump -c 1
+	capture "$T/hdr.err" vsockdump -c 1 -q
+	pid=$BG_PID
+	refuse
+	wait_for 30 sh -c "! kill -0 $pid"
+	wait "$pid"
+	fault_check mod-vsockmon $? "$T/hdr.err"
 	check "... and no device was made" -- nodev
 else
 	ok 1 "vsockmon can be unloaded: $(lsmod | grep ^vsockmon)"
