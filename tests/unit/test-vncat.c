@@ -137,6 +137,8 @@ static void test_endpoints(void)
 		{ "tcp:::1:22", -EINVAL, NULL },
 		{ "tcp:[::1]22", -EINVAL, NULL },
 		{ "tcp:[]:22", -EINVAL, NULL },
+		{ "tcp:[[x]:2", -EINVAL, NULL },
+		{ "tcp:a]:2", -EINVAL, NULL },
 		{ "tcp:h", -EINVAL, NULL },
 		{ "tcp:h:", -EINVAL, NULL },
 		{ "unix:", -EINVAL, NULL },
