@@ -33,6 +33,7 @@ vsock=$(flat net/af_vsock.h)
 virtio=$(flat linux/virtio_vsock.h)
 sysctl=$(flat linux/sysctl.h)
 netns=$(flat net/net_namespace.h)
+netdev=$(flat linux/netdevice.h)
 
 has() { # HAYSTACK NEEDLE: fixed-string search
 	case "$1" in *"$2"*) return 0 ;; esac
@@ -87,4 +88,12 @@ define NSV_HAVE_CONST_CTL_TABLE 'proc handlers take a const ctl_table (6.11)' \
 	has "$sysctl" 'typedef int proc_handler(const struct ctl_table'
 define NSV_HAVE_REGISTER_NET_SYSCTL_SZ 'register_net_sysctl_sz (6.6)' \
 	has "$netns" 'register_net_sysctl_sz('
+define NSV_HAVE_PCPU_STAT_TYPE 'net_device.pcpu_stat_type: the core allocates lstats (6.7)' \
+	has "$netdev" 'pcpu_stat_type:8;'
+define NSV_HAVE_DEV_LLTX 'net_device.lltx replaces NETIF_F_LLTX (6.12)' \
+	has "$netdev" ' lltx:1;'
+define NSV_HAVE_DEV_NETNS_LOCAL 'net_device.netns_local replaces NETIF_F_NETNS_LOCAL (6.12)' \
+	has "$netdev" ' netns_local:1;'
+define NSV_HAVE_NETNS_IMMUTABLE 'net_device.netns_local renamed netns_immutable (6.13)' \
+	has "$netdev" ' netns_immutable:1;'
 echo '#endif'

@@ -33,7 +33,7 @@ out=$1
 shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-sources="Kbuild compat.sh nsvsock.h main.c netns.c transport.c"
+sources="Kbuild compat.sh nsvsock.h main.c domain.c netns.c tap.c transport.c"
 
 for kdir in "$@"; do
 	# The release the kernel reports (uname -r), not the source's version.

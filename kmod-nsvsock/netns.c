@@ -27,13 +27,6 @@ static const char *const nsv_mode_names[] = {
 	[NSV_MODE_LOCAL] = "local",
 };
 
-/* What a proc handler is given: const since Linux 6.11. */
-#ifdef NSV_HAVE_CONST_CTL_TABLE
-#define NSV_CTL_TABLE const struct ctl_table
-#else
-#define NSV_CTL_TABLE struct ctl_table
-#endif
-
 static enum nsv_mode nsv_child_mode_of(const struct nsv_net *nn)
 {
 	int lock = atomic_read(&nn->child_lock);
@@ -121,6 +114,16 @@ static const struct ctl_table nsv_sysctl_template[] = {
 		.mode = 0644,
 		.proc_handler = nsv_sysctl_child_ns_mode,
 	},
+	{
+		.procname = "domain",
+		.mode = 0644,
+		.proc_handler = nsv_sysctl_domain,
+	},
+	{
+		.procname = "cid",
+		.mode = 0644,
+		.proc_handler = nsv_sysctl_cid,
+	},
 	{}
 };
 
@@ -165,6 +168,8 @@ static int nsv_proc_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "child_ns_mode %s\n",
 		   nsv_mode_names[nsv_child_mode_of(nn)]);
 	seq_printf(seq, "refused %ld\n", atomic_long_read(&nn->refused));
+	seq_printf(seq, "domain %u\n", READ_ONCE(nn->domain));
+	seq_printf(seq, "cid %u\n", READ_ONCE(nn->cid));
 	/* The whole machine's counters are for the initial namespace only. */
 	if (!net_eq(net, &init_net))
 		return 0;
@@ -177,6 +182,7 @@ static int nsv_proc_show(struct seq_file *seq, void *v)
 		   atomic_long_read(&nsv_stats.resets));
 	seq_printf(seq, "module_local_netns %d\n",
 		   atomic_read(&nsv_local_nets));
+	seq_printf(seq, "module_cid_slots %d\n", READ_ONCE(nsv_domains_on));
 	return 0;
 }
 
@@ -216,6 +222,7 @@ static void __net_exit nsv_net_exit(struct net *net)
 
 	remove_proc_entry("nsvsock", net->proc_net);
 	nsv_sysctl_unregister(nn);
+	nsv_domain_net_exit(nn);
 	if (nn->mode == NSV_MODE_LOCAL)
 		atomic_dec(&nsv_local_nets);
 }

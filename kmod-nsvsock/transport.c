@@ -3,6 +3,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/nsproxy.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_vsock.h>
 #include <linux/workqueue.h>
@@ -31,6 +32,8 @@
 struct nsv_skb_cb {
 	struct virtio_vsock_skb_cb virtio; /* first: the common code's */
 	struct nsv_origin origin;
+	bool refusal; /* our reset for a refused packet */
+	bool answer; /* a reset made while delivering what it answers */
 };
 
 #define NSV_SKB_CB(skb) ((struct nsv_skb_cb *)((skb)->cb))
@@ -68,6 +71,7 @@ static bool nsv_is_reset_reply(const struct virtio_vsock_hdr *hdr)
 static void nsv_set_origin(struct sk_buff *skb)
 {
 	struct nsv_origin *origin = &NSV_SKB_CB(skb)->origin;
+	struct nsv_net *nn;
 	struct net *net;
 
 	/*
@@ -78,17 +82,41 @@ static void nsv_set_origin(struct sk_buff *skb)
 	if (nsv_in_delivery() &&
 	    (!skb->sk || nsv_is_reset_reply(virtio_vsock_hdr(skb)))) {
 		*origin = nsv_loop.rx_origin;
+		/* 6.12 owns such a reset by the socket it answers */
+		NSV_SKB_CB(skb)->answer = true;
 		return;
 	}
 	if (skb->sk) {
 		net = sock_net(skb->sk);
 		origin->cookie = net->net_cookie;
 		origin->mode = nsv_net(net)->mode;
+		/* A namespace takes part in its domain once it has a CID. */
+		nn = nsv_net(net);
+		origin->domain = READ_ONCE(nn->cid) ? READ_ONCE(nn->domain) : 0;
 		return;
 	}
 	/* Never seen: nobody owns it and it answers nothing. Reach no one. */
 	origin->cookie = 0;
 	origin->mode = NSV_MODE_LOCAL;
+	origin->domain = 0;
+}
+
+/*
+ * With CID domains, a packet leaves from its socket's namespace CID, or
+ * from loopback's CID 1 when it goes to loopback's CIDs, whatever the
+ * common code found: it asks get_local_cid, which cannot tell a loopback
+ * connection from a domain one, nor, for an exiting task, the namespace.
+ */
+static void nsv_set_src_cid(struct sk_buff *skb)
+{
+	struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
+	u32 cid = VMADDR_CID_LOCAL;
+
+	if (!READ_ONCE(nsv_domains_on) || !skb->sk || NSV_SKB_CB(skb)->answer)
+		return;
+	if (le64_to_cpu(hdr->dst_cid) > VMADDR_CID_HOST)
+		cid = nsv_domain_local_cid(sock_net(skb->sk));
+	hdr->src_cid = cpu_to_le64(cid);
 }
 
 static void nsv_queue(struct sk_buff *skb)
@@ -103,6 +131,7 @@ static int nsv_send_pkt(struct sk_buff *skb)
 	int len = skb->len;
 
 	nsv_set_origin(skb);
+	nsv_set_src_cid(skb);
 	nsv_queue(skb);
 	return len;
 }
@@ -159,13 +188,18 @@ static void nsv_send_reset(const struct virtio_vsock_hdr *in,
 	hdr->op = cpu_to_le16(VIRTIO_VSOCK_OP_RST);
 	virtio_vsock_skb_set_reply(skb);
 	NSV_SKB_CB(skb)->origin = *to;
+	NSV_SKB_CB(skb)->refusal = true;
 	atomic_long_inc(&nsv_stats.resets);
 	nsv_queue(skb);
 }
 
-/* Would the socket this packet reaches be in a namespace it may reach? */
+/*
+ * Would the socket this packet reaches be in a namespace it may reach?
+ * Sets *to to that namespace's cookie, 0 if no socket would take it.
+ */
 static bool nsv_may_deliver(const struct nsv_origin *from,
-			    struct sockaddr_vm *src, struct sockaddr_vm *dst)
+			    struct sockaddr_vm *src, struct sockaddr_vm *dst,
+			    u64 *to)
 {
 	struct sock *sk;
 	bool ok;
@@ -177,15 +211,49 @@ static bool nsv_may_deliver(const struct nsv_origin *from,
 	/* No socket: the common code resets it, as for anyone. */
 	if (!sk)
 		return true;
-	ok = nsv_reachable(from, sock_net(sk));
+	*to = sock_net(sk)->net_cookie;
+	ok = nsv_reachable(from, sock_net(sk), dst->svm_cid);
 	sock_put(sk);
 	return ok;
+}
+
+/*
+ * Hand a packet to the scoped taps of the namespaces at its two ends: the
+ * sending socket's and the receiving one's (@to, 0 if none, and none for a
+ * refused packet). Where a socket is gone, as for the resets that end a
+ * connection, the namespace that last sent from its address stands in.
+ * Our reset for a refused packet belongs to its receiver alone: the other
+ * namespace never saw what it answers.
+ */
+static void nsv_tap(struct sk_buff *skb, u64 to, bool refused)
+{
+	const struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
+	struct sock *sender = NSV_SKB_CB(skb)->answer ? NULL : skb->sk;
+	u64 from = 0;
+
+	if (sender) {
+		from = sock_net(sender)->net_cookie;
+		nsv_tap_learn(le64_to_cpu(hdr->src_cid),
+			      le32_to_cpu(hdr->src_port), from);
+	}
+	if (!nsv_tap_scoped())
+		return;
+	if (!sender && !NSV_SKB_CB(skb)->refusal)
+		from = nsv_tap_owner(le64_to_cpu(hdr->src_cid),
+				     le32_to_cpu(hdr->src_port));
+	if (refused)
+		to = 0;
+	else if (!to)
+		to = nsv_tap_owner(le64_to_cpu(hdr->dst_cid),
+				   le32_to_cpu(hdr->dst_port));
+	nsv_tap_deliver(skb, from, to);
 }
 
 static void nsv_deliver(struct sk_buff *skb)
 {
 	const struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
 	struct nsv_origin from = NSV_SKB_CB(skb)->origin;
+	u64 to = 0;
 
 	vsock_addr_init(&nsv_loop.rx_src, le64_to_cpu(hdr->src_cid),
 			le32_to_cpu(hdr->src_port));
@@ -198,11 +266,17 @@ static void nsv_deliver(struct sk_buff *skb)
 	/* The tap sees every packet, refused ones too, as on Linux 7.0. */
 	virtio_transport_deliver_tap_pkt(skb);
 
-	/* With no local namespace anywhere, global senders reach everyone. */
-	if ((from.mode == NSV_MODE_GLOBAL && !atomic_read(&nsv_local_nets)) ||
-	    nsv_may_deliver(&from, &nsv_loop.rx_src, &nsv_loop.rx_dst)) {
+	/*
+	 * With no local namespace anywhere, global senders reach everyone,
+	 * and only a scoped tap needs to know where the packet goes.
+	 */
+	if ((from.mode == NSV_MODE_GLOBAL && !atomic_read(&nsv_local_nets) &&
+	     nsv_loop.rx_dst.svm_cid <= VMADDR_CID_HOST && !nsv_tap_scoped()) ||
+	    nsv_may_deliver(&from, &nsv_loop.rx_src, &nsv_loop.rx_dst, &to)) {
+		nsv_tap(skb, to, false);
 		virtio_transport_recv_pkt(&nsv_transport, skb);
 	} else {
+		nsv_tap(skb, 0, true);
 		atomic_long_inc(&nsv_stats.refused);
 		if (skb->sk)
 			atomic_long_inc(&nsv_net(sock_net(skb->sk))->refused);
@@ -230,7 +304,16 @@ static void nsv_work(struct work_struct *work)
 
 static u32 nsv_get_local_cid(void)
 {
-	return VMADDR_CID_LOCAL;
+	struct nsproxy *ns = current->nsproxy;
+
+	/* Until a namespace has a CID: loopback's, as vsock_loopback's. */
+	if (!READ_ONCE(nsv_domains_on))
+		return VMADDR_CID_LOCAL;
+	/* The common code replying while we deliver: where the packet went. */
+	if (nsv_in_delivery())
+		return nsv_loop.rx_dst.svm_cid;
+	/* connect, bind, IOCTL_VM_SOCKETS_GET_LOCAL_CID: the caller's CID. */
+	return nsv_domain_local_cid(ns ? ns->net_ns : NULL);
 }
 
 static int nsv_sock_init(struct vsock_sock *vsk, struct vsock_sock *psk)
@@ -243,7 +326,8 @@ static int nsv_sock_init(struct vsock_sock *vsk, struct vsock_sock *psk)
 	 * "Races" above). The common code then resets the connector.
 	 */
 	if (psk && nsv_in_delivery() &&
-	    !nsv_reachable(&nsv_loop.rx_origin, sock_net(sk_vsock(vsk))))
+	    !nsv_reachable(&nsv_loop.rx_origin, sock_net(sk_vsock(vsk)),
+			   nsv_loop.rx_dst.svm_cid))
 		return -ECONNREFUSED;
 	ret = virtio_transport_do_socket_init(vsk, psk);
 	if (!ret)
@@ -343,6 +427,50 @@ int nsv_transport_register(void)
 			pr_err("vsock's loopback transport slot is taken (vsock_loopback loaded?): unload it first\n");
 		destroy_workqueue(nsv_loop.wq);
 	}
+	return ret;
+}
+
+/*
+ * The module vsock would give a socket that connects to @cid, if it is not
+ * this one: asked of vsock itself, which keeps its slots to itself.
+ */
+static void nsv_holder(u32 cid, char *name, size_t size)
+{
+	struct vsock_sock *vsk;
+	struct socket *sock;
+
+	name[0] = '\0';
+	if (sock_create_kern(&init_net, AF_VSOCK, SOCK_STREAM, 0, &sock))
+		return;
+	vsk = vsock_sk(sock->sk);
+	lock_sock(sock->sk);
+	vsock_addr_init(&vsk->remote_addr, cid, VMADDR_PORT_ANY);
+	if (!vsock_assign_transport(vsk, NULL) && vsk->transport &&
+	    vsk->transport != &nsv_transport.transport)
+		strscpy(name, module_name(vsk->transport->module), size);
+	release_sock(sock->sk);
+	sock_release(sock);
+}
+
+int nsv_transport_take_slots(void)
+{
+	char g2h[MODULE_NAME_LEN], h2g[MODULE_NAME_LEN];
+	int ret;
+
+	ret = vsock_core_register(&nsv_transport.transport,
+				  VSOCK_TRANSPORT_F_H2G |
+					  VSOCK_TRANSPORT_F_G2H);
+	if (ret != -EBUSY)
+		return ret;
+	/* CID 2 goes to the guest transport, another CID to the host one. */
+	nsv_holder(VMADDR_CID_HOST, g2h, sizeof(g2h));
+	nsv_holder(VMADDR_CID_ANY - 1, h2g, sizeof(h2g));
+	if (!strcmp(g2h, h2g))
+		h2g[0] = '\0';
+	pr_warn_ratelimited(
+		"namespace CIDs need vsock's host-to-guest and guest-to-host transport slots, taken by %s%s%s: unload it first (loopback isolation is unaffected)\n",
+		g2h[0] || h2g[0] ? g2h : "another transport",
+		g2h[0] && h2g[0] ? " and " : "", h2g);
 	return ret;
 }
 

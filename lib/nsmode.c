@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "nsmode.h"
@@ -65,6 +67,35 @@ static int read_word(const char *root, const char *dir, const char *file,
 	return r < 0 ? r : 0;
 }
 
+/* One sysctl file's unsigned number; 0 if it is missing or not one. */
+static uint32_t read_u32(const char *root, const char *dir, const char *file)
+{
+	char path[4096], buf[16];
+	unsigned long v;
+	char *end;
+	ssize_t n;
+	int fd, r;
+
+	r = snprintf(path, sizeof(path), "%s/%s/%s", root, dir, file);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v > UINT32_MAX)
+		return 0;
+	return (uint32_t)v;
+}
+
 const char *nsv_nsmode_src_name(enum nsv_nsmode_src src)
 {
 	switch (src) {
@@ -105,6 +136,10 @@ int nsv_nsmode_read(const char *root, struct nsv_nsmode *m)
 			return r;
 		read_word(root, dir, "child_ns_mode", m->child,
 			  sizeof(m->child));
+		if (order[i] == NSV_NSMODE_MODULE) {
+			m->cid = read_u32(root, dir, "cid");
+			m->domain = read_u32(root, dir, "domain");
+		}
 		return 0;
 	}
 	return 0;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Where a namespace's mode was read: the first sysctl directory that has it. */
@@ -22,6 +23,9 @@ struct nsv_nsmode {
 	enum nsv_nsmode_src src;
 	char mode[NSV_NSMODE_LEN]; /* ns_mode: "global" or "local"; "" unknown */
 	char child[NSV_NSMODE_LEN]; /* child_ns_mode; "" unknown */
+	/* nsvsock's CID domain (net/nsvsock/cid and domain): 0 for none */
+	uint32_t cid;
+	uint32_t domain;
 };
 
 /**
@@ -42,7 +46,8 @@ int nsv_nsmode_parse(const char *text, size_t n, char *out, size_t len);
  * @m: filled in; all zero when no source exists
  *
  * Reads @root/vsock/ns_mode (Linux 7.0+), else @root/nsvsock/ns_mode (the
- * module), and child_ns_mode beside it. /proc/sys/net shows the namespace
+ * module), and child_ns_mode beside it; from the module also the CID domain
+ * (cid and domain, left 0 where the module has none). /proc/sys/net shows the namespace
  * of the thread that looks, so call it after nsv_netns_enter(). Returns 0,
  * also when no source exists (@m->src is NSV_NSMODE_NONE), or -errno when
  * a source exists but its ns_mode cannot be read or parsed (@m->src says

@@ -86,8 +86,14 @@ static void put(const char *file, const char *text)
 static void clean(void)
 {
 	static const char *const files[] = {
-		"vsock/ns_mode",   "vsock/child_ns_mode",   "vsock",
-		"nsvsock/ns_mode", "nsvsock/child_ns_mode", "nsvsock",
+		"vsock/ns_mode",
+		"vsock/child_ns_mode",
+		"vsock",
+		"nsvsock/ns_mode",
+		"nsvsock/child_ns_mode",
+		"nsvsock/cid",
+		"nsvsock/domain",
+		"nsvsock",
 	};
 	char path[256];
 	size_t i;
@@ -134,13 +140,28 @@ static void test_read(void)
 	tap_ok(r == 0 && mode_is(&m, NSV_NSMODE_MODULE, "local", "local"),
 	       "the module's directory: local, child local");
 	tap_ok(nsv_nsmode_is_local(&m), "... which is local");
+	tap_ok(m.cid == 0 && m.domain == 0,
+	       "a module without CID domains: cid and domain 0");
+	put("nsvsock/cid", "10\n");
+	put("nsvsock/domain", "4294967295\n");
+	r = nsv_nsmode_read(root, &m);
+	tap_ok(r == 0 && m.cid == 10 && m.domain == 4294967295u,
+	       "the module's cid (10) and domain (2^32-1)");
+	put("nsvsock/cid", "10x\n");
+	put("nsvsock/domain", "4294967296\n");
+	r = nsv_nsmode_read(root, &m);
+	tap_ok(r == 0 && m.cid == 0 && m.domain == 0 &&
+		       mode_is(&m, NSV_NSMODE_MODULE, "local", "local"),
+	       "a cid or domain that is no u32 reads as none, the mode still");
+	put("nsvsock/cid", "11\n");
 
 	put("vsock", NULL);
 	put("vsock/ns_mode", "global\n");
 	put("vsock/child_ns_mode", "local\n");
 	r = nsv_nsmode_read(root, &m);
-	tap_ok(r == 0 && mode_is(&m, NSV_NSMODE_KERNEL, "global", "local"),
-	       "the kernel's directory wins over the module's");
+	tap_ok(r == 0 && mode_is(&m, NSV_NSMODE_KERNEL, "global", "local") &&
+		       m.cid == 0,
+	       "the kernel's directory wins over the module's (no cid)");
 	tap_ok(!nsv_nsmode_is_local(&m), "... and global is not local");
 	tap_ok(!strcmp(nsv_nsmode_src_name(m.src), "vsock") &&
 		       !strcmp(nsv_nsmode_src_name(NSV_NSMODE_MODULE),

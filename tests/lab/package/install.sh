@@ -21,15 +21,16 @@ ok $? "the two .debs are in the shared build tree (${debs[*]##*/})" || done_test
 # overlay a throw-away writable layer on each, with a copy of the host's
 # dpkg database. DKMS runs depmod on install and on remove, which over this
 # kernel's 4230 modules takes 4 to 6 minutes under emulation: the VM's
-# module tree holds the vsock modules the tests load (and what they need),
-# the kernel's module lists and its headers' link.
+# module tree holds vsock's modules and vsockmon (and what they need), the
+# kernel's module lists and its headers' link.
 sysroot() {
 	local d=/tmp/nsv-sysroot k=$LAB_KERNEL f rel
 	mkdir -p "$d/mods" /var/lib/dpkg /var/lib/dkms /var/log \
 		/var/cache/debconf || return 1
-	for f in vsock vmw_vsock_virtio_transport_common vsock_loopback \
-		vsock_diag vsockmon; do
-		modprobe --show-depends "$f" || return 1
+	# vsock's own modules and vsockmon, whatever nsvsock.ko will need of them
+	for f in $(find "/usr/lib/modules/$k/kernel/net/vmw_vsock" -name '*.ko*') vsockmon; do
+		f=${f##*/}
+		modprobe --show-depends "${f%%.ko*}" || return 1
 	done | awk '$1 == "insmod" { print $2 }' | sort -u >"$d/mods.list"
 	(cd "/usr/lib/modules/$k" && cp -a build modules.order modules.builtin \
 		modules.builtin.modinfo "$d/mods/") || return 1
@@ -85,7 +86,7 @@ for f in /usr/bin/vncat /usr/bin/vsockstat /usr/sbin/vsockdump; do
 done
 like "$(vsockdump --help)" 'become USER once capturing \(root: vsockdump\)' \
 	"vsockdump --help: root becomes vsockdump"
-for p in vncat.1 vsock-hosts.5 vsockdump.8 vsockstat.8; do
+for p in vncat.1 vsock-hosts.5 nsvsock.7 vsockdump.8 vsockstat.8; do
 	is "$(man -w "${p##*.}" "${p%.*}" 2>&1)" "/usr/share/man/man${p##*.}/$p.gz" \
 		"man -w finds $p"
 done
