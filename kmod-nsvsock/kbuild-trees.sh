@@ -64,8 +64,11 @@ for kdir in "$@"; do
 		echo "nsvsock: the build for $kver failed" >&2
 		exit 1
 	fi
-	if [ "$werror" = 1 ] && grep -q 'warning:' "$log"; then
-		grep -B2 -A4 'warning:' "$log" >&2
+	# The compiler's and modpost's warnings; not make's own (a parent
+	# make run with -j says "jobserver unavailable" to this one).
+	warn='^[^ ]+:[0-9]+:([0-9]+:)? warning:|^WARNING: modpost:'
+	if [ "$werror" = 1 ] && grep -Eq "$warn" "$log"; then
+		grep -E -B2 -A4 "$warn" "$log" >&2
 		echo "nsvsock: the build for $kver has warnings" >&2
 		exit 1
 	fi
