@@ -76,6 +76,23 @@ static void on_retry(int err, unsigned int attempt, void *arg)
 }
 
 /* Connect to @e with -w, --retry, -s/-p, --sibling; messages on failure. */
+/*
+ * A namespace whose vsock mode is local (Linux 7.0+, or nsvsock) turns a
+ * connect to a listener elsewhere into a reset, as if nothing listened:
+ * say so, or the user looks for a listener that is there.
+ */
+static void explain_nsmode(int err, uint32_t cid, unsigned int tr, char *msg,
+			   size_t len)
+{
+	struct nsv_nsmode m;
+
+	if (err != -ECONNRESET && err != -ECONNREFUSED)
+		return;
+	if (nsv_nsmode_read(NULL, &m) == 0)
+		nsv_sock_explain_nsmode(err, nsv_sock_is_loopback(cid, tr), &m,
+					msg, len);
+}
+
 int vncat_connect_target(const struct vncat_opts *o,
 			 const struct nsv_endpoint *e)
 {
@@ -87,9 +104,12 @@ int vncat_connect_target(const struct vncat_opts *o,
 	fd = nsv_endpoint_connect(e, &o->sock, on_retry, &rc, &host_port,
 				  answer, sizeof(answer));
 	if (fd < 0) {
-		nsv_endpoint_explain(fd, NSV_OP_CONNECT, e, &o->sock,
-				     nsv_transports_loaded(NULL), answer, msg,
-				     sizeof(msg));
+		unsigned int tr = nsv_transports_loaded(NULL);
+
+		nsv_endpoint_explain(fd, NSV_OP_CONNECT, e, &o->sock, tr,
+				     answer, msg, sizeof(msg));
+		if (e->kind == NSV_EP_VSOCK)
+			explain_nsmode(fd, e->vsock.cid, tr, msg, sizeof(msg));
 		nsv_err("%s", msg);
 		return fd;
 	}
@@ -110,6 +130,29 @@ int vncat_connect_target(const struct vncat_opts *o,
 		vncat_info(o, "connected to %s", name);
 	}
 	return fd;
+}
+
+/* -v: how a file or pipe reached a stream socket, when it did */
+static void print_via(const struct vncat_opts *o, const char *from,
+		      const char *to, enum nsv_relay_via via)
+{
+	switch (via) {
+	case NSV_RELAY_VIA_BUFFER:
+		break;
+	case NSV_RELAY_VIA_SENDFILE:
+		vncat_info(o, "%s -> %s: by sendfile()", from, to);
+		break;
+	case NSV_RELAY_VIA_SPLICE:
+		vncat_info(o, "%s -> %s: by splice()", from, to);
+		break;
+	case NSV_RELAY_VIA_COPY:
+		vncat_info(
+			o, "%s -> %s: by read() and send()%s", from, to,
+			o->path == NSV_RELAY_PATH_COPY ?
+				"" :
+				" (this kernel splices a page per vsock packet)");
+		break;
+	}
 }
 
 static void print_stats(const struct vncat_opts *o, const char *a,
@@ -136,6 +179,8 @@ static void print_stats(const struct vncat_opts *o, const char *a,
 			(unsigned long long)st->bytes[1],
 			(unsigned long long)st->writes[1], s,
 			s > 0 ? mib / s : 0.0);
+	print_via(o, a, b, st->via[0]);
+	print_via(o, b, a, st->via[1]);
 	if (st->lingered)
 		vncat_info(
 			o,
@@ -317,6 +362,7 @@ int vncat_relay(const struct vncat_opts *o, const struct vncat_conn *c,
 	int r;
 
 	rc.bufsize = vncat_bufsize(o);
+	rc.path = o->path;
 	rc.messages = o->sock.type == NSV_SOCK_SEQPACKET ||
 		      o->sock.type == NSV_SOCK_DGRAM;
 	rc.no_shutdown = o->no_shutdown;

@@ -311,19 +311,29 @@ out:
 static int create(struct nl_sock *sk, struct nl_cache *cache,
 		  struct nsv_monitor *m, const char *alias)
 {
+	const char *kind = "vsockmon";
 	struct rtnl_link *l;
 	int i, r = -EEXIST;
 
+	/*
+	 * With nsvsock loaded, its kind: outside the initial namespace it
+	 * shows this namespace's connections only, as a container expects,
+	 * where a vsockmon would show the whole machine's.
+	 */
+	if (access(NSV_NSVSOCK_SYSFS, F_OK) == 0) {
+		kind = "nsvsockmon";
+		m->scoped = true;
+	}
 	l = rtnl_link_alloc();
 	if (!l)
 		return -ENOMEM;
-	r = nl_errno(rtnl_link_set_type(l, "vsockmon"));
+	r = nl_errno(rtnl_link_set_type(l, kind));
 	rtnl_link_set_ifalias(l, alias);
 	/* vsockmon0, or the first free vsockmonN: never someone else's */
 	for (i = 0; !r && i < 100; i++) {
 		struct rtnl_link *taken;
 
-		snprintf(m->name, sizeof(m->name), "vsockmon%d", i);
+		snprintf(m->name, sizeof(m->name), "%s%d", kind, i);
 		taken = rtnl_link_get_by_name(cache, m->name);
 		if (taken) {
 			rtnl_link_put(taken);

@@ -7,12 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Present while the nsvsock module is loaded: its link kind exists. */
+#define NSV_NSVSOCK_SYSFS "/sys/module/nsvsock"
+
 /* A vsockmon device we capture on, and what we changed to get it. */
 struct nsv_monitor {
 	char name[16]; /* IFNAMSIZ */
 	int ifindex;
 	bool created; /* we created it: delete it on close */
 	bool raised; /* we brought it up: bring it down on close */
+	bool scoped; /* we created nsvsock's nsvsockmon kind, not vsockmon */
 	void *nl; /* rtnetlink socket opened with our privileges */
 	char reaped[64]; /* devices left by dead captures, removed: "a, b" */
 	int reaped_pid; /* ... the creator of the last of them */
@@ -71,7 +75,9 @@ int nsv_pid_start_parse(const char *stat, size_t len, uint64_t *start);
  * @ifname: a device to use (checked to be a vsockmon), or NULL for the first
  *	vsockmon device of the current network namespace
  * @create: with @ifname NULL and no vsockmon device, create "vsockmon0" (or
- *	the next free vsockmonN); the kernel loads the module itself
+ *	the next free vsockmonN; the kernel loads the module itself), or
+ *	"nsvsockmon0" of the nsvsock module's scoped kind if that is loaded
+ *	(@m->scoped says so)
  *
  * The device is brought up. The rtnetlink socket stays open so that
  * nsv_monitor_close() can undo our changes after privileges were dropped.

@@ -104,6 +104,7 @@ struct run {
 	char (*descs)[4200];
 	bool show;
 	bool limit; /* -W with -G: the last file is full */
+	const char *user; /* whom root became (-Z or the build's), or NULL */
 	uint64_t num;
 	int err; /* -errno that stopped the loop */
 	const char *err_what;
@@ -247,26 +248,49 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	return 0;
 }
 
-static int drop_privileges(const char *user)
+/*
+ * Whom root becomes once the capture is open: -Z's user, else the one the
+ * build names (./configure --with-user, as Debian builds tcpdump), so that
+ * a packaged vsockdump parses what it captures without root's rights.
+ * -Z root keeps them.
+ */
+static const char *capture_user(const struct vsockdump_opts *o)
 {
+	if (o->user)
+		return o->user;
+#ifdef NSV_DUMP_USER
+	if (getuid() == 0)
+		return NSV_DUMP_USER;
+#endif
+	return NULL;
+}
+
+static int drop_privileges(const struct vsockdump_opts *o, const char *user)
+{
+	char what[300];
 	struct passwd *pw;
 
+	if (o->user)
+		snprintf(what, sizeof(what), "-Z %s", user);
+	else
+		snprintf(what, sizeof(what),
+			 "user %s (root's default; -Z root stays root)", user);
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		nsv_err("-Z %s: %s", user,
+		nsv_err("%s: %s", what,
 			errno ? strerror(errno) : "no such user");
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
-		nsv_err("-Z %s: cannot become that user: %s", user,
+		nsv_err("%s: cannot become that user: %s", what,
 			strerror(errno));
 		return -1;
 	}
 	/* make sure there is no way back */
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		nsv_err("-Z %s: could regain root", user);
+		nsv_err("%s: could regain root", what);
 		return -1;
 	}
 	return 0;
@@ -368,13 +392,27 @@ static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
 	return 0;
 }
 
+/* Whether frames are printed as they come (else written or only counted). */
+static bool shows_frames(const struct vsockdump_opts *o)
+{
+	return !o->quiet && !o->count_only && (!o->wfile || o->print);
+}
+
 static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		     struct nsv_source *src)
 {
+	/*
+	 * Frames that are shown want to be seen at once. Frames only written
+	 * go a block at a time, as tcpdump -w takes them: with immediate mode
+	 * libpcap gives each frame a slot of the snap length (128 in the
+	 * 32 MiB ring) and wakes us for each, and a loopback transfer under
+	 * capture dropped frames and cost 1.7x tcpdump's CPU
+	 * (bench/capture.sh).
+	 */
 	struct nsv_live_opts lo = {
 		.snaplen = o->snaplen,
 		.bufsize = o->bufsize,
-		.immediate = true,
+		.immediate = shows_frames(o) || o->pr.flush_each,
 	};
 	char err[512] = "", list[256];
 	struct nsv_pcap *p;
@@ -433,6 +471,11 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 			strerror(-r));
 		return r;
 	}
+	if (mon->created && mon->scoped)
+		nsv_err("created %s, the nsvsock module's tap: in the initial "
+			"network namespace it sees every vsock frame, in any "
+			"other only that namespace's nsvsock connections",
+			mon->name);
 	lo.ifname = mon->name;
 	r = nsv_pcap_open_live(&p, &lo, err, sizeof(err));
 	if (r < 0) {
@@ -679,7 +722,10 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 	 * into each new one: they must live as long as it does */
 	r->ifaces = ifs;
 	r->descs = desc;
-	if (e < 0)
+	if (e == -EACCES && r->user)
+		nsv_err("%s (as user %s; -Z root writes as root)", err,
+			r->user);
+	else if (e < 0)
 		nsv_err("%s", err);
 	return e;
 }
@@ -712,6 +758,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
 	struct nsv_print_opts pr = o->pr;
+	const char *user;
 	char *expr = NULL;
 	unsigned long left = o->count;
 	bool pipe_closed = false, started = false;
@@ -756,8 +803,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	 * keep us from them */
 	rc = 1;
 	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list &&
-	    ((!o->quiet && !o->count_only && (!o->wfile || o->print)) ||
-	     o->flows || o->plot)) {
+	    (shows_frames(o) || o->flows || o->plot)) {
 		pr.names = nsv_cli_names();
 		if (!pr.names)
 			goto out;
@@ -803,18 +849,22 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		say_listening(&r, &mon, snaplen);
 	started = true;
 
-	if (o->user) {
+	user = capture_user(o);
+	if (user) {
 		if (mon.created || mon.raised)
 			supervise(&mon);
-		if (drop_privileges(o->user) < 0)
+		if (drop_privileges(o, user) < 0)
 			goto out;
+		r.user = user;
 	}
 
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
 		goto out;
-	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
+	r.show = shows_frames(o);
+	/* no summary, no picture: ended connections need not stay in memory */
 	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0 ||
+	    (!o->flows && !o->plot && nsv_flows_forget(r.flows) < 0) ||
 	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
 						      .flow = o->plot_flow,
 						      .fmt = o->pr.fmt,

@@ -631,8 +631,9 @@ static const char *const exprs[] = {
 
 /* lab-made, then written by this test ('@'): other CIDs, odd frames */
 static const char *const fixtures[] = {
-	"stream.pcap", "seqpacket.pcap", "refused.pcap",    "credit.pcap",
-	"snap60.pcap", "snap90.pcap",	 "@fragments.pcap", "@malformed.pcap",
+	"stream.pcap",	  "seqpacket.pcap",  "refused.pcap",
+	"credit.pcap",	  "snap60.pcap",     "snap90.pcap",
+	"vhost-6.1.pcap", "@fragments.pcap", "@malformed.pcap",
 };
 
 struct tally {
