@@ -71,7 +71,7 @@ static int one(const uint8_t *data, size_t size)
 	const char *t = (const char *)data;
 	uint64_t v = 42;
 	char mode[16];
-	int pid = -1;
+	int pid = -1, r;
 	char *s;
 
 	if (nsv_proc_socket_ino(t, size, &v) < 0)
@@ -81,11 +81,14 @@ static int one(const uint8_t *data, size_t size)
 	v = 42;
 	if (nsv_pid_start_parse(t, size, &v) < 0)
 		NSV_FUZZ_CHECK(v == 42);
-	if (nsv_nsmode_parse(t, size, mode, sizeof(mode)) > 0)
-		NSV_FUZZ_CHECK(mode[0] && strlen(mode) < sizeof(mode) &&
-			       !memcmp(mode, t, strlen(mode)));
+	r = nsv_nsmode_parse(t, size, mode, sizeof(mode));
+	if (r > 0)
+		NSV_FUZZ_CHECK((size_t)r == strlen(mode) &&
+			       r < (int)sizeof(mode) &&
+			       !memcmp(mode, t, (size_t)r));
 	else
-		NSV_FUZZ_CHECK(mode[0] == '\0');
+		NSV_FUZZ_CHECK((r == -EINVAL || r == -ENAMETOOLONG) &&
+			       mode[0] == '\0');
 
 	s = str(data, size);
 	if (nsv_proc_pid_parse(s, &pid) == 0)
