@@ -16,7 +16,7 @@
 # Environment: BENCH_QUICK=1 (a few MiB, one run, one kernel: checks that
 # the scripts work; writes lab-build/bench/quick.md, touches nothing in
 # git), BENCH_KERNELS ("6.1 6.12 7"), BENCH_VCPUS ("1 2"), BENCH_PARTS
-# (default "vsockdump hybrid vncat capture vsockstat"), BENCH_RUNS (5),
+# (default "vsockdump hybrid vncat capture vsockstat"), BENCH_RUNS (9),
 # BENCH_OUT (where the table goes), BENCH_WORK (scratch: lab-build/bench).
 # Exit status: 0, or 1 when a ratio regressed against the last table or a
 # benchmark failed (the table is written all the same).
@@ -48,8 +48,8 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	mib=4 capture_mib=4 sockets=500 frames=20000 hybrid_mib=8
 	out=${BENCH_OUT:-$build/lab-build/bench/quick.md}
 else
-	: "${BENCH_KERNELS:=6.1 6.12 7}" "${BENCH_VCPUS:=1 2}" "${BENCH_RUNS:=5}"
-	mib=128 capture_mib=64 sockets=10000 frames=1000000 hybrid_mib=256
+	: "${BENCH_KERNELS:=6.1 6.12 7}" "${BENCH_VCPUS:=1 2}" "${BENCH_RUNS:=9}"
+	mib=64 capture_mib=32 sockets=10000 frames=1000000 hybrid_mib=256
 	out=${BENCH_OUT:-$src/bench/results.md}
 fi
 parts=${BENCH_PARTS:-vsockdump hybrid vncat capture vsockstat}
