@@ -195,6 +195,15 @@ int nsv_usage_err_at(const char *text, size_t off, size_t len, const char *fmt,
 	return nsv_usage_hint();
 }
 
+/* Whether getopt stopped inside a cluster of short options ("-xl"). */
+static bool in_cluster(int c, char *const argv[])
+{
+	const char *cur = argv[optind];
+
+	return c && cur && cur[0] == '-' && cur[1] && cur[1] != '-' &&
+	       strchr(cur + 1, c);
+}
+
 int nsv_getopt_error(int c, char *const argv[])
 {
 	const char *word = optind > 0 ? argv[optind - 1] : NULL;
@@ -202,16 +211,23 @@ int nsv_getopt_error(int c, char *const argv[])
 
 	/*
 	 * A long option is the word getopt just passed (up to any '='): an
-	 * unknown one leaves optopt 0, a missing argument can only be the
-	 * last word's. A short one may sit inside a cluster: name it alone.
+	 * unknown one leaves optopt 0; a known one given "=ARG" that takes
+	 * none sets optopt to its value; a missing argument can only be the
+	 * last word's. A short one may sit inside a cluster that getopt has
+	 * not passed yet: name it alone.
 	 */
-	if (word && !strncmp(word, "--", 2) && (c == ':' || !optopt))
+	if (word && !strncmp(word, "--", 2) &&
+	    (c == ':' || !optopt || !in_cluster(optopt, argv))) {
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="),
 			 word);
-	else if (optopt > 0 && optopt < 256)
+		if (c == '?' && optopt && strchr(word, '='))
+			return nsv_usage_err("option '%s' takes no argument",
+					     name);
+	} else if (optopt > 0 && optopt < 256) {
 		snprintf(name, sizeof(name), "-%c", optopt);
-	else
+	} else {
 		snprintf(name, sizeof(name), "%s", word ? word : "?");
+	}
 	if (c == ':')
 		return nsv_usage_err("option '%s' needs an argument", name);
 	return nsv_usage_err("unknown option '%s'", name);

@@ -76,6 +76,23 @@ static void on_retry(int err, unsigned int attempt, void *arg)
 }
 
 /* Connect to @e with -w, --retry, -s/-p, --sibling; messages on failure. */
+/*
+ * A namespace whose vsock mode is local (Linux 7.0+, or nsvsock) turns a
+ * connect to a listener elsewhere into a reset, as if nothing listened:
+ * say so, or the user looks for a listener that is there.
+ */
+static void explain_nsmode(int err, uint32_t cid, unsigned int tr, char *msg,
+			   size_t len)
+{
+	struct nsv_nsmode m;
+
+	if (err != -ECONNRESET && err != -ECONNREFUSED)
+		return;
+	if (nsv_nsmode_read(NULL, &m) == 0)
+		nsv_sock_explain_nsmode(err, nsv_sock_is_loopback(cid, tr), &m,
+					msg, len);
+}
+
 int vncat_connect_target(const struct vncat_opts *o,
 			 const struct nsv_endpoint *e)
 {
@@ -87,9 +104,12 @@ int vncat_connect_target(const struct vncat_opts *o,
 	fd = nsv_endpoint_connect(e, &o->sock, on_retry, &rc, &host_port,
 				  answer, sizeof(answer));
 	if (fd < 0) {
-		nsv_endpoint_explain(fd, NSV_OP_CONNECT, e, &o->sock,
-				     nsv_transports_loaded(NULL), answer, msg,
-				     sizeof(msg));
+		unsigned int tr = nsv_transports_loaded(NULL);
+
+		nsv_endpoint_explain(fd, NSV_OP_CONNECT, e, &o->sock, tr,
+				     answer, msg, sizeof(msg));
+		if (e->kind == NSV_EP_VSOCK)
+			explain_nsmode(fd, e->vsock.cid, tr, msg, sizeof(msg));
 		nsv_err("%s", msg);
 		return fd;
 	}

@@ -520,6 +520,44 @@ int nsv_sock_explain(int err, enum nsv_sock_op op, const struct nsv_sock_cfg *c,
 	}
 }
 
+bool nsv_sock_is_loopback(uint32_t cid, unsigned int tr)
+{
+	uint32_t self;
+
+	if (cid == NSV_CID_LOCAL)
+		return true;
+	if (!(tr & NSV_TR_G2H))
+		return cid == NSV_CID_HOST;
+	return nsv_local_cid(&self) == 0 && cid == self;
+}
+
+int nsv_sock_explain_nsmode(int err, bool loopback, const struct nsv_nsmode *m,
+			    char *buf, size_t len)
+{
+	size_t n;
+	int r;
+
+	if (!buf || !m || !len)
+		return -EINVAL;
+	n = strnlen(buf, len);
+	if (n == len)
+		return -EINVAL;
+	if ((err != -ECONNRESET && err != -ECONNREFUSED) || !loopback ||
+	    !nsv_nsmode_is_local(m))
+		return (int)n;
+	r = put(buf + n, len - n,
+		snprintf(
+			buf + n, len - n,
+			"; this network namespace's vsock mode is local (" NSV_NSMODE_ROOT
+			"/%s/ns_mode): the listener may be in another namespace, out of its reach",
+			nsv_nsmode_src_name(m->src)));
+	if (r < 0) {
+		buf[n] = '\0';
+		return r;
+	}
+	return (int)n + r;
+}
+
 /* -------------------------------------------------------------- CID lists */
 
 static int parse_one(const char *s, size_t n, struct nsv_cidrange *r)

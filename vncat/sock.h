@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "names.h"
+#include "nsmode.h"
 #include "retry.h"
 
 /* How to make a vsock socket; nsv_sock_cfg_init() gives the defaults. */
@@ -112,6 +113,34 @@ enum nsv_sock_op {
 int nsv_sock_explain(int err, enum nsv_sock_op op, const struct nsv_sock_cfg *c,
 		     uint32_t cid, uint32_t port, unsigned int transports,
 		     char *buf, size_t len);
+
+/**
+ * nsv_sock_is_loopback - whether a connect to @cid goes over vsock's
+ * loopback transport
+ * @transports: nsv_transports_loaded()
+ *
+ * CID 1 always; the machine's own CID too, which vsock hands to loopback:
+ * the host's (2) where no guest transport is loaded, else the guest's own
+ * (asked of /dev/vsock).
+ */
+bool nsv_sock_is_loopback(uint32_t cid, unsigned int transports);
+
+/**
+ * nsv_sock_explain_nsmode - add to a refused connect's message that the
+ * caller's namespace keeps loopback to itself
+ * @err: the connect's -errno
+ * @loopback: nsv_sock_is_loopback() of the CID connected to
+ * @m: the caller's namespace's vsock mode (nsv_nsmode_read())
+ * @buf: the message so far (nsv_sock_explain()), a string in @len bytes
+ *
+ * Only a connect over loopback from a local namespace that was refused or
+ * reset gets the clause: there a listener in another namespace looks just
+ * like no listener. Returns the new length (the old one when nothing
+ * applies), -ENOSPC with @buf unchanged, or -EINVAL for a NULL argument or
+ * a @buf without its NUL.
+ */
+int nsv_sock_explain_nsmode(int err, bool loopback, const struct nsv_nsmode *m,
+			    char *buf, size_t len);
 
 /* A list of CIDs and CID ranges ("3,5-9,host"). */
 struct nsv_cidrange {

@@ -38,7 +38,7 @@ static void on_signal(int sig)
 	if (sig == SIGUSR1)
 		g_stats = 1;
 	else
-		g_stop = 1;
+		g_stop = sig;
 	if (g_src)
 		g_src->ops->brk(g_src->s);
 }
@@ -104,6 +104,7 @@ struct run {
 	char (*descs)[4200];
 	bool show;
 	bool limit; /* -W with -G: the last file is full */
+	const char *user; /* whom root became (-Z or the build's), or NULL */
 	uint64_t num;
 	int err; /* -errno that stopped the loop */
 	const char *err_what;
@@ -213,8 +214,9 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	if (o->filter_file) {
 		expr = nsv_fexpr_read_file(o->filter_file);
 		if (!expr) {
-			nsv_err("%s: %s", o->filter_file,
-				strerror(errno ? errno : ENOMEM));
+			if (!g_stop) /* else a FIFO's open was interrupted */
+				nsv_err("%s: %s", o->filter_file,
+					strerror(errno ? errno : ENOMEM));
 			return 1;
 		}
 	} else if (o->expr) {
@@ -246,26 +248,49 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	return 0;
 }
 
-static int drop_privileges(const char *user)
+/*
+ * Whom root becomes once the capture is open: -Z's user, else the one the
+ * build names (./configure --with-user, as Debian builds tcpdump), so that
+ * a packaged vsockdump parses what it captures without root's rights.
+ * -Z root keeps them.
+ */
+static const char *capture_user(const struct vsockdump_opts *o)
 {
+	if (o->user)
+		return o->user;
+#ifdef NSV_DUMP_USER
+	if (getuid() == 0)
+		return NSV_DUMP_USER;
+#endif
+	return NULL;
+}
+
+static int drop_privileges(const struct vsockdump_opts *o, const char *user)
+{
+	char what[300];
 	struct passwd *pw;
 
+	if (o->user)
+		snprintf(what, sizeof(what), "-Z %s", user);
+	else
+		snprintf(what, sizeof(what),
+			 "user %s (root's default; -Z root stays root)", user);
 	errno = 0;
 	pw = getpwnam(user);
 	if (!pw) {
-		nsv_err("-Z %s: %s", user,
+		nsv_err("%s: %s", what,
 			errno ? strerror(errno) : "no such user");
 		return -1;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
-		nsv_err("-Z %s: cannot become that user: %s", user,
+		nsv_err("%s: cannot become that user: %s", what,
 			strerror(errno));
 		return -1;
 	}
 	/* make sure there is no way back */
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		nsv_err("-Z %s: could regain root", user);
+		nsv_err("%s: could regain root", what);
 		return -1;
 	}
 	return 0;
@@ -301,6 +326,16 @@ static int load_vsockmon(void)
 	    WEXITSTATUS(status))
 		return -1;
 	return 0;
+}
+
+static int monitor_open(const struct vsockdump_opts *o, struct nsv_monitor *mon)
+{
+	int r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+
+	if (mon->reaped[0])
+		nsv_err("removed %s, left behind by vsockdump pid %d (gone)",
+			mon->reaped, mon->reaped_pid);
+	return r;
 }
 
 static int open_tracepoints(const struct vsockdump_opts *o,
@@ -389,10 +424,10 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 			nsv_err("%s", err);
 		return r;
 	}
-	r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+	r = monitor_open(o, mon);
 	if (r == -EOPNOTSUPP && load_vsockmon() == 0) {
 		nsv_monitor_close(mon);
-		r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+		r = monitor_open(o, mon);
 	}
 	/* no vsockmon and none to be had: the tracepoints still see headers */
 	if (r == -EOPNOTSUPP && !o->ifname &&
@@ -436,6 +471,11 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 			strerror(-r));
 		return r;
 	}
+	if (mon->created && mon->scoped)
+		nsv_err("created %s, the nsvsock module's tap: in the initial "
+			"network namespace it sees every vsock frame, in any "
+			"other only that namespace's nsvsock connections",
+			mon->name);
 	lo.ifname = mon->name;
 	r = nsv_pcap_open_live(&p, &lo, err, sizeof(err));
 	if (r < 0) {
@@ -445,6 +485,49 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 	src->ops = &nsv_pcap_source_ops;
 	src->s = p;
 	return 0;
+}
+
+/* A signal before the capture opened: nothing was started to stop. */
+static int interrupted(void)
+{
+	nsv_err("interrupted");
+	return 128 + g_stop;
+}
+
+/*
+ * The end of -w: the last file is closed as a finished capture (with its
+ * -z, and we wait for them all), or, after a write error (@err, or one
+ * closing it now), removed, since it ends inside a frame. One line says
+ * which. Returns 0 or the -errno; -EPIPE (-w - into a reader that went
+ * away) is quiet.
+ */
+static int finish_writer(struct nsv_writer *w, int err)
+{
+	char what[4096];
+	int d;
+
+	if (!err) {
+		err = nsv_writer_finish(w);
+		if (err > 0)
+			print_notices(nsv_writer_notice(w));
+		if (err >= 0)
+			return 0;
+	}
+	snprintf(what, sizeof(what), "%s",
+		 strcmp(nsv_writer_path(w), "-") ? nsv_writer_path(w) :
+						   "standard output");
+	d = nsv_writer_discard(w);
+	if (err == -EPIPE)
+		return err;
+	if (d == 1)
+		nsv_err("%s: %s (the unfinished file is removed)", what,
+			strerror(-err));
+	else if (d < 0)
+		nsv_err("%s: %s (and removing the unfinished file: %s)", what,
+			strerror(-err), strerror(-d));
+	else
+		nsv_err("%s: %s", what, strerror(-err));
+	return err;
 }
 
 static int list_devices(void)
@@ -526,7 +609,8 @@ static int open_files(const struct vsockdump_opts *o, struct nsv_source *src)
 		e = nsv_pcap_open_file(&files[i], o->rfiles[i], err,
 				       sizeof(err));
 		if (e < 0) {
-			nsv_err("%s", err);
+			if (!g_stop) /* else a FIFO's open was interrupted */
+				nsv_err("%s", err);
 			goto fail;
 		}
 		n++;
@@ -638,7 +722,10 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 	 * into each new one: they must live as long as it does */
 	r->ifaces = ifs;
 	r->descs = desc;
-	if (e < 0)
+	if (e == -EACCES && r->user)
+		nsv_err("%s (as user %s; -Z root writes as root)", err,
+			r->user);
+	else if (e < 0)
 		nsv_err("%s", err);
 	return e;
 }
@@ -671,18 +758,26 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	struct nsv_bpf_prog prog = { 0 };
 	struct run r = { .o = o };
 	struct nsv_print_opts pr = o->pr;
+	const char *user;
 	char *expr = NULL;
 	unsigned long left = o->count;
-	bool pipe_closed = false;
+	bool pipe_closed = false, started = false;
 	unsigned int snaplen;
 	int rc, e;
 	long n;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A signal stops us cleanly from here on: before the capture opens
+	 * (a -F or -r FIFO nobody writes, a slow netlink) it interrupts
+	 * what we were doing and undoes what we did; afterwards it ends the
+	 * capture as the end of the input would.
+	 */
+	catch_signals();
 
 	rc = get_filter(o, &expr, &filter);
 	if (rc)
-		return rc;
+		return g_stop ? interrupted() : rc;
 	if (o->tcpdump_filter) {
 		if (!filter) {
 			return nsv_usage_err("--tcpdump-filter: no filter "
@@ -713,9 +808,6 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		if (!pr.names)
 			goto out;
 	}
-
-	/* from here on a signal must not kill us before we clean up */
-	catch_signals();
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
@@ -729,6 +821,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
+	if (g_stop)
+		goto out;
 	if (o->rfile) {
 		if (open_files(o, &r.src) < 0)
 			goto out;
@@ -738,6 +832,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
+	if (g_stop)
+		goto out;
 	if (filter) {
 		e = r.src.ops->set_filter(r.src.s, &prog);
 		if (e < 0) {
@@ -751,12 +847,15 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	snaplen = r.src.ops->snaplen(r.src.s);
 	if (!o->rfile)
 		say_listening(&r, &mon, snaplen);
+	started = true;
 
-	if (o->user) {
+	user = capture_user(o);
+	if (user) {
 		if (mon.created || mon.raised)
 			supervise(&mon);
-		if (drop_privileges(o->user) < 0)
+		if (drop_privileges(o, user) < 0)
 			goto out;
+		r.user = user;
 	}
 
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
@@ -793,7 +892,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	g_src = NULL;
 
 	rc = 0;
-	if (n < 0) {
+	if (n < 0 && !g_stop) { /* a stop interrupts a read from a FIFO */
 		nsv_printer_flush(r.pr);
 		nsv_err("%s: %s",
 			o->rfile ? nsv_pcap_name(r.src.s) :
@@ -805,10 +904,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	 * a device we created must still go. */
 	if (r.err == -EPIPE) {
 		pipe_closed = true;
-	} else if (r.err && r.w && !strcmp(r.err_what, "-w")) {
-		nsv_err("%s", nsv_writer_error(r.w));
-		rc = 1;
-	} else if (r.err) {
+	} else if (r.err && strcmp(r.err_what, "-w")) {
 		nsv_err("%s: %s", r.err_what, strerror(-r.err));
 		rc = 1;
 	}
@@ -820,14 +916,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		rc = 1;
 	}
 	if (r.w) {
-		/* the last file gets its -z too, and we wait for them all */
-		e = nsv_writer_finish(r.w);
-		if (e < 0 && !rc && !pipe_closed) {
-			nsv_err("%s", nsv_writer_error(r.w));
+		e = finish_writer(
+			r.w, r.err && !strcmp(r.err_what, "-w") ? r.err : 0);
+		if (e < 0 && !pipe_closed)
 			rc = 1;
-		} else if (e > 0) {
-			print_notices(nsv_writer_notice(r.w));
-		}
 		if (r.limit)
 			nsv_err("maximum file limit reached: %u files (-W)",
 				o->max_files);
@@ -850,6 +942,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (!o->rfile)
 		print_stats(&r);
 out:
+	if (g_stop && !started) {
+		nsv_err("interrupted");
+		rc = 128 + g_stop;
+	}
 	nsv_writer_free(r.w);
 	free(r.ifaces);
 	free(r.descs);

@@ -11,6 +11,13 @@
 #include "pcapio.h"
 #include "vsockdump.h"
 
+/* a build --with-user: whom root becomes without -Z (dump.c) */
+#ifdef NSV_DUMP_USER
+#define NSV_DUMP_USER_HELP " (root: " NSV_DUMP_USER ")"
+#else
+#define NSV_DUMP_USER_HELP ""
+#endif
+
 enum {
 	OPT_NO_CREATE = 256,
 	OPT_PRINT,
@@ -47,7 +54,7 @@ static const struct nsv_opt options[] = {
 	  "write out each frame as it comes" },
 	{ NULL, 'l', no_argument, NULL, "same as -U" },
 	{ "relinquish-privileges", 'Z', required_argument, "USER",
-	  "become USER once capturing" },
+	  "become USER once capturing" NSV_DUMP_USER_HELP },
 	{ "write", 'w', required_argument, "FILE",
 	  "write pcap or pcapng (-: stdout)" },
 	{ "file-size", 'C', required_argument, "MB",

@@ -17,6 +17,8 @@
 enum col {
 	C_NETNS,
 	C_MODE,
+	C_CID,
+	C_DOMAIN,
 	C_TYPE,
 	C_STATE,
 	C_LOCAL,
@@ -30,8 +32,8 @@ enum col {
 };
 
 static const char *const col_title[C_MAX] = {
-	"Netns", "Mode",  "Type",   "State", "Local",	"Peer",
-	"Shut",	 "Inode", "Cookie", "User",  "Process",
+	"Netns", "Mode", "CID",	  "Domain", "Type", "State",   "Local",
+	"Peer",	 "Shut", "Inode", "Cookie", "User", "Process",
 };
 
 static bool any_mode(const struct nsv_socktab *t)
@@ -39,9 +41,26 @@ static bool any_mode(const struct nsv_socktab *t)
 	size_t i;
 
 	for (i = 0; i < t->nns; i++)
-		if (t->ns[i].mode[0])
+		if (t->ns[i].mode.mode[0])
 			return true;
 	return false;
+}
+
+/* Does a namespace have an nsvsock CID or domain? Only then their columns. */
+static bool any_domain(const struct nsv_socktab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nns; i++)
+		if (t->ns[i].mode.cid || t->ns[i].mode.domain)
+			return true;
+	return false;
+}
+
+/* A CID or domain number, "-" for none. */
+static int num_or_dash(uint32_t v, char *buf, size_t len)
+{
+	return v ? snprintf(buf, len, "%" PRIu32, v) : snprintf(buf, len, "-");
 }
 
 static void type_str(unsigned int type, char *buf, size_t len)
@@ -184,8 +203,13 @@ static int cell(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
 			snprintf(buf, CELL_LEN, "?");
 		break;
 	case C_MODE:
-		snprintf(buf, CELL_LEN, "%s", ns->mode[0] ? ns->mode : "-");
+		snprintf(buf, CELL_LEN, "%s",
+			 ns->mode.mode[0] ? ns->mode.mode : "-");
 		break;
+	case C_CID:
+		return num_or_dash(ns->mode.cid, buf, CELL_LEN);
+	case C_DOMAIN:
+		return num_or_dash(ns->mode.domain, buf, CELL_LEN);
 	case C_TYPE:
 		type_str(s->d.type, buf, CELL_LEN);
 		break;
@@ -227,6 +251,10 @@ static size_t columns(const struct nsv_socktab *t, unsigned int flags,
 		cols[n++] = C_NETNS;
 		if (any_mode(t))
 			cols[n++] = C_MODE;
+		if (any_domain(t)) {
+			cols[n++] = C_CID;
+			cols[n++] = C_DOMAIN;
+		}
 	}
 	for (c = C_TYPE; c <= C_COOKIE; c++)
 		cols[n++] = (enum col)c;
@@ -433,8 +461,8 @@ static void ns_counts(FILE *f, const struct count *v, size_t n)
 int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 			unsigned int flags)
 {
-	char label[NSV_NS_LABEL_LEN], num[24];
-	bool mode = any_mode(t);
+	char label[NSV_NS_LABEL_LEN], num[24], cid[12], dom[12];
+	bool mode = any_mode(t), domain = any_domain(t);
 	size_t n, i, k, j, lw = 0, nw = 1;
 	struct count *v;
 
@@ -461,7 +489,13 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 		nsv_socktab_ns_label(ns, label, sizeof(label));
 		fprintf(f, "%-*s ", (int)lw, label);
 		if (mode)
-			fprintf(f, "%-6s ", ns->mode[0] ? ns->mode : "-");
+			fprintf(f, "%-6s ",
+				ns->mode.mode[0] ? ns->mode.mode : "-");
+		if (domain) {
+			num_or_dash(ns->mode.cid, cid, sizeof(cid));
+			num_or_dash(ns->mode.domain, dom, sizeof(dom));
+			fprintf(f, "cid %-10s domain %-10s ", cid, dom);
+		}
 		fprintf(f, "%*zu socket%s", (int)nw, ns->nsocks,
 			ns->nsocks == 1 ? "" : "s");
 		for (j = k; k < n && v[k].ns == i; k++)
@@ -474,6 +508,27 @@ int nsv_socktab_summary(FILE *f, const struct nsv_socktab *t,
 }
 
 /* ------------------------------------------------------------------ JSON */
+
+/* The namespace's vsock mode and the sysctl directory it came from. */
+static void json_mode(struct nsv_json *j, const struct nsv_nsmode *m)
+{
+	const char *dir = nsv_nsmode_src_name(m->src);
+	char path[64];
+
+	nsv_json_str(j, "ns_mode", m->mode[0] ? m->mode : NULL);
+	nsv_json_str(j, "child_ns_mode", m->child[0] ? m->child : NULL);
+	if (dir)
+		snprintf(path, sizeof(path), NSV_NSMODE_ROOT "/%s", dir);
+	nsv_json_str(j, "ns_mode_sysctl", dir ? path : NULL);
+	if (m->cid)
+		nsv_json_u64(j, "cid", m->cid);
+	else
+		nsv_json_null(j, "cid");
+	if (m->domain)
+		nsv_json_u64(j, "domain", m->domain);
+	else
+		nsv_json_null(j, "domain");
+}
 
 /* Numbers as numbers; beside each its symbolic form ("any", a name). */
 static void json_addr(struct nsv_json *j, const struct nsv_socktab *t,
@@ -564,7 +619,7 @@ int nsv_socktab_json(struct nsv_json *j, const struct nsv_socktab *t,
 			nsv_json_u64(j, "pid", (uint64_t)ns->info.pid);
 		else
 			nsv_json_null(j, "pid");
-		nsv_json_str(j, "ns_mode", ns->mode[0] ? ns->mode : NULL);
+		json_mode(j, &ns->mode);
 		nsv_json_str(j, "error", ns->err ? strerror(-ns->err) : NULL);
 		nsv_json_u64(j, "sockets", ns->nsocks);
 		nsv_json_obj_end(j);

@@ -20,7 +20,6 @@
 #include "socktab.h"
 
 #define NETNS_RUN_DIR "/run/netns"
-#define NS_MODE_PATH "/proc/sys/net/vsock/ns_mode"
 
 void nsv_socktab_init(struct nsv_socktab *t)
 {
@@ -257,26 +256,6 @@ static void clear_socks(struct nsv_socktab *t)
 		t->ns[i].nsocks = 0;
 }
 
-static void read_mode(char *mode, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	mode[0] = '\0';
-	/* /proc/sys/net resolves against the netns we are in right now. */
-	fd = open(NS_MODE_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, mode, len - 1);
-	close(fd);
-	if (n <= 0) {
-		mode[0] = '\0';
-		return;
-	}
-	mode[n] = '\0';
-	mode[strcspn(mode, "\n")] = '\0';
-}
-
 /* One NSV_REC_NETNS message that says which namespace follows. */
 static int record_ns(FILE *rec, const struct nsv_stat_ns *ns)
 {
@@ -293,14 +272,22 @@ static int record_ns(FILE *rec, const struct nsv_stat_ns *ns)
 	    !mnl_attr_put_strz_check(nlh, sizeof(buf), NSV_REC_A_NAME,
 				     ns->info.name))
 		return -ENAMETOOLONG;
-	if (ns->mode[0])
-		mnl_attr_put_strz(nlh, NSV_REC_A_MODE, ns->mode);
+	if (ns->mode.mode[0])
+		mnl_attr_put_strz(nlh, NSV_REC_A_MODE, ns->mode.mode);
+	if (ns->mode.child[0])
+		mnl_attr_put_strz(nlh, NSV_REC_A_CHILD_MODE, ns->mode.child);
+	if (ns->mode.src != NSV_NSMODE_NONE)
+		mnl_attr_put_u32(nlh, NSV_REC_A_MODE_SRC, ns->mode.src);
+	if (ns->mode.cid)
+		mnl_attr_put_u32(nlh, NSV_REC_A_CID, ns->mode.cid);
+	if (ns->mode.domain)
+		mnl_attr_put_u32(nlh, NSV_REC_A_DOMAIN, ns->mode.domain);
 	if (ns->err)
 		mnl_attr_put_u32(nlh, NSV_REC_A_ERR, (uint32_t)-ns->err);
 	if (ns->err_enter)
 		mnl_attr_put_u32(nlh, NSV_REC_A_ENTER_ERR, 1);
 	if (fwrite(nlh, 1, nlh->nlmsg_len, rec) != nlh->nlmsg_len)
-		return -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 
@@ -325,7 +312,9 @@ static int collect_here(struct fill *c, struct nsv_stat_ns *ns, uint32_t states,
 	FILE *mem = NULL;
 	int r;
 
-	read_mode(ns->mode, sizeof(ns->mode));
+	/* /proc/sys/net resolves against the netns we are in right now;
+	 * a mode that cannot be read shows as none, the sockets still do. */
+	nsv_nsmode_read(NULL, &ns->mode);
 	/* The marker says whether the dump failed, so the dump goes to memory
 	 * first and follows the marker once its outcome is known. */
 	if (record) {
@@ -345,7 +334,8 @@ static int collect_here(struct fill *c, struct nsv_stat_ns *ns, uint32_t states,
 	if (record && !r) {
 		r = record_ns(record, ns);
 		if (!r && !ns->err && fwrite(rbuf, 1, rlen, record) != rlen)
-			r = -EIO;
+			r = errno ? -errno :
+				    -EIO; /* ENOSPC says more than EIO */
 	}
 	free(rbuf);
 	return r;
@@ -364,7 +354,7 @@ int nsv_socktab_collect(struct nsv_socktab *t, uint32_t states,
 
 		ns->err = 0;
 		ns->err_enter = false;
-		ns->mode[0] = '\0';
+		memset(&ns->mode, 0, sizeof(ns->mode));
 		c.ns = (unsigned int)i;
 		if (!ns->info.path[0]) {
 			r = collect_here(&c, ns, states, record);
@@ -411,6 +401,9 @@ static int rec_attr_cb(const struct nlattr *a, void *data)
 	case NSV_REC_A_PID:
 	case NSV_REC_A_ERR:
 	case NSV_REC_A_ENTER_ERR:
+	case NSV_REC_A_MODE_SRC:
+	case NSV_REC_A_CID:
+	case NSV_REC_A_DOMAIN:
 		want = MNL_TYPE_U32;
 		break;
 	default:
@@ -420,6 +413,40 @@ static int rec_attr_cb(const struct nlattr *a, void *data)
 		return MNL_CB_ERROR;
 	tb[type] = a;
 	return MNL_CB_OK;
+}
+
+/* One mode word from a recording, held to what a sysctl file may say. */
+static int replay_word(const struct nlattr *a, char *out, size_t len)
+{
+	const char *w;
+
+	if (!a)
+		return 0;
+	w = mnl_attr_get_str(a);
+	return nsv_nsmode_parse(w, strlen(w), out, len);
+}
+
+static int replay_mode(const struct nlattr **tb, struct nsv_nsmode *m)
+{
+	int r;
+
+	r = replay_word(tb[NSV_REC_A_MODE], m->mode, sizeof(m->mode));
+	if (r >= 0)
+		r = replay_word(tb[NSV_REC_A_CHILD_MODE], m->child,
+				sizeof(m->child));
+	if (r < 0)
+		return r;
+	/* Recordings older than the source attribute came from 7.x; a
+	 * source a later version adds is shown without its directory. */
+	if (!tb[NSV_REC_A_MODE_SRC])
+		m->src = m->mode[0] ? NSV_NSMODE_KERNEL : NSV_NSMODE_NONE;
+	else if (nsv_nsmode_src_name(mnl_attr_get_u32(tb[NSV_REC_A_MODE_SRC])))
+		m->src = mnl_attr_get_u32(tb[NSV_REC_A_MODE_SRC]);
+	if (tb[NSV_REC_A_CID])
+		m->cid = mnl_attr_get_u32(tb[NSV_REC_A_CID]);
+	if (tb[NSV_REC_A_DOMAIN])
+		m->domain = mnl_attr_get_u32(tb[NSV_REC_A_DOMAIN]);
+	return 0;
 }
 
 /* A new namespace from an NSV_REC_NETNS message of @mlen bytes at @p. */
@@ -449,9 +476,8 @@ static int replay_ns(struct nsv_socktab *t, const uint8_t *p, size_t mlen)
 	if (tb[NSV_REC_A_NAME])
 		snprintf(ns->info.name, sizeof(ns->info.name), "%s",
 			 mnl_attr_get_str(tb[NSV_REC_A_NAME]));
-	if (tb[NSV_REC_A_MODE])
-		snprintf(ns->mode, sizeof(ns->mode), "%s",
-			 mnl_attr_get_str(tb[NSV_REC_A_MODE]));
+	if (replay_mode(tb, &ns->mode) < 0)
+		return -EBADMSG;
 	if (tb[NSV_REC_A_ERR]) {
 		uint32_t e = mnl_attr_get_u32(tb[NSV_REC_A_ERR]);
 

@@ -13,11 +13,12 @@
 #include "json.h"
 #include "names.h"
 #include "netns.h"
+#include "nsmode.h"
 
 /* One namespace of a table. */
 struct nsv_stat_ns {
 	struct nsv_netns_info info; /* path "" is the caller's own netns */
-	char mode[16]; /* ns_mode ("global", "local"), "" if none */
+	struct nsv_nsmode mode; /* vsock mode (7.0+ or nsvsock.ko), if any */
 	int err; /* -errno when it could not be listed */
 	bool err_enter; /* ... because setns() or open() failed */
 	size_t nsocks; /* sockets of it in the table */
@@ -99,7 +100,7 @@ int nsv_socktab_ns_label(const struct nsv_stat_ns *ns, char *buf, size_t len);
  *          (see nsv_socktab_replay for the format)
  *
  * Enters each namespace in turn (setns: needs CAP_SYS_ADMIN for others than
- * our own), dumps it and reads its ns_mode, then returns to the caller's
+ * our own), dumps it and reads its vsock mode, then returns to the caller's
  * namespace. A namespace that cannot be entered or listed gets ns->err and
  * the others are still listed. Returns 0, or -errno for what stops it all:
  * no memory, or failing to return to our own namespace.
@@ -122,6 +123,10 @@ enum {
 	NSV_REC_A_MODE, /* NUL-terminated string */
 	NSV_REC_A_ERR, /* u32: the errno that kept the namespace unlisted */
 	NSV_REC_A_ENTER_ERR, /* u32 flag: ... when entering it */
+	NSV_REC_A_CHILD_MODE, /* NUL-terminated string: child_ns_mode */
+	NSV_REC_A_MODE_SRC, /* u32: enum nsv_nsmode_src of MODE (absent: 7.x's) */
+	NSV_REC_A_CID, /* u32: nsvsock's domain CID (absent: none) */
+	NSV_REC_A_DOMAIN, /* u32: nsvsock's CID domain (absent: none) */
 	NSV_REC_A_MAX,
 };
 
@@ -181,7 +186,7 @@ const char *nsv_socktab_user(const struct nsv_socktab *t, uint32_t uid);
  * Printer flags, beside NSV_FMT_NUMERIC (addr.h), which also prints users
  * as numbers.
  */
-#define NSV_STAT_NETNS 0x2 /* a netns column (and mode, if the kernel has it) */
+#define NSV_STAT_NETNS 0x2 /* a netns column (and mode, if there is one) */
 #define NSV_STAT_PROCS 0x4 /* user and process columns */
 #define NSV_STAT_NOHEADER 0x8 /* no title line */
 #define NSV_STAT_THREADS 0x10 /* holders are threads: tid= too */

@@ -81,7 +81,8 @@ def check(doc, where, procs, summary):
         return
     for i, ns in enumerate(doc["netns"]):
         w = "%s.netns[%d]" % (where, i)
-        if not keys(w, ns, ("label", "ino", "name", "pid", "ns_mode", "error", "sockets")):
+        if not keys(w, ns, ("label", "ino", "name", "pid", "ns_mode", "child_ns_mode",
+                            "ns_mode_sysctl", "cid", "domain", "error", "sockets")):
             continue
         if not isinstance(ns["label"], str) or not ns["label"]:
             bad(w, "label is not a non-empty string")
@@ -93,8 +94,22 @@ def check(doc, where, procs, summary):
         nullable(w, ns, "name", "str")
         nullable(w, ns, "pid", "u32")
         nullable(w, ns, "error", "str")
-        if ns["ns_mode"] not in (None, "global", "local"):
-            bad(w, "ns_mode is %r" % ns["ns_mode"])
+        for k in ("ns_mode", "child_ns_mode"):
+            if ns[k] not in (None, "global", "local"):
+                bad(w, "%s is %r" % (k, ns[k]))
+        if ns["ns_mode_sysctl"] not in (None, "/proc/sys/net/vsock", "/proc/sys/net/nsvsock"):
+            bad(w, "ns_mode_sysctl is %r" % ns["ns_mode_sysctl"])
+        # a live listing reads both modes from the directory it names
+        if (ns["ns_mode_sysctl"] is None) != (ns["ns_mode"] is None) and ns["error"] is None:
+            bad(w, "ns_mode %r from ns_mode_sysctl %r" % (ns["ns_mode"], ns["ns_mode_sysctl"]))
+        if ns["child_ns_mode"] is not None and ns["ns_mode"] is None:
+            bad(w, "child_ns_mode without ns_mode")
+        # nsvsock's CID domain: numbers, or null for none
+        for k in ("cid", "domain"):
+            if ns[k] is not None and (not is_int(ns[k], U32) or ns[k] == 0):
+                bad(w, "%s is %r" % (k, ns[k]))
+        if ns["cid"] is not None and ns["ns_mode_sysctl"] != "/proc/sys/net/nsvsock":
+            bad(w, "a cid without nsvsock")
         if not is_int(ns["sockets"], U64):
             bad(w, "sockets is not a count")
         if ns["name"] is not None and ns["label"] != ns["name"]:

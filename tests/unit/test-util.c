@@ -184,6 +184,9 @@ static void test_messages(void)
 		{ "-lw", "option '-w' needs an argument" },
 		{ "--wait", "option '--wait' needs an argument" },
 		{ "--retry", "option '--retry' needs an argument" },
+		{ "--listen=1", "option '--listen' takes no argument" },
+		{ "--hidden=yes", "option '--hidden' takes no argument" },
+		{ "--lis=1", "option '--lis' takes no argument" },
 	};
 	char want[256];
 	size_t i;

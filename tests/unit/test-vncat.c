@@ -137,6 +137,8 @@ static void test_endpoints(void)
 		{ "tcp:::1:22", -EINVAL, NULL },
 		{ "tcp:[::1]22", -EINVAL, NULL },
 		{ "tcp:[]:22", -EINVAL, NULL },
+		{ "tcp:[[x]:2", -EINVAL, NULL },
+		{ "tcp:a]:2", -EINVAL, NULL },
 		{ "tcp:h", -EINVAL, NULL },
 		{ "tcp:h:", -EINVAL, NULL },
 		{ "unix:", -EINVAL, NULL },
@@ -300,6 +302,74 @@ static void test_explain(void)
 	nsv_sock_cfg_init(&c);
 	tap_is_int(nsv_sock_explain(-EIO, C, &c, 1, 1, 0, small, sizeof(small)),
 		   -ENOSPC, "a short buffer gives -ENOSPC");
+}
+
+/* The clause a refused loopback connect gets in a local namespace. */
+static void test_explain_nsmode(void)
+{
+	const struct nsv_nsmode mod_local = { .src = NSV_NSMODE_MODULE,
+					      .mode = "local",
+					      .child = "local" },
+				mod_global = { .src = NSV_NSMODE_MODULE,
+					       .mode = "global",
+					       .child = "local" },
+				kern_local = { .src = NSV_NSMODE_KERNEL,
+					       .mode = "local",
+					       .child = "local" },
+				none = { .src = NSV_NSMODE_NONE };
+	const char *base = "nothing listening on local:5000";
+	char buf[512], small[48];
+	int r;
+
+	snprintf(buf, sizeof(buf), "%s", base);
+	r = nsv_sock_explain_nsmode(-ECONNRESET, true, &mod_local, buf,
+				    sizeof(buf));
+	tap_is_str(
+		buf,
+		"nothing listening on local:5000; this network namespace's vsock mode is local (/proc/sys/net/nsvsock/ns_mode): the listener may be in another namespace, out of its reach",
+		"reset over loopback in a local namespace (the module): says so");
+	tap_is_int(r, (long long)strlen(buf), "... and returns the new length");
+	snprintf(buf, sizeof(buf), "%s", base);
+	nsv_sock_explain_nsmode(-ECONNREFUSED, true, &kern_local, buf,
+				sizeof(buf));
+	tap_ok(strstr(buf, "(/proc/sys/net/vsock/ns_mode)") != NULL,
+	       "refused, 7.x's modes: names the kernel's sysctl");
+
+	snprintf(buf, sizeof(buf), "%s", base);
+	r = nsv_sock_explain_nsmode(-ECONNRESET, true, &mod_global, buf,
+				    sizeof(buf));
+	tap_ok(r == (int)strlen(base) && !strcmp(buf, base),
+	       "a global namespace (child_ns_mode local): nothing added");
+	r = nsv_sock_explain_nsmode(-ECONNRESET, true, &none, buf, sizeof(buf));
+	tap_ok(r == (int)strlen(base) && !strcmp(buf, base),
+	       "no modes on this kernel: nothing added");
+	r = nsv_sock_explain_nsmode(-ECONNRESET, false, &mod_local, buf,
+				    sizeof(buf));
+	tap_ok(r == (int)strlen(base) && !strcmp(buf, base),
+	       "not over loopback (a VM's CID): nothing added");
+	r = nsv_sock_explain_nsmode(-ETIMEDOUT, true, &mod_local, buf,
+				    sizeof(buf));
+	tap_ok(r == (int)strlen(base) && !strcmp(buf, base),
+	       "another error (ETIMEDOUT): nothing added");
+
+	snprintf(small, sizeof(small), "%s", base);
+	r = nsv_sock_explain_nsmode(-ECONNRESET, true, &mod_local, small,
+				    sizeof(small));
+	tap_ok(r == -ENOSPC && !strcmp(small, base),
+	       "no room for the clause: -ENOSPC, the message as it was");
+	memset(small, 'x', sizeof(small));
+	tap_ok(nsv_sock_explain_nsmode(-ECONNRESET, true, &mod_local, small,
+				       sizeof(small)) == -EINVAL &&
+		       nsv_sock_explain_nsmode(-ECONNRESET, true, NULL, buf,
+					       sizeof(buf)) == -EINVAL,
+	       "a message without its NUL, or no mode: -EINVAL");
+
+	/* No guest transport: no ioctl, so this never opens /dev/vsock. */
+	tap_ok(nsv_sock_is_loopback(NSV_CID_LOCAL, 0) &&
+		       nsv_sock_is_loopback(NSV_CID_HOST, NSV_TR_CORE) &&
+		       !nsv_sock_is_loopback(3, NSV_TR_CORE | NSV_TR_VHOST) &&
+		       !nsv_sock_is_loopback(NSV_CID_HYPERVISOR, NSV_TR_CORE),
+	       "loopback: CID 1, and the host's 2 where no guest transport is loaded; not a VM's CID");
 }
 
 static const char *ep_explain(int err, enum nsv_sock_op op, const char *spec,
@@ -1261,6 +1331,7 @@ int main(void)
 	test_allow_deny();
 	test_endpoints();
 	test_explain();
+	test_explain_nsmode();
 	test_endpoint_explain();
 	test_transports();
 	test_hybrid_parse();

@@ -99,6 +99,28 @@ static void put_ns(struct bytes *m, uint64_t ino, uint32_t pid,
 	m->n += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
+/* A namespace with child_ns_mode and the mode's source (< 0: none). */
+static void put_ns_mode(struct bytes *m, uint64_t ino, const char *mode,
+			const char *child, int src)
+{
+	uint64_t buf[256];
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NSV_REC_NETNS;
+	mnl_attr_put_u64(nlh, NSV_REC_A_INO, ino);
+	if (mode)
+		mnl_attr_put_strz(nlh, NSV_REC_A_MODE, mode);
+	if (child)
+		mnl_attr_put_strz(nlh, NSV_REC_A_CHILD_MODE, child);
+	if (src >= 0)
+		mnl_attr_put_u32(nlh, NSV_REC_A_MODE_SRC, (uint32_t)src);
+	memcpy(m->b + m->n, nlh, nlh->nlmsg_len);
+	m->n += NLMSG_ALIGN(nlh->nlmsg_len);
+	put_done(m);
+}
+
 /* The sockets of the lab's basic case, by hand. */
 static void put_basic(struct bytes *m)
 {
@@ -270,6 +292,10 @@ static void test_parse_bad(void)
 	put_ctl(&m, NLMSG_DONE, true, -EINTR);
 	tap_is_int(parse_exact(m.b, m.n, 0, &c), -EINTR,
 		   "NLMSG_DONE carrying an error returns it");
+	RESET();
+	put_ctl(&m, NLMSG_DONE, true, INT32_MIN);
+	tap_is_int(parse_exact(m.b, m.n, 0, &c), -EBADMSG,
+		   "NLMSG_DONE carrying no errno (INT_MIN) is -EBADMSG");
 	RESET();
 	put_ctl(&m, NLMSG_DONE, false, 0);
 	tap_is_int(parse_exact(m.b, m.n, 0, &c), 1,
@@ -570,9 +596,15 @@ static void test_replay(void)
 		   "unnamed, another pid: inode and pid");
 	nsv_socktab_ns_label(&t.ns[1], label, sizeof(label));
 	tap_is_str(label, "blue", "named: the name");
-	tap_ok(!strcmp(t.ns[0].mode, "global") &&
-		       !strcmp(t.ns[1].mode, "local") && !t.ns[2].mode[0],
+	tap_ok(!strcmp(t.ns[0].mode.mode, "global") &&
+		       !strcmp(t.ns[1].mode.mode, "local") &&
+		       !t.ns[2].mode.mode[0],
 	       "ns_mode replayed (global, local, none)");
+	tap_ok(t.ns[0].mode.src == NSV_NSMODE_KERNEL &&
+		       t.ns[1].mode.src == NSV_NSMODE_KERNEL &&
+		       t.ns[2].mode.src == NSV_NSMODE_NONE &&
+		       !t.ns[0].mode.child[0],
+	       "a mode recorded without its source came from 7.x's sysctls");
 	tap_ok(t.ns[2].err == -EPERM && t.ns[2].nsocks == 0 &&
 		       !t.ns[2].err_enter,
 	       "a namespace recorded as failed replays its error");
@@ -821,7 +853,7 @@ static void test_print(void)
 	fclose(f);
 	tap_is_str(
 		out,
-		"{\"schema\":\"vsockstat/1\",\"netns\":[{\"label\":\"-\",\"ino\":0,\"name\":null,\"pid\":null,\"ns_mode\":null,\"error\":null,\"sockets\":4}],"
+		"{\"schema\":\"vsockstat/1\",\"netns\":[{\"label\":\"-\",\"ino\":0,\"name\":null,\"pid\":null,\"ns_mode\":null,\"child_ns_mode\":null,\"ns_mode_sysctl\":null,\"cid\":null,\"domain\":null,\"error\":null,\"sockets\":4}],"
 		"\"sockets\":["
 		"{\"netns\":\"-\",\"type\":\"stream\",\"state\":\"LISTEN\",\"local\":{\"cid\":4294967295,\"port\":2000,\"cid_name\":\"any\",\"port_name\":null},\"peer\":{\"cid\":4294967295,\"port\":4294967295,\"cid_name\":\"any\",\"port_name\":\"any\"},\"shutdown\":[],\"inode\":206,\"cookie\":10,"
 		"\"uid\":0,\"user\":\"root\",\"processes\":[{\"pid\":10,\"name\":\"socat\",\"fd\":3},{\"pid\":11,\"name\":\"socat\",\"fd\":3}]},"
@@ -864,8 +896,8 @@ static void test_print(void)
 	tap_is_str(
 		out,
 		"{\"schema\":\"vsockstat/1\",\"netns\":["
-		"{\"label\":\"(init)\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"error\":null,\"sockets\":1},"
-		"{\"label\":\"blue\",\"ino\":4026532281,\"name\":\"blue\",\"pid\":null,\"ns_mode\":\"local\",\"error\":null,\"sockets\":0}],"
+		"{\"label\":\"(init)\",\"ino\":4026531840,\"name\":null,\"pid\":1,\"ns_mode\":\"global\",\"child_ns_mode\":null,\"ns_mode_sysctl\":\"/proc/sys/net/vsock\",\"cid\":null,\"domain\":null,\"error\":null,\"sockets\":1},"
+		"{\"label\":\"blue\",\"ino\":4026532281,\"name\":\"blue\",\"pid\":null,\"ns_mode\":\"local\",\"child_ns_mode\":null,\"ns_mode_sysctl\":\"/proc/sys/net/vsock\",\"cid\":null,\"domain\":null,\"error\":null,\"sockets\":0}],"
 		"\"total\":1,\"summary\":[{\"netns\":\"(init)\",\"type\":\"type-9\",\"state\":\"STATE-30\",\"count\":1}]}\n",
 		"JSON summary");
 	f = mem();
@@ -874,6 +906,125 @@ static void test_print(void)
 	fclose(f);
 	tap_ok(strstr(out, "\"shutdown\":[\"send\",\"0x4\"]") != NULL,
 	       "JSON: unknown shutdown bits as a hex string");
+
+	free(out);
+	out = NULL;
+	nsv_socktab_free(&t);
+}
+
+/* Modes from either source, what the table and JSON make of them. */
+static void test_modes(void)
+{
+	struct nsv_socktab t;
+	struct bytes m = { .n = 0 };
+	struct nsv_json j;
+	FILE *f;
+	int r;
+
+	nsv_socktab_init(&t);
+	put_ns_mode(&m, 10, "global", "local", NSV_NSMODE_MODULE);
+	put_ns_mode(&m, 11, "local", "local", NSV_NSMODE_MODULE);
+	put_ns_mode(&m, 12, "global", NULL, 99);
+	put_ns_mode(&m, 13, NULL, NULL, -1);
+	r = nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
+	tap_ok(r == 0 && t.nns == 4, "four namespaces with modes replayed");
+	tap_ok(t.ns[0].mode.src == NSV_NSMODE_MODULE &&
+		       !strcmp(t.ns[0].mode.mode, "global") &&
+		       !strcmp(t.ns[0].mode.child, "local") &&
+		       t.ns[1].mode.src == NSV_NSMODE_MODULE &&
+		       !strcmp(t.ns[1].mode.mode, "local"),
+	       "the module's modes: ns_mode, child_ns_mode and source");
+	tap_ok(t.ns[2].mode.src == NSV_NSMODE_NONE &&
+		       !strcmp(t.ns[2].mode.mode, "global"),
+	       "a source this version does not know: the mode without it");
+	tap_ok(t.ns[3].mode.src == NSV_NSMODE_NONE && !t.ns[3].mode.mode[0],
+	       "no mode: none");
+
+	f = mem();
+	nsv_socktab_summary(f, &t, NSV_STAT_NETNS | NSV_STAT_NOHEADER);
+	fclose(f);
+	tap_is_str(out,
+		   "net:[10] global 0 sockets\n"
+		   "net:[11] local  0 sockets\n"
+		   "net:[12] global 0 sockets\n"
+		   "net:[13] -      0 sockets\n",
+		   "summary: the mode of each namespace, '-' where none");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_socktab_json(&j, &t, 0, false);
+	fclose(f);
+	tap_ok(strstr(out, "\"ino\":10,\"name\":null,\"pid\":null,"
+			   "\"ns_mode\":\"global\",\"child_ns_mode\":\"local\","
+			   "\"ns_mode_sysctl\":\"/proc/sys/net/nsvsock\"") &&
+		       strstr(out,
+			      "\"ino\":12,\"name\":null,\"pid\":null,"
+			      "\"ns_mode\":\"global\",\"child_ns_mode\":null,"
+			      "\"ns_mode_sysctl\":null") &&
+		       strstr(out, "\"ino\":13,\"name\":null,\"pid\":null,"
+				   "\"ns_mode\":null,\"child_ns_mode\":null,"
+				   "\"ns_mode_sysctl\":null"),
+	       "JSON: ns_mode, child_ns_mode, the sysctl directory, null where none");
+
+	/* Mode words are held to what a sysctl says: no terminal codes. */
+	m.n = 0;
+	put_ns_mode(&m, 10, "\033[2Jlocal", NULL, NSV_NSMODE_MODULE);
+	r = nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
+	tap_ok(r == -EBADMSG, "an ns_mode with an escape code: -EBADMSG");
+	m.n = 0;
+	put_ns_mode(&m, 10, "local", "lo cal", NSV_NSMODE_MODULE);
+	r = nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
+	tap_ok(r == -EBADMSG, "a child_ns_mode with a blank: -EBADMSG");
+
+	free(out);
+	out = NULL;
+	nsv_socktab_free(&t);
+}
+
+/* nsvsock's CID domains: the CID and Domain columns, only where one is set. */
+static void test_domains(void)
+{
+	uint64_t buf[256];
+	struct nsv_socktab t;
+	struct bytes m = { .n = 0 };
+	struct nlmsghdr *nlh;
+	struct nsv_json j;
+	FILE *f;
+	int r;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NSV_REC_NETNS;
+	mnl_attr_put_u64(nlh, NSV_REC_A_INO, 20);
+	mnl_attr_put_strz(nlh, NSV_REC_A_MODE, "local");
+	mnl_attr_put_u32(nlh, NSV_REC_A_MODE_SRC, NSV_NSMODE_MODULE);
+	mnl_attr_put_u32(nlh, NSV_REC_A_CID, 10);
+	mnl_attr_put_u32(nlh, NSV_REC_A_DOMAIN, 1);
+	memcpy(m.b, nlh, nlh->nlmsg_len);
+	m.n = NLMSG_ALIGN(nlh->nlmsg_len);
+	put_done(&m);
+	put_ns_mode(&m, 21, "global", NULL, NSV_NSMODE_MODULE);
+	nsv_socktab_init(&t);
+	r = nsv_socktab_replay(&t, m.b, m.n, NULL, NULL);
+	tap_ok(r == 0 && t.nns == 2 && t.ns[0].mode.cid == 10 &&
+		       t.ns[0].mode.domain == 1 && !t.ns[1].mode.cid,
+	       "a recording keeps a namespace's CID and domain");
+	f = mem();
+	nsv_socktab_summary(f, &t, NSV_STAT_NETNS | NSV_STAT_NOHEADER);
+	fclose(f);
+	tap_is_str(
+		out,
+		"net:[20] local  cid 10         domain 1          0 sockets\n"
+		"net:[21] global cid -          domain -          0 sockets\n",
+		"summary: CID and domain of each namespace, '-' where none");
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_socktab_json(&j, &t, 0, false);
+	fclose(f);
+	tap_ok(strstr(out, "\"ns_mode_sysctl\":\"/proc/sys/net/nsvsock\","
+			   "\"cid\":10,\"domain\":1,") &&
+		       strstr(out, "\"ino\":21,") &&
+		       strstr(out, "\"cid\":null,\"domain\":null,"),
+	       "JSON: cid and domain as numbers, null where none");
 
 	free(out);
 	out = NULL;
@@ -1201,6 +1352,8 @@ int main(void)
 	test_replay();
 	test_mutations();
 	test_print();
+	test_modes();
+	test_domains();
 	test_events();
 	test_vmtab();
 	test_proc();

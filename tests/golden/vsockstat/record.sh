@@ -5,6 +5,8 @@
 # with vsockstat --record, into the directory $1.
 #   record.sh DIR          basic.diag allns.diag nodiag.diag truncated.diag
 #   record.sh DIR nsmode   nsmode.diag (Linux 7.x: sets child_ns_mode=local)
+#   record.sh DIR nsvsock  nsvsock.diag (Linux 6.x: kmod-build's nsvsock.ko
+#                          in vsock_loopback's place, child_ns_mode=local)
 set -eu
 out=$1
 mode=${2:-}
@@ -35,6 +37,22 @@ if [ "$mode" = nsmode ]; then
 	hold --netns /run/netns/g listen:stream:2200 bound:seqpacket:4000
 	hold --netns /run/netns/loc pair:stream:2000 listen:seqpacket:3000
 	vsockstat -A --record "$out/nsmode.diag" >/dev/null
+	exit 0
+fi
+
+if [ "$mode" = nsvsock ]; then
+	# The same with the module's modes; its ports are the machine's, so
+	# each namespace binds its own.
+	rmmod vsock_loopback
+	modprobe vmw_vsock_virtio_transport_common
+	insmod "$NSV_BUILDDIR/kmod-build/$LAB_KERNEL/nsvsock.ko"
+	ip netns add g
+	echo local >/proc/sys/net/nsvsock/child_ns_mode
+	ip netns add loc
+	hold listen:stream:2000 pair:stream:2100
+	hold --netns /run/netns/g listen:stream:2200 bound:seqpacket:4000
+	hold --netns /run/netns/loc pair:stream:2300 listen:seqpacket:3000
+	vsockstat -A --record "$out/nsvsock.diag" >/dev/null
 	exit 0
 fi
 
