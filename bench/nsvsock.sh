@@ -12,7 +12,8 @@
 #
 #   bench/nsvsock.sh [MIB]       from the build tree, after make lab-kmod
 # Environment: BENCH_KERNEL (6.12), BENCH_RUNS (5), LAB_MEM (2G here),
-# LAB_SMP (1 here, as in bench/vncat.sh: stable rates on a shared host).
+# LAB_SMP (1 here, as in bench/vncat.sh: stable rates on a shared host),
+# BENCH_ROWS (append make bench's rows there, bench/lib.sh).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -30,6 +31,7 @@ if [ -z "${LAB_KERNEL:-}" ]; then
 fi
 
 # ------------------------------------------------------------ in the lab VM
+. "$here/lib.sh"
 ko=$NSV_BUILDDIR/kmod-build/$LAB_KERNEL/nsvsock.ko
 bytes=$((mib << 20))
 file=/tmp/bench.dat
@@ -127,3 +129,17 @@ for t in "${SETUPS[@]}"; do
 		"$(sort -g <<<"$rates" | tail -n 1)" "$ratio"
 done
 rm -f "$file"
+
+# make bench: each nsvsock setup against vsock_loopback, round by round
+for t in nsvsock nsvsock-local; do
+	ours= peer=
+	for ((r = 0; r < runs; r++)); do
+		ours+="${RUN[$t.$r]} "
+		peer+="${RUN[loopback.$r]} "
+	done
+	# shellcheck disable=SC2086
+	bench_row "vncat over $([ $t = nsvsock ] && echo "nsvsock, initial netns" || echo "nsvsock, local netns") / vsock_loopback, $mib MiB" \
+		"$(printf '%.0f MiB/s' "$(bench_med $ours)")" \
+		"$(printf '%.0f MiB/s' "$(bench_med $peer)")" ">= 0.9" \
+		"$(bench_ratios "$ours" "$peer")"
+done

@@ -9,15 +9,20 @@
 # (bench/hybrid-relay.sh). In the lab VM, booted once per kernel and vCPU
 # count: vncat against vsock_perf and socat (bench/vncat.sh), live capture
 # against tcpdump (bench/capture.sh), vsockstat against ss
-# (bench/vsockstat.sh). The table (bench/table.sh) goes to stdout and to
-# bench/results.md, and replaces the one in README.md; each ratio is
-# compared with the last committed bench/results.md.
+# (bench/vsockstat.sh), and vncat over the nsvsock module against
+# vsock_loopback (bench/nsvsock.sh, where make lab-kmod built it: 6.x; last
+# in the VM, as it swaps the modules). bench/nested.sh (a nested guest)
+# stays out: it takes longer than all of these. The table (bench/table.sh)
+# goes to stdout and to bench/results.md, and replaces the one in
+# README.md; each ratio is compared with the last committed
+# bench/results.md.
 #
 # Environment: BENCH_QUICK=1 (a few MiB, one run, one kernel: checks that
 # the scripts work; writes lab-build/bench/quick.md, touches nothing in
 # git), BENCH_KERNELS ("6.1 6.12 7"), BENCH_VCPUS ("1 2"), BENCH_PARTS
-# (default "vsockdump hybrid vncat capture vsockstat"), BENCH_RUNS (5),
-# BENCH_OUT (where the table goes), BENCH_WORK (scratch: lab-build/bench).
+# (default "vsockdump hybrid vncat capture vsockstat nsvsock"), BENCH_RUNS
+# (9), BENCH_OUT (where the table goes), BENCH_WORK (scratch:
+# lab-build/bench).
 # Exit status: 0, or 1 when a ratio regressed against the last table or a
 # benchmark failed (the table is written all the same).
 set -uo pipefail
@@ -35,6 +40,14 @@ if [ -n "${LAB_KERNEL:-}" ]; then
 			;;
 		capture) bash "$here/capture.sh" "$BENCH_CAPTURE_MIB" || rc=1 ;;
 		vsockstat) RUNS=$BENCH_RUNS BENCH_NETNS=0 bash "$here/vsockstat.sh" || rc=1 ;;
+		nsvsock)
+			# last: it swaps vsock_loopback for the module and back
+			if [ -e "$NSV_BUILDDIR/kmod-build/$LAB_KERNEL/nsvsock.ko" ]; then
+				bash "$here/nsvsock.sh" "$BENCH_MIB" || rc=1
+			else
+				echo "run.sh: no nsvsock.ko for $LAB_KERNEL (make lab-kmod; 6.x only)" >&2
+			fi
+			;;
 		esac
 	done
 	exit $rc
@@ -48,11 +61,11 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	mib=4 capture_mib=4 sockets=500 frames=20000 hybrid_mib=8
 	out=${BENCH_OUT:-$build/lab-build/bench/quick.md}
 else
-	: "${BENCH_KERNELS:=6.1 6.12 7}" "${BENCH_VCPUS:=1 2}" "${BENCH_RUNS:=5}"
-	mib=128 capture_mib=64 sockets=10000 frames=1000000 hybrid_mib=256
+	: "${BENCH_KERNELS:=6.1 6.12 7}" "${BENCH_VCPUS:=1 2}" "${BENCH_RUNS:=9}"
+	mib=64 capture_mib=32 sockets=10000 frames=1000000 hybrid_mib=256
 	out=${BENCH_OUT:-$src/bench/results.md}
 fi
-parts=${BENCH_PARTS:-vsockdump hybrid vncat capture vsockstat}
+parts=${BENCH_PARTS:-vsockdump hybrid vncat capture vsockstat nsvsock}
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 
 work=${BENCH_WORK:-$build/lab-build/bench}
@@ -81,7 +94,7 @@ if has hybrid; then
 fi
 
 lab_parts=
-for p in vncat capture vsockstat; do has $p && lab_parts+="$p "; done
+for p in vncat capture vsockstat nsvsock; do has $p && lab_parts+="$p "; done
 if [ -n "$lab_parts" ]; then
 	perf=$("$here/vncat-perf.sh" 6.12) || exit 1
 	# the VM sees the build tree, not necessarily $work

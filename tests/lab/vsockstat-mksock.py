@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -60,9 +61,26 @@ def listener(t, port, cid=ANY):
     return s
 
 
+# SO_VM_SOCKETS_CONNECT_TIMEOUT (its old number: a struct timeval of two
+# longs), through libc: Python takes only integers for AF_VSOCK options.
+# The kernel's 2 s ran out on a loaded machine's TCG lab VM.
+CONNECT_TIMEOUT = 6
+
+
+def client(t):
+    c = socket.socket(socket.AF_VSOCK, TYPES[t])
+    tv = ctypes.create_string_buffer(struct.pack("ll", 60, 0))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setsockopt(c.fileno(), socket.AF_VSOCK, CONNECT_TIMEOUT, tv,
+                       len(tv.raw)) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "SO_VM_SOCKETS_CONNECT_TIMEOUT: " + os.strerror(e))
+    return c
+
+
 def pair(t, port):
     ls = listener(t, port)
-    c = socket.socket(socket.AF_VSOCK, TYPES[t])
+    c = client(t)
     c.connect((1, port))  # VMADDR_CID_LOCAL: loopback
     a, _ = ls.accept()
     return ls, c, a
@@ -101,7 +119,7 @@ def make(argv):
             ls = listener(t, port)
             held.append(ls)
             for i in range(int(f[3])):
-                c = socket.socket(socket.AF_VSOCK, TYPES[t])
+                c = client(t)
                 c.connect((1, port))
                 a, _ = ls.accept()
                 held.extend((c, a))
