@@ -5,10 +5,14 @@
 # tmpfs, with a short snap length, and recording nothing. Unix sockets only:
 # no vsock, safe on any host. Run from the build tree:
 #
-#   bench/hybrid-relay.sh [MIB [RUNS]]      (default 512 MiB, best of 5)
+#   bench/hybrid-relay.sh [MIB [RUNS]]      (default 512 MiB, 5 runs)
 #
-# Prints a Markdown table: rate each way (best run) and against direct.
+# The three relays run side by side; in each run every path moves MIB MiB
+# each way in turn. Prints a Markdown table: the median rate each way and
+# against direct; with BENCH_ROWS set, make bench's rows (bench/lib.sh).
 set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
 mib=${1:-512}
 runs=${2:-5}
 build=${abs_top_builddir:-$PWD}
@@ -22,7 +26,7 @@ tmp=$(mktemp -d "$shm/hybrid-bench.XXXXXX")
 pids=()
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || :; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -39,45 +43,65 @@ wait_sock() {
 pids+=($!)
 wait_sock "$tmp/vmm.sock"
 
-# best DIR PATH: the best rate in MB/s over the runs
-best() {
-	local i out b=0
-	for ((i = 0; i < runs; i++)); do
-		out=$("$peer" client "$2" "$1" "$bytes")
-		b=$(awk -v b="$b" -v o="$out" 'BEGIN { split(o, f, " ");
-			r = f[1] / f[2] / 1e6; printf "%.1f", (r > b ? r : b) }')
-	done
-	echo "$b"
+# rate DIR PATH: MB/s of one transfer
+rate() {
+	"$peer" client "$2" "$1" "$bytes" | awk '{ printf "%.1f", $1 / $2 / 1e6 }'
 }
 
-# through NAME VSOCKDUMP-OPTIONS...: the relay in between
-declare -A up down
-through() {
-	local name=$1 pid
+# relay NAME VSOCKDUMP-OPTIONS...: a relay in between, listening on its own
+# path, recording to its own files (a ring of two, so that tmpfs holds them)
+declare -A PATHOF UP DOWN
+rpids=()
+names=(direct)
+PATHOF[direct]=$tmp/vmm.sock
+relay() {
+	local name=$1 n=${#names[@]}
 	shift
-	rm -f "$tmp/rec.sock" "$tmp/cap.pcap"
-	"$vd" --hybrid "$tmp/vmm.sock" --hybrid-listen "$tmp/rec.sock" "$@" \
-		2>"$tmp/vd.err" &
-	pid=$!
-	wait_sock "$tmp/rec.sock"
-	up[$name]=$(best up "$tmp/rec.sock")
-	down[$name]=$(best down "$tmp/rec.sock")
-	kill -INT "$pid"
-	wait "$pid" || { echo "hybrid-relay.sh: vsockdump failed:" >&2; cat "$tmp/vd.err" >&2; exit 1; }
+	"$vd" --hybrid "$tmp/vmm.sock" --hybrid-listen "$tmp/rec$n.sock" "$@" \
+		2>"$tmp/vd$n.err" &
+	pids+=($!)
+	rpids+=($!)
+	wait_sock "$tmp/rec$n.sock"
+	names+=("$name")
+	PATHOF[$name]=$tmp/rec$n.sock
 }
+relay "relay -w (whole payload)" -w "$tmp/cap1.pcap" -C 100 -W 2
+relay "relay -w -s 128" -w "$tmp/cap2.pcap" -C 100 -W 2 -s 128
+relay "relay -q (no output)" -q
 
-up[direct]=$(best up "$tmp/vmm.sock")
-down[direct]=$(best down "$tmp/vmm.sock")
-through "relay -w (whole payload)" -w "$tmp/cap.pcap"
-through "relay -w -s 128" -w "$tmp/cap.pcap" -s 128
-through "relay -q (no output)" -q
+for ((r = 0; r < runs; r++)); do
+	for n in "${names[@]}"; do
+		UP[$n]+="$(rate up "${PATHOF[$n]}") "
+		DOWN[$n]+="$(rate down "${PATHOF[$n]}") "
+	done
+done
 
+# each relay must end cleanly at SIGINT, its files closed
+for ((i = 0; i < ${#rpids[@]}; i++)); do
+	kill -INT "${rpids[$i]}"
+	wait "${rpids[$i]}" || { echo "hybrid-relay.sh: vsockdump failed:" >&2; cat "$tmp/vd$((i + 1)).err" >&2; exit 1; }
+done
+pids=("${pids[0]}")
+
+# shellcheck disable=SC2086
+med() { bench_med $1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b > 0 ? 100 * a / b : 0) }'; }
 echo
-echo "$mib MiB each way over Unix sockets ($(uname -m), $(nproc) CPUs); best of $runs runs; pcap on $shm"
+echo "$mib MiB each way over Unix sockets ($(uname -m), $(nproc) CPUs); median of $runs runs taking turns; pcap on $shm"
 echo
 echo "| path | client -> VMM MB/s | vs direct | VMM -> client MB/s | vs direct |"
 echo "|---|---:|---:|---:|---:|"
-for n in direct "relay -w (whole payload)" "relay -w -s 128" "relay -q (no output)"; do
-	echo "| $n | ${up[$n]} | $(ratio "${up[$n]}" "${up[direct]}") | ${down[$n]} | $(ratio "${down[$n]}" "${down[direct]}") |"
+for n in "${names[@]}"; do
+	echo "| $n | $(med "${UP[$n]}") | $(ratio "$(med "${UP[$n]}")" "$(med "${UP[direct]}")") | $(med "${DOWN[$n]}") | $(ratio "$(med "${DOWN[$n]}")" "$(med "${DOWN[direct]}")") |"
+done
+echo
+
+# make bench: the relay recording everything, and recording nothing, against
+# direct, each way (no target)
+for n in "relay -w (whole payload)" "relay -q (no output)"; do
+	o=${n%% (*}
+	bench_row "hybrid $o / direct, client to VMM, $mib MiB" "$(med "${UP[$n]}") MB/s" \
+		"$(med "${UP[direct]}") MB/s" - "$(bench_ratios "${UP[$n]}" "${UP[direct]}")"
+	bench_row "hybrid $o / direct, VMM to client, $mib MiB" "$(med "${DOWN[$n]}") MB/s" \
+		"$(med "${DOWN[direct]}") MB/s" - "$(bench_ratios "${DOWN[$n]}" "${DOWN[direct]}")"
 done

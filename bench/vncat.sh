@@ -7,7 +7,9 @@
 # sender's start to the receiver's exit, the median of RUNS runs. Not a test.
 #
 #   bench/vncat.sh [MIB]       from the build tree; boots the lab on 6.12
-# Environment: BENCH_KERNEL (6.12), BENCH_RUNS (3), BENCH_BASELINE (another
+# Environment: BENCH_KERNEL (6.12), BENCH_RUNS (3), BENCH_TOOLS (which of
+# vncat socat socat-b65536 ncat vsock_perf vsock_perf-4M; default all),
+# BENCH_ROWS (append make bench's rows there), BENCH_BASELINE (another
 # vncat binary inside the build tree, e.g. one built from main: it gets a row
 # "vncat (baseline)" and runs in the same turns), LAB_MEM (2G by default
 # here, so a 512 MiB file fits in the VM's tmpfs), LAB_SMP (1 by default
@@ -21,7 +23,8 @@ mib=${1:-${BENCH_MIB:-512}}
 if [ -z "${LAB_KERNEL:-}" ]; then
 	# On the host: build vsock_perf, then run this script inside the lab.
 	kernel=${BENCH_KERNEL:-6.12}
-	perf=$("$here/vncat-perf.sh" "$kernel") || exit 1
+	# vsock_perf is a user-space tool: 6.12's source (6.1 has none) serves all
+	perf=$("$here/vncat-perf.sh" 6.12) || exit 1
 	[ -x vncat/vncat ] || { echo "vncat.sh: build first (make), run from the build tree" >&2; exit 1; }
 	export LAB_MEM=${LAB_MEM:-2G} LAB_SMP=${LAB_SMP:-1} LAB_SRCDIR=$src
 	if [ -n "${BENCH_BASELINE:-}" ]; then
@@ -33,8 +36,9 @@ if [ -z "${LAB_KERNEL:-}" ]; then
 	fi
 	exec "$src/tests/lab/lab" run -k "$kernel" -- env BENCH_PERF="$perf" \
 		BENCH_RUNS="${BENCH_RUNS:-3}" BENCH_BASELINE="${BENCH_BASELINE:-}" \
-		bash "$here/vncat.sh" "$mib"
+		BENCH_TOOLS="${BENCH_TOOLS:-}" bash "$here/vncat.sh" "$mib"
 fi
+. "$here/lib.sh"
 
 # ------------------------------------------------------------ in the lab VM
 modprobe vsock_loopback
@@ -52,19 +56,21 @@ listening() { ss --vsock -lnH 2>/dev/null | grep -q ":$1 "; }
 one() {
 	local server=$1 client=$2 t0 t1 spid i
 	port=$((port + 1))
-	P=$port bash -c "$server" &
+	P=$port bash -c "$server" 2>/tmp/server.err &
 	spid=$!
 	for ((i = 0; i < 200; i++)); do listening "$port" && break; sleep 0.05; done
 	t0=$(date +%s.%N)
-	P=$port bash -c "$client" || echo "# client failed: $client" >&2
-	wait "$spid" || echo "# server failed: $server" >&2
+	P=$port bash -c "$client" 2>/tmp/client.err ||
+		{ echo "# client failed: $client" >&2; cat /tmp/client.err >&2; }
+	wait "$spid" || { echo "# server failed: $server" >&2; cat /tmp/server.err >&2; }
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc -l
 }
 
 # The tools take turns, run after run, so that a busy moment of the machine
 # (the lab shares it) hurts all of them alike; each gets the median.
-TOOLS=(vncat socat socat-b65536 ncat vsock_perf vsock_perf-4M)
+# shellcheck disable=SC2206
+TOOLS=(${BENCH_TOOLS:-vncat socat socat-b65536 ncat vsock_perf vsock_perf-4M})
 declare -A SERVER CLIENT RATE ALL
 if [ -n "${BENCH_BASELINE:-}" ]; then
 	TOOLS=(vncat vncat-base "${TOOLS[@]:1}")
@@ -128,3 +134,17 @@ for t in "${TOOLS[@]}"; do
 	fi
 done
 rm -f "$file"
+
+# make bench: vncat against each peer, ratios run by run
+for t in vsock_perf socat socat-b65536; do
+	[ -n "${ALL[$t]:-}" ] || continue
+	case $t in
+	vsock_perf) target=">= 0.9" ;;
+	socat) target=">= 3" ;;
+	socat-b65536) target=">= 1.5" ;;
+	esac
+	bench_row "vncat / ${t/-b65536/ -b 65536}, $mib MiB" \
+		"$(printf '%.0f MiB/s' "${RATE[vncat]}")" \
+		"$(printf '%.0f MiB/s' "${RATE[$t]}")" "$target" \
+		"$(bench_ratios "${ALL[vncat]}" "${ALL[$t]}")"
+done

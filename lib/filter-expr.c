@@ -778,6 +778,9 @@ char *nsv_fexpr_join(int argc, char *const *argv)
 	return s;
 }
 
+/* No expression is this long: one would compile to far more than 4096 insns. */
+#define FEXPR_FILE_MAX (1024 * 1024)
+
 char *nsv_fexpr_read_file(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
@@ -799,11 +802,17 @@ char *nsv_fexpr_read_file(const char *path)
 			}
 			s = p;
 		}
+		errno = 0;
 		m = fread(s + n, 1, 4096, f);
 		n += m;
+		if (n > FEXPR_FILE_MAX) {
+			e = EFBIG;
+			break;
+		}
 		if (m < 4096) {
+			/* a directory, an I/O error: never "no filter" */
 			if (ferror(f))
-				e = EIO;
+				e = errno ? errno : EIO;
 			break;
 		}
 	}
@@ -824,6 +833,9 @@ char *nsv_fexpr_read_file(const char *path)
 		if (!*p)
 			break;
 	}
+	/* the line break at the end is no part of the expression */
+	while (n && s[n - 1] == ' ')
+		s[--n] = '\0';
 	return s;
 }
 

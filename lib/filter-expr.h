@@ -114,8 +114,9 @@ char *nsv_fexpr_join(int argc, char *const *argv);
  * @path: the file, or "-" for standard input
  *
  * '#' starts a comment to the end of its line; line ends and tabs become
- * blanks, so that error offsets still point into the text. Returns a
- * malloc'ed string, or NULL with errno set.
+ * blanks, so that error offsets still point into the text, and the blanks
+ * at the end go. Returns a malloc'ed string, or NULL with errno set
+ * (EFBIG: more than 1 MiB).
  */
 char *nsv_fexpr_read_file(const char *path);
 

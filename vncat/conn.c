@@ -132,6 +132,29 @@ int vncat_connect_target(const struct vncat_opts *o,
 	return fd;
 }
 
+/* -v: how a file or pipe reached a stream socket, when it did */
+static void print_via(const struct vncat_opts *o, const char *from,
+		      const char *to, enum nsv_relay_via via)
+{
+	switch (via) {
+	case NSV_RELAY_VIA_BUFFER:
+		break;
+	case NSV_RELAY_VIA_SENDFILE:
+		vncat_info(o, "%s -> %s: by sendfile()", from, to);
+		break;
+	case NSV_RELAY_VIA_SPLICE:
+		vncat_info(o, "%s -> %s: by splice()", from, to);
+		break;
+	case NSV_RELAY_VIA_COPY:
+		vncat_info(
+			o, "%s -> %s: by read() and send()%s", from, to,
+			o->path == NSV_RELAY_PATH_COPY ?
+				"" :
+				" (this kernel splices a page per vsock packet)");
+		break;
+	}
+}
+
 static void print_stats(const struct vncat_opts *o, const char *a,
 			const char *b, const struct nsv_relay_stats *st)
 {
@@ -156,6 +179,8 @@ static void print_stats(const struct vncat_opts *o, const char *a,
 			(unsigned long long)st->bytes[1],
 			(unsigned long long)st->writes[1], s,
 			s > 0 ? mib / s : 0.0);
+	print_via(o, a, b, st->via[0]);
+	print_via(o, b, a, st->via[1]);
 	if (st->lingered)
 		vncat_info(
 			o,
@@ -337,6 +362,7 @@ int vncat_relay(const struct vncat_opts *o, const struct vncat_conn *c,
 	int r;
 
 	rc.bufsize = vncat_bufsize(o);
+	rc.path = o->path;
 	rc.messages = o->sock.type == NSV_SOCK_SEQPACKET ||
 		      o->sock.type == NSV_SOCK_DGRAM;
 	rc.no_shutdown = o->no_shutdown;

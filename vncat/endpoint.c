@@ -55,6 +55,9 @@ static int parse_tcp(const char *s, struct nsv_endpoint *e)
 		if (memchr(s, ':', hlen))
 			return -EINVAL;
 	}
+	/* brackets only ever wrap the whole address: "tcp:[[x]:2" is no name */
+	if (memchr(host, '[', hlen) || memchr(host, ']', hlen))
+		return -EINVAL;
 	if (hlen == 1 && host[0] == '*')
 		hlen = 0;
 	/* TCP ports are 16 bits; names like "http" are not taken. */

@@ -30,6 +30,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_APPEND,
+	OPT_DATA_PATH,
 };
 
 static const struct nsv_opt options[] = {
@@ -95,6 +96,8 @@ static const struct nsv_opt options[] = {
 	  "scan: CID PORT[-PORT], print listening ports" },
 	{ "bufsize", OPT_BUFSIZE, required_argument, "BYTES",
 	  "SO_VM_SOCKETS_BUFFER_SIZE, default 4M (K, M, G)" },
+	{ "data-path", OPT_DATA_PATH, required_argument, "HOW",
+	  "file or pipe to a stream socket: auto, splice, copy" },
 	{ "numeric", 'n', no_argument, NULL,
 	  "CIDs as numbers in messages, no names read" },
 	{ "verbose", 'v', no_argument, NULL,
@@ -730,6 +733,18 @@ int vncat_opts_parse(struct vncat_opts *o, int argc, char **argv)
 					"bytes",
 					optarg);
 			o->sock.bufsize = v;
+			break;
+		case OPT_DATA_PATH:
+			if (!strcmp(optarg, "auto"))
+				o->path = NSV_RELAY_PATH_AUTO;
+			else if (!strcmp(optarg, "splice"))
+				o->path = NSV_RELAY_PATH_SPLICE;
+			else if (!strcmp(optarg, "copy"))
+				o->path = NSV_RELAY_PATH_COPY;
+			else
+				r = nsv_usage_err("invalid --data-path '%s': "
+						  "auto, splice or copy",
+						  optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -11,6 +11,28 @@
 /* Bytes moved per read by default: many 64 KiB virtio-vsock packets. */
 #define NSV_RELAY_BUFSIZE (256 * 1024)
 
+/*
+ * How a regular file or a pipe reaches a stream socket: sendfile() or
+ * splice() without our buffer, or read() into it and send().
+ */
+enum nsv_relay_path {
+	NSV_RELAY_PATH_AUTO, /* splice, unless the probe says it is slow */
+	NSV_RELAY_PATH_SPLICE, /* sendfile() or splice() */
+	NSV_RELAY_PATH_COPY, /* read() and send() through our buffer */
+};
+
+/* How a direction's bytes went (nsv_relay_stats.via). */
+enum nsv_relay_via {
+	NSV_RELAY_VIA_BUFFER, /* read and write: the input is no file or
+				 pipe, the output no stream socket, or an
+				 option needs to see the data */
+	NSV_RELAY_VIA_SENDFILE,
+	NSV_RELAY_VIA_SPLICE,
+	NSV_RELAY_VIA_COPY, /* a file or pipe to a stream socket through our
+			       buffer: asked for, or chosen because this
+			       kernel splices a page per vsock packet */
+};
+
 /* Direction 0 goes from side A to side B, direction 1 from B to A. */
 struct nsv_relay_stats {
 	uint64_t bytes[2]; /* bytes written */
@@ -21,6 +43,7 @@ struct nsv_relay_stats {
 	uint64_t unsent[2]; /* bytes read but never written */
 	bool lingered; /* -q cut a direction short */
 	bool idle; /* idle_ms passed without a byte moving */
+	enum nsv_relay_via via[2]; /* the path each direction took */
 };
 
 /**
@@ -53,6 +76,7 @@ struct nsv_relay_dir {
 
 struct nsv_relay_cfg {
 	size_t bufsize; /* bytes per read, 0: NSV_RELAY_BUFSIZE */
+	enum nsv_relay_path path; /* file or pipe to a stream socket */
 	bool messages; /* one read is one message (SEQPACKET, DGRAM) */
 	bool no_shutdown; /* keep a socket's write side open after EOF */
 	int linger_ms; /* after the first EOF, wait at most this for the
@@ -79,8 +103,10 @@ struct nsv_relay_cfg {
  * that is not also an input is closed. Sockets are used with MSG_DONTWAIT;
  * other fds are left as they are and, unless they are regular files, only
  * touched after poll() says they are ready. A regular file or a pipe going
- * to a stream socket is moved with sendfile() or splice(), without our
- * buffer (the socket is non-blocking meanwhile; its flags are restored).
+ * to a stream socket is moved as @c->path says: with sendfile() or splice(),
+ * without our buffer (the socket is non-blocking meanwhile; its flags are
+ * restored), or through it; NSV_RELAY_PATH_AUTO splices unless the output
+ * is a vsock socket and nsv_relay_splice_probe() says 0.
  * An input that fails ends like EOF; an output that is not a socket and
  * fails (stdout gone) ends both directions.
  * In message mode each read is written with a single write: message
@@ -93,6 +119,20 @@ struct nsv_relay_cfg {
  */
 int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 	      const struct nsv_relay_cfg *c, struct nsv_relay_stats *st);
+
+/**
+ * nsv_relay_splice_probe - whether this kernel splices many pages into a
+ * socket as one message
+ *
+ * sendfile() and splice() into a socket without a sendpage of its own (vsock
+ * on every kernel, Unix datagram sockets before 6.5) sent each pipe page as
+ * a message of its own until Linux 6.5 (MSG_SPLICE_PAGES); vsock makes each
+ * a 4 KiB packet. The probe splices two pages into a Unix datagram socket,
+ * which takes the same path, and looks at what arrives. Asked once per
+ * process; the answer is kept.
+ * Returns 1 (one message), 0 (a message per page) or -errno.
+ */
+int nsv_relay_splice_probe(void);
 
 /**
  * nsv_relay_crlf - turn each LF not preceded by CR into CRLF, in place

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "endpoint.h"
 #include "pty.h"
+#include "relay.h"
 #include "sock.h"
 
 enum vncat_progress {
@@ -40,6 +41,7 @@ struct vncat_opts {
 	const char *hex_path; /* -x */
 	bool append; /* --append-output */
 	int log_fd, hex_fd; /* -o, -x once vncat_run() opened them, or -1 */
+	enum nsv_relay_path path; /* --data-path */
 
 	struct nsv_sock_cfg
 		sock; /* type, -s/-p, --sibling, --bufsize, -w, --retry */

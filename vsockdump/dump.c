@@ -38,7 +38,7 @@ static void on_signal(int sig)
 	if (sig == SIGUSR1)
 		g_stats = 1;
 	else
-		g_stop = 1;
+		g_stop = sig;
 	if (g_src)
 		g_src->ops->brk(g_src->s);
 }
@@ -214,8 +214,9 @@ static int get_filter(const struct vsockdump_opts *o, char **exprp,
 	if (o->filter_file) {
 		expr = nsv_fexpr_read_file(o->filter_file);
 		if (!expr) {
-			nsv_err("%s: %s", o->filter_file,
-				strerror(errno ? errno : ENOMEM));
+			if (!g_stop) /* else a FIFO's open was interrupted */
+				nsv_err("%s: %s", o->filter_file,
+					strerror(errno ? errno : ENOMEM));
 			return 1;
 		}
 	} else if (o->expr) {
@@ -327,6 +328,16 @@ static int load_vsockmon(void)
 	return 0;
 }
 
+static int monitor_open(const struct vsockdump_opts *o, struct nsv_monitor *mon)
+{
+	int r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+
+	if (mon->reaped[0])
+		nsv_err("removed %s, left behind by vsockdump pid %d (gone)",
+			mon->reaped, mon->reaped_pid);
+	return r;
+}
+
 static int open_tracepoints(const struct vsockdump_opts *o,
 			    struct nsv_source *src, char *err, size_t errlen)
 {
@@ -381,13 +392,27 @@ static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
 	return 0;
 }
 
+/* Whether frames are printed as they come (else written or only counted). */
+static bool shows_frames(const struct vsockdump_opts *o)
+{
+	return !o->quiet && !o->count_only && (!o->wfile || o->print);
+}
+
 static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 		     struct nsv_source *src)
 {
+	/*
+	 * Frames that are shown want to be seen at once. Frames only written
+	 * go a block at a time, as tcpdump -w takes them: with immediate mode
+	 * libpcap gives each frame a slot of the snap length (128 in the
+	 * 32 MiB ring) and wakes us for each, and a loopback transfer under
+	 * capture dropped frames and cost 1.7x tcpdump's CPU
+	 * (bench/capture.sh).
+	 */
 	struct nsv_live_opts lo = {
 		.snaplen = o->snaplen,
 		.bufsize = o->bufsize,
-		.immediate = true,
+		.immediate = shows_frames(o) || o->pr.flush_each,
 	};
 	char err[512] = "", list[256];
 	struct nsv_pcap *p;
@@ -399,10 +424,10 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 			nsv_err("%s", err);
 		return r;
 	}
-	r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+	r = monitor_open(o, mon);
 	if (r == -EOPNOTSUPP && load_vsockmon() == 0) {
 		nsv_monitor_close(mon);
-		r = nsv_monitor_open(mon, o->ifname, !o->no_create);
+		r = monitor_open(o, mon);
 	}
 	/* no vsockmon and none to be had: the tracepoints still see headers */
 	if (r == -EOPNOTSUPP && !o->ifname &&
@@ -460,6 +485,49 @@ static int open_live(const struct vsockdump_opts *o, struct nsv_monitor *mon,
 	src->ops = &nsv_pcap_source_ops;
 	src->s = p;
 	return 0;
+}
+
+/* A signal before the capture opened: nothing was started to stop. */
+static int interrupted(void)
+{
+	nsv_err("interrupted");
+	return 128 + g_stop;
+}
+
+/*
+ * The end of -w: the last file is closed as a finished capture (with its
+ * -z, and we wait for them all), or, after a write error (@err, or one
+ * closing it now), removed, since it ends inside a frame. One line says
+ * which. Returns 0 or the -errno; -EPIPE (-w - into a reader that went
+ * away) is quiet.
+ */
+static int finish_writer(struct nsv_writer *w, int err)
+{
+	char what[4096];
+	int d;
+
+	if (!err) {
+		err = nsv_writer_finish(w);
+		if (err > 0)
+			print_notices(nsv_writer_notice(w));
+		if (err >= 0)
+			return 0;
+	}
+	snprintf(what, sizeof(what), "%s",
+		 strcmp(nsv_writer_path(w), "-") ? nsv_writer_path(w) :
+						   "standard output");
+	d = nsv_writer_discard(w);
+	if (err == -EPIPE)
+		return err;
+	if (d == 1)
+		nsv_err("%s: %s (the unfinished file is removed)", what,
+			strerror(-err));
+	else if (d < 0)
+		nsv_err("%s: %s (and removing the unfinished file: %s)", what,
+			strerror(-err), strerror(-d));
+	else
+		nsv_err("%s: %s", what, strerror(-err));
+	return err;
 }
 
 static int list_devices(void)
@@ -541,7 +609,8 @@ static int open_files(const struct vsockdump_opts *o, struct nsv_source *src)
 		e = nsv_pcap_open_file(&files[i], o->rfiles[i], err,
 				       sizeof(err));
 		if (e < 0) {
-			nsv_err("%s", err);
+			if (!g_stop) /* else a FIFO's open was interrupted */
+				nsv_err("%s", err);
 			goto fail;
 		}
 		n++;
@@ -692,16 +761,23 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	const char *user;
 	char *expr = NULL;
 	unsigned long left = o->count;
-	bool pipe_closed = false;
+	bool pipe_closed = false, started = false;
 	unsigned int snaplen;
 	int rc, e;
 	long n;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A signal stops us cleanly from here on: before the capture opens
+	 * (a -F or -r FIFO nobody writes, a slow netlink) it interrupts
+	 * what we were doing and undoes what we did; afterwards it ends the
+	 * capture as the end of the input would.
+	 */
+	catch_signals();
 
 	rc = get_filter(o, &expr, &filter);
 	if (rc)
-		return rc;
+		return g_stop ? interrupted() : rc;
 	if (o->tcpdump_filter) {
 		if (!filter) {
 			return nsv_usage_err("--tcpdump-filter: no filter "
@@ -727,15 +803,11 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	 * keep us from them */
 	rc = 1;
 	if (!(pr.fmt & NSV_FMT_NUMERIC) && !o->list &&
-	    ((!o->quiet && !o->count_only && (!o->wfile || o->print)) ||
-	     o->flows || o->plot)) {
+	    (shows_frames(o) || o->flows || o->plot)) {
 		pr.names = nsv_cli_names();
 		if (!pr.names)
 			goto out;
 	}
-
-	/* from here on a signal must not kill us before we clean up */
-	catch_signals();
 	if (o->netns) {
 		e = nsv_netns_enter_spec(o->netns);
 		if (e < 0) {
@@ -749,6 +821,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		goto out;
 	}
 
+	if (g_stop)
+		goto out;
 	if (o->rfile) {
 		if (open_files(o, &r.src) < 0)
 			goto out;
@@ -758,6 +832,8 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	} else if (open_live(o, &mon, &r.src) < 0) {
 		goto out;
 	}
+	if (g_stop)
+		goto out;
 	if (filter) {
 		e = r.src.ops->set_filter(r.src.s, &prog);
 		if (e < 0) {
@@ -771,6 +847,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	snaplen = r.src.ops->snaplen(r.src.s);
 	if (!o->rfile)
 		say_listening(&r, &mon, snaplen);
+	started = true;
 
 	user = capture_user(o);
 	if (user) {
@@ -783,9 +860,11 @@ int vsockdump_run(const struct vsockdump_opts *o)
 
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
 		goto out;
-	r.show = !o->quiet && !o->count_only && (!o->wfile || o->print);
+	r.show = shows_frames(o);
+	/* no summary, no picture: ended connections need not stay in memory */
 	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0 ||
+	    (!o->flows && !o->plot && nsv_flows_forget(r.flows) < 0) ||
 	    (o->plot && nsv_plot_new(&r.plot, &(struct nsv_plot_opts){
 						      .flow = o->plot_flow,
 						      .fmt = o->pr.fmt,
@@ -813,7 +892,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	g_src = NULL;
 
 	rc = 0;
-	if (n < 0) {
+	if (n < 0 && !g_stop) { /* a stop interrupts a read from a FIFO */
 		nsv_printer_flush(r.pr);
 		nsv_err("%s: %s",
 			o->rfile ? nsv_pcap_name(r.src.s) :
@@ -825,10 +904,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	 * a device we created must still go. */
 	if (r.err == -EPIPE) {
 		pipe_closed = true;
-	} else if (r.err && r.w && !strcmp(r.err_what, "-w")) {
-		nsv_err("%s", nsv_writer_error(r.w));
-		rc = 1;
-	} else if (r.err) {
+	} else if (r.err && strcmp(r.err_what, "-w")) {
 		nsv_err("%s: %s", r.err_what, strerror(-r.err));
 		rc = 1;
 	}
@@ -840,14 +916,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		rc = 1;
 	}
 	if (r.w) {
-		/* the last file gets its -z too, and we wait for them all */
-		e = nsv_writer_finish(r.w);
-		if (e < 0 && !rc && !pipe_closed) {
-			nsv_err("%s", nsv_writer_error(r.w));
+		e = finish_writer(
+			r.w, r.err && !strcmp(r.err_what, "-w") ? r.err : 0);
+		if (e < 0 && !pipe_closed)
 			rc = 1;
-		} else if (e > 0) {
-			print_notices(nsv_writer_notice(r.w));
-		}
 		if (r.limit)
 			nsv_err("maximum file limit reached: %u files (-W)",
 				o->max_files);
@@ -870,6 +942,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (!o->rfile)
 		print_stats(&r);
 out:
+	if (g_stop && !started) {
+		nsv_err("interrupted");
+		rc = 128 + g_stop;
+	}
 	nsv_writer_free(r.w);
 	free(r.ifaces);
 	free(r.descs);

@@ -13,20 +13,27 @@
  * Flows live in one array in order of appearance; an open-addressing hash
  * maps a connection's key to its newest flow (a port reused by a later
  * connection gets a new flow, the old one stays for the summary). Memory
- * grows with connections, never with frames.
+ * grows with connections, never with frames; unless nothing needs the
+ * summary (nsv_flows_forget()): then there is no array, and a flow that
+ * ended leaves the hash once NSV_FLOWS_ENDED_KEPT later ones have ended
+ * (frames that trail the end still find it).
  */
 struct slot {
-	uint32_t idx; /* index + 1 into flows; 0 is empty */
+	struct nsv_flow *fl; /* NULL: empty */
 	uint32_t hash; /* of the key: most probes end here, no flow read */
 };
 
 struct nsv_flows {
 	struct nsv_flow **flows;
-	size_t n, cap;
+	size_t n, cap; /* n: flows seen, cap: of flows */
 	struct slot *slots;
 	size_t nslots; /* a power of two, at most half full */
+	size_t hashed; /* flows in slots */
 	struct nsv_flow *last;
 	uint64_t refused;
+	bool forget;
+	struct nsv_flow **ended; /* forget: a ring of the newest ended flows */
+	size_t nended; /* ever put in the ring */
 };
 
 int nsv_flows_new(struct nsv_flows **out)
@@ -45,16 +52,33 @@ int nsv_flows_new(struct nsv_flows **out)
 	return 0;
 }
 
+int nsv_flows_forget(struct nsv_flows *t)
+{
+	if (t->n)
+		return -EBUSY;
+	t->ended = calloc(NSV_FLOWS_ENDED_KEPT, sizeof(*t->ended));
+	if (!t->ended)
+		return -ENOMEM;
+	t->forget = true;
+	return 0;
+}
+
 void nsv_flows_free(struct nsv_flows *t)
 {
 	size_t i;
 
 	if (!t)
 		return;
-	for (i = 0; i < t->n; i++)
-		free(t->flows[i]);
+	if (t->forget) {
+		for (i = 0; i < t->nslots; i++)
+			free(t->slots[i].fl);
+	} else {
+		for (i = 0; i < t->n; i++)
+			free(t->flows[i]);
+	}
 	free(t->flows);
 	free(t->slots);
+	free(t->ended);
 	free(t);
 }
 
@@ -63,9 +87,14 @@ size_t nsv_flows_count(const struct nsv_flows *t)
 	return t->n;
 }
 
+size_t nsv_flows_held(const struct nsv_flows *t)
+{
+	return t->forget ? t->hashed : t->n;
+}
+
 const struct nsv_flow *nsv_flows_get(const struct nsv_flows *t, size_t i)
 {
-	return i < t->n ? t->flows[i] : NULL;
+	return i < t->n && !t->forget ? t->flows[i] : NULL;
 }
 
 uint64_t nsv_flows_refused(const struct nsv_flows *t)
@@ -143,10 +172,51 @@ static struct slot *slot_find(const struct nsv_flows *t, const struct key *k,
 	for (;; i = (i + 1) & mask) {
 		struct slot *s = &t->slots[i];
 
-		if (!s->idx ||
-		    (s->hash == h && key_match(k, t->flows[s->idx - 1])))
+		if (!s->fl || (s->hash == h && key_match(k, s->fl)))
 			return s;
 	}
+}
+
+/*
+ * Take @fl out of the hash; the flows after it in its probe run move back
+ * so that no lookup stops early at the hole (no tombstones).
+ */
+static void slot_remove(struct nsv_flows *t, const struct nsv_flow *fl)
+{
+	size_t mask = t->nslots - 1, i, j, home;
+
+	for (i = fl->hash & mask; t->slots[i].fl != fl; i = (i + 1) & mask)
+		if (!t->slots[i].fl)
+			return;
+	for (j = (i + 1) & mask; t->slots[j].fl; j = (j + 1) & mask) {
+		home = t->slots[j].hash & mask;
+		/* it stays if its home lies cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+	t->slots[i].fl = NULL;
+	t->hashed--;
+}
+
+/*
+ * forget: @fl just ended. The ring keeps the newest ended flows; the one
+ * it pushes out leaves the hash and memory. A frame being printed names
+ * only its own flow, which has just ended, never the oldest.
+ */
+static void ended(struct nsv_flows *t, struct nsv_flow *fl)
+{
+	struct nsv_flow **slot = &t->ended[t->nended++ % NSV_FLOWS_ENDED_KEPT];
+	struct nsv_flow *old = *slot;
+
+	*slot = fl;
+	if (!old)
+		return;
+	slot_remove(t, old);
+	if (t->last == old)
+		t->last = NULL;
+	free(old);
 }
 
 static int grow(struct nsv_flows *t)
@@ -163,10 +233,10 @@ static int grow(struct nsv_flows *t)
 	for (i = 0; i < old; i++) {
 		size_t j, mask = t->nslots - 1;
 
-		if (!os[i].idx)
+		if (!os[i].fl)
 			continue;
 		/* keys are unique: the first empty slot is the one */
-		for (j = os[i].hash & mask; t->slots[j].idx; j = (j + 1) & mask)
+		for (j = os[i].hash & mask; t->slots[j].fl; j = (j + 1) & mask)
 			;
 		t->slots[j] = os[i];
 	}
@@ -181,9 +251,9 @@ static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
 	struct nsv_flow *fl;
 	struct slot *s;
 
-	if (t->n + 1 > t->nslots / 2 && grow(t))
+	if (t->hashed + 1 > t->nslots / 2 && grow(t))
 		return NULL;
-	if (t->n == t->cap) {
+	if (!t->forget && t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 64;
 		struct nsv_flow **nf = realloc(t->flows, cap * sizeof(*nf));
 
@@ -198,16 +268,32 @@ static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
 	if (!fl)
 		return NULL;
 	fl->id = t->n + 1;
+	fl->hash = h;
 	fl->type = k->type;
 	fl->tag = k->tag;
 	fl->cid[0] = c0;
 	fl->port[0] = p0;
 	fl->cid[1] = c1;
 	fl->port[1] = p1;
-	t->flows[t->n++] = fl;
+	if (!t->forget)
+		t->flows[t->n] = fl;
+	t->n++;
 	s = slot_find(t, k, h);
-	s->idx = (uint32_t)t->n;
+	if (s->fl && t->forget) {
+		/*
+		 * A REQUEST on the key of an older flow: nothing looks that
+		 * one up again. One that ended is the ring's to free.
+		 */
+		if (s->fl->state < NSV_FLOW_CLOSED) {
+			if (t->last == s->fl)
+				t->last = NULL;
+			free(s->fl);
+		}
+		t->hashed--;
+	}
+	s->fl = fl;
 	s->hash = h;
+	t->hashed++;
 	return fl;
 }
 
@@ -478,6 +564,7 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	uint16_t type = f->has_virtio ? f->virtio.type : 0;
 	uint16_t tag = (uint16_t)nsv_frame_relay_tag(f);
 	bool hashed = false;
+	enum nsv_flow_state was;
 	struct slot *s;
 	struct key k;
 	uint32_t h = 0;
@@ -503,7 +590,7 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 		h = (uint32_t)key_hash(&k);
 		hashed = true;
 		s = slot_find(t, &k, h);
-		fl = s->idx ? t->flows[s->idx - 1] : NULL;
+		fl = s->fl;
 	}
 	/* A REQUEST always opens a new connection, even on a used key. */
 	if (!fl || opens_flow(fl, f)) {
@@ -538,9 +625,12 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	fl->dir[dir].pkts++;
 	note->flow = fl;
 	note->dir = dir;
+	was = fl->state;
 	if (f->has_virtio)
 		virtio_update(t, fl, pkt, f, dir, note);
 	else if (f->transport == NSV_TRANSPORT_NO_INFO)
 		mon_update(t, fl, pkt, f, dir, note);
+	if (t->forget && was < NSV_FLOW_CLOSED && fl->state >= NSV_FLOW_CLOSED)
+		ended(t, fl);
 	return 0;
 }

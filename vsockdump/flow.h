@@ -62,6 +62,7 @@ struct nsv_flow_dir {
 /* One connection: socket type plus both CID:PORT ends. */
 struct nsv_flow {
 	uint64_t id; /* 1, 2, ... in order of first frame */
+	uint32_t hash; /* of its key, for the table */
 	uint16_t type; /* virtio type; 0 for frames of other transports */
 	uint16_t transport; /* NSV_TRANSPORT_* of its frames */
 	unsigned int synth; /* nsv_frame_synth() of its first frame */
@@ -116,8 +117,24 @@ void nsv_flows_free(struct nsv_flows *t);
 int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 		     const struct nsv_frame *f, struct nsv_flow_note *note);
 
+/* Ended flows a forgetful table keeps for frames that trail the end. */
+#define NSV_FLOWS_ENDED_KEPT 1024
+
+/**
+ * nsv_flows_forget - keep only what the next frames need
+ *
+ * For a table nobody asks for a summary (nsv_flows_get() then returns
+ * NULL): a connection that ended (closed or refused) is freed once
+ * NSV_FLOWS_ENDED_KEPT more have ended, so memory follows the connections
+ * open at a time, not all there were. A flow in a note stays valid until
+ * the next update. Only on an empty table; returns 0, -EBUSY or -ENOMEM.
+ */
+int nsv_flows_forget(struct nsv_flows *t);
+
 /** nsv_flows_count - connections seen so far */
 size_t nsv_flows_count(const struct nsv_flows *t);
+/** nsv_flows_held - connections the table holds in memory */
+size_t nsv_flows_held(const struct nsv_flows *t);
 /** nsv_flows_get - the @i-th connection in order of appearance, or NULL */
 const struct nsv_flow *nsv_flows_get(const struct nsv_flows *t, size_t i);
 /** nsv_flows_refused - connects answered by RST */

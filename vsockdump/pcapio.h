@@ -19,7 +19,9 @@ struct nsv_live_opts {
 	const char *ifname;
 	unsigned int snaplen; /* 0: NSV_SNAPLEN_MAX */
 	unsigned int bufsize; /* kernel ring in bytes; 0: 32 MiB */
-	bool immediate; /* deliver each frame at once */
+	bool immediate; /* deliver each frame at once; else a block at a
+			   time, fewer wake-ups and a ring that packs frames
+			   (nsv_pcap_loop() takes the last block at a stop) */
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ struct nsv_writer {
 	char *tmpl; /* o.path, owned */
 	struct nsv_savefile *s;
 	bool finished;
+	bool unfinished; /* the file at path ends inside a frame */
 	unsigned int width; /* digits of the -C number, 0: none at 0 */
 	unsigned long count; /* -C number of the current file */
 	unsigned long periods; /* -G rotations so far */
@@ -236,6 +238,7 @@ static int close_file(struct nsv_writer *w)
 	r = nsv_savefile_close(w->s);
 	w->s = NULL;
 	if (r < 0) {
+		w->unfinished = true;
 		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
 			 strerror(-r));
 		return r;
@@ -339,6 +342,7 @@ int nsv_writer_write(struct nsv_writer *w, unsigned int iface,
 		return -EIO;
 	r = nsv_savefile_write(w->s, iface, pkt);
 	if (r < 0) {
+		w->unfinished = true;
 		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
 			 strerror(-r));
 		return r;
@@ -350,10 +354,34 @@ int nsv_writer_flush(struct nsv_writer *w)
 {
 	int r = w->s ? nsv_savefile_flush(w->s) : 0;
 
-	if (r < 0)
+	if (r < 0) {
+		w->unfinished = true;
 		snprintf(w->err, sizeof(w->err), "%s: %s", w->path,
 			 strerror(-r));
+	}
 	return r;
+}
+
+int nsv_writer_discard(struct nsv_writer *w)
+{
+	struct stat st;
+	int r = 0;
+
+	if (w->s)
+		nsv_savefile_close(w->s);
+	w->s = NULL;
+	w->finished = true;
+	reap(w, true);
+	if (!w->unfinished)
+		return 0;
+	w->unfinished = false;
+	/* only a file of ours goes: never a device (/dev/stdout) or a pipe */
+	if (!strcmp(w->path, "-") || stat(w->path, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	if (unlink(w->path) < 0)
+		r = -errno;
+	return r < 0 ? r : 1;
 }
 
 int nsv_writer_finish(struct nsv_writer *w)

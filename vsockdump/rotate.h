@@ -71,6 +71,18 @@ int nsv_writer_flush(struct nsv_writer *w);
  */
 int nsv_writer_finish(struct nsv_writer *w);
 
+/**
+ * nsv_writer_discard - after a write error: close, and remove the file
+ *	being written, instead of nsv_writer_finish()
+ *
+ * The file that failed ends inside a frame: it is removed rather than left
+ * to look like a capture (files that rotation finished before stay, and
+ * get their -z). Only a regular file is removed, never a device or a pipe.
+ * Returns 1 (removed), 0 (nothing to remove: no error happened, or not a
+ * file) or -errno.
+ */
+int nsv_writer_discard(struct nsv_writer *w);
+
 /** nsv_writer_free - finish if not done (reporting nothing) and free */
 void nsv_writer_free(struct nsv_writer *w);
 

@@ -44,6 +44,8 @@ static int parse_one(const struct nlmsghdr *nlh, nsv_diag_cb cb, void *data)
 		/* A dump that failed midway says so in NLMSG_DONE. */
 		if (plen >= sizeof(err)) {
 			memcpy(&err, p, sizeof(err));
+			if (err < -4095)
+				return -EBADMSG; /* no errno: a lie */
 			if (err < 0)
 				return err;
 		}

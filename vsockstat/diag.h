@@ -62,7 +62,8 @@ typedef int (*nsv_diag_cb)(const struct nsv_diag_sock *s, void *data);
  *
  * Never reads past @len; needs no alignment of @buf. NLMSG_NOOP is skipped.
  * Returns 0 when more messages may follow, 1 after NLMSG_DONE, the -errno
- * of an NLMSG_ERROR (or of NLMSG_DONE carrying one), -EBADMSG for a message
+ * of an NLMSG_ERROR (or of NLMSG_DONE carrying one; a code that is no
+ * errno, beyond -4095, is -EBADMSG), -EBADMSG for a message
  * cut short, a length field that lies, a reply shorter than struct
  * vsock_diag_msg, a family other than AF_VSOCK or an unknown message type,
  * -EOVERFLOW for NLMSG_OVERRUN, or what @cb returned.

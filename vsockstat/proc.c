@@ -14,7 +14,7 @@
 
 #include "proc.h"
 
-static int parse_int(const char *s, int *out)
+int nsv_proc_pid_parse(const char *s, int *out)
 {
 	long v = 0;
 
@@ -31,21 +31,22 @@ static int parse_int(const char *s, int *out)
 	return 0;
 }
 
-/* "socket:[12345]" -> 12345 */
-static bool socket_ino(const char *l, size_t n, uint64_t *ino)
+int nsv_proc_socket_ino(const char *l, size_t n, uint64_t *ino)
 {
 	uint64_t v = 0;
 	size_t i;
 
 	if (n < 10 || memcmp(l, "socket:[", 8) || l[n - 1] != ']')
-		return false;
+		return -EINVAL;
 	for (i = 8; i < n - 1; i++) {
-		if (l[i] < '0' || l[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(l[i] - '0');
+		unsigned int d = (unsigned int)(l[i] - '0');
+
+		if (l[i] < '0' || l[i] > '9' || v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
 	}
 	*ino = v;
-	return true;
+	return 0;
 }
 
 /* The socket descriptors of a process, or with @tid of one of its threads. */
@@ -68,12 +69,12 @@ static int scan_fds(int pid, int tid, nsv_proc_cb cb, void *data)
 		ssize_t n;
 		int fd;
 
-		if (parse_int(d->d_name, &fd) < 0)
+		if (nsv_proc_pid_parse(d->d_name, &fd) < 0)
 			continue;
 		n = readlinkat(dirfd(dir), d->d_name, link, sizeof(link));
 		if (n <= 0 || (size_t)n >= sizeof(link))
 			continue;
-		if (!socket_ino(link, (size_t)n, &ino))
+		if (nsv_proc_socket_ino(link, (size_t)n, &ino) < 0)
 			continue;
 		r = cb(ino, pid, tid, fd, data);
 		if (r < 0)
@@ -96,7 +97,7 @@ static int scan_threads(int pid, nsv_proc_cb cb, void *data)
 	if (!dir)
 		return 0;
 	while ((d = readdir(dir)) && r >= 0)
-		if (parse_int(d->d_name, &tid) == 0)
+		if (nsv_proc_pid_parse(d->d_name, &tid) == 0)
 			r = scan_fds(pid, tid, cb, data);
 	closedir(dir);
 	return r;
@@ -114,7 +115,7 @@ int nsv_proc_sockets(bool threads, nsv_proc_cb cb, void *data)
 	while ((d = readdir(dir))) {
 		int pid;
 
-		if (parse_int(d->d_name, &pid) < 0)
+		if (nsv_proc_pid_parse(d->d_name, &pid) < 0)
 			continue;
 		r = threads ? scan_threads(pid, cb, data) :
 			      scan_fds(pid, 0, cb, data);

@@ -38,4 +38,19 @@ int nsv_proc_comm(int pid, int tid, char *buf, size_t len);
  */
 int nsv_proc_fd_uid(int pid, int fd, uint32_t *uid);
 
+/**
+ * nsv_proc_pid_parse - a /proc or /proc/PID/fd entry name as a number
+ *
+ * Decimal digits only, at most INT_MAX. Returns 0 or -EINVAL.
+ */
+int nsv_proc_pid_parse(const char *s, int *pid);
+
+/**
+ * nsv_proc_socket_ino - the inode in a "socket:[INODE]" fd link
+ * @link: what readlink() gave, @len bytes, not NUL-terminated
+ *
+ * Returns 0, or -EINVAL for any other link (a file, a pipe, anon_inode).
+ */
+int nsv_proc_socket_ino(const char *link, size_t len, uint64_t *ino);
+
 #endif /* NSV_PROC_H */

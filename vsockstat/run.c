@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -167,7 +169,7 @@ static int print(const struct nsv_socktab *t, const struct vsockstat_opts *o)
 	}
 	if (r == 0 && fflush(stdout) != 0)
 		r = -errno;
-	return r < 0 ? fail("stdout", r) : 0;
+	return r < 0 ? fail("standard output", r) : 0;
 }
 
 static void sleep_s(double s)
@@ -178,6 +180,96 @@ static void sleep_s(double s)
 static double now(void)
 {
 	return (double)nsv_clock_ns() / 1e9;
+}
+
+/*
+ * The --record file while it is written, when it is a file of ours. Cut
+ * short by a signal or an error it ends inside a message, which --replay
+ * refuses, or where a message ends, which it would read as a listing with
+ * sockets missing: either way it is removed.
+ */
+static const char *volatile g_record;
+static const int record_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void say(const char *s)
+{
+	ssize_t n = write(STDERR_FILENO, s, strlen(s));
+
+	(void)n;
+}
+
+static void on_record_signal(int sig)
+{
+	const char *path = g_record;
+
+	if (path && unlink(path) == 0) {
+		say("vsockstat: ");
+		say(path);
+		say(": interrupted (the unfinished recording is removed)\n");
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int record_open(const char *path, FILE **out)
+{
+	struct stat st;
+	size_t i;
+	FILE *f;
+
+	f = fopen(path, "wbe");
+	if (!f)
+		return fail(path, -errno);
+	/* never a device (/dev/stdout) or a FIFO: those are not ours */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+		g_record = path;
+		for (i = 0; i < sizeof(record_signals) / sizeof(int); i++) {
+			struct sigaction sa;
+
+			/* a signal ignored (nohup, &) stays ignored */
+			if (sigaction(record_signals[i], NULL, &sa) == 0 &&
+			    sa.sa_handler != SIG_IGN)
+				signal(record_signals[i], on_record_signal);
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+/*
+ * Closes the recording: whole, when @err is 0 and it closes clean, else
+ * removed. @err: a failure while recording; @report: say it here (else it
+ * was said already). A failure closing is always said. Returns 0 or
+ * NSV_EXIT_FAIL.
+ */
+static int record_close(const char *path, FILE *f, int err, bool report)
+{
+	int e = fclose(f) != 0 ? -errno : 0;
+	bool removed = false;
+	size_t i;
+
+	if (!err) {
+		err = e;
+		report = true;
+	}
+	if (err && g_record)
+		removed = unlink(path) == 0;
+	g_record = NULL;
+	for (i = 0; i < sizeof(record_signals) / sizeof(int); i++) {
+		struct sigaction sa;
+
+		if (sigaction(record_signals[i], NULL, &sa) == 0 &&
+		    sa.sa_handler == on_record_signal)
+			signal(record_signals[i], SIG_DFL);
+	}
+	if (!err)
+		return 0;
+	if (report && removed)
+		nsv_err("%s: %s (the unfinished recording is removed)", path,
+			strerror(-err));
+	else if (report)
+		nsv_err("%s: %s", path, strerror(-err));
+	return NSV_EXIT_FAIL;
 }
 
 /* The names CIDs are printed with: none with -n; NULL and 1 on failure. */
@@ -230,11 +322,9 @@ int vsockstat_list(const struct vsockstat_opts *o)
 	if (rc)
 		goto out;
 	if (o->record) {
-		rec = fopen(o->record, "wbe");
-		if (!rec) {
-			rc = fail(o->record, -errno);
+		rc = record_open(o->record, &rec);
+		if (rc)
 			goto out;
-		}
 		/* The recording holds everything; the filter runs on top. */
 		states = NSV_SS_ALL;
 	}
@@ -247,9 +337,22 @@ int vsockstat_list(const struct vsockstat_opts *o)
 				goto out;
 		}
 		r = nsv_socktab_collect(&t, states, &o->f, rec);
-		if (r < 0) {
-			rc = fail(r == -EIO && rec ? o->record : NULL, r);
+		if (r < 0 && rec && ferror(rec)) {
+			rc = record_close(o->record, rec, r, true);
+			rec = NULL;
 			goto out;
+		}
+		if (r < 0) {
+			rc = fail(NULL, r);
+			goto out;
+		}
+		if (rec) {
+			/* whole before anything is printed: a reader that
+			 * goes away (SIGPIPE) cannot cut it short */
+			rc = record_close(o->record, rec, 0, true);
+			rec = NULL;
+			if (rc)
+				goto out;
 		}
 		if (diag_missing(&t)) {
 			rc = 1;
@@ -285,8 +388,8 @@ int vsockstat_list(const struct vsockstat_opts *o)
 		sleep_s(o->watch);
 	}
 out:
-	if (rec && fclose(rec) != 0 && !rc)
-		rc = fail(o->record, -errno);
+	if (rec) /* a failure before the recording was whole */
+		record_close(o->record, rec, -ECANCELED, false);
 	nsv_socktab_free(&t);
 	return rc;
 }

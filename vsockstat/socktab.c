@@ -287,7 +287,7 @@ static int record_ns(FILE *rec, const struct nsv_stat_ns *ns)
 	if (ns->err_enter)
 		mnl_attr_put_u32(nlh, NSV_REC_A_ENTER_ERR, 1);
 	if (fwrite(nlh, 1, nlh->nlmsg_len, rec) != nlh->nlmsg_len)
-		return -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 
@@ -334,7 +334,8 @@ static int collect_here(struct fill *c, struct nsv_stat_ns *ns, uint32_t states,
 	if (record && !r) {
 		r = record_ns(record, ns);
 		if (!r && !ns->err && fwrite(rbuf, 1, rlen, record) != rlen)
-			r = -EIO;
+			r = errno ? -errno :
+				    -EIO; /* ENOSPC says more than EIO */
 	}
 	free(rbuf);
 	return r;

@@ -123,6 +123,14 @@ static void test_options(void)
 	       "--bufsize 1M");
 	tap_ok(run("--bufsize 64KiB 1 5") == 0 && O.sock.bufsize == 65536,
 	       "--bufsize 64KiB");
+	tap_ok(run("1 5") == 0 && O.path == NSV_RELAY_PATH_AUTO,
+	       "--data-path: auto by default");
+	tap_ok(run("--data-path copy 1 5") == 0 &&
+		       O.path == NSV_RELAY_PATH_COPY,
+	       "--data-path copy");
+	tap_ok(run("--data-path splice 1 5") == 0 &&
+		       O.path == NSV_RELAY_PATH_SPLICE,
+	       "--data-path splice");
 	tap_ok(run("--seqpacket 1 5") == 0 && O.sock.type == NSV_SOCK_SEQPACKET,
 	       "--seqpacket");
 	tap_ok(run("vsock-seqpacket:1:5") == 0 &&
@@ -242,6 +250,8 @@ static void test_usage_errors(void)
 		{ "--bufsize 0 1 2", "invalid --bufsize '0': 4K to 1G bytes" },
 		{ "--bufsize 2G 1 2",
 		  "invalid --bufsize '2G': 4K to 1G bytes" },
+		{ "--data-path zerocopy 1 2",
+		  "invalid --data-path 'zerocopy': auto, splice or copy" },
 		{ "--max-conns 0 -lk 5", "invalid --max-conns '0'" },
 		{ "-k 1 2", "-k needs -l" },
 		{ "-l --max-conns 3 5", "--max-conns needs -k" },

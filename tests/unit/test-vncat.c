@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -136,6 +137,8 @@ static void test_endpoints(void)
 		{ "tcp:::1:22", -EINVAL, NULL },
 		{ "tcp:[::1]22", -EINVAL, NULL },
 		{ "tcp:[]:22", -EINVAL, NULL },
+		{ "tcp:[[x]:2", -EINVAL, NULL },
+		{ "tcp:a]:2", -EINVAL, NULL },
 		{ "tcp:h", -EINVAL, NULL },
 		{ "tcp:h:", -EINVAL, NULL },
 		{ "unix:", -EINVAL, NULL },
@@ -731,11 +734,131 @@ static void test_relay_sendfile(void)
 	       "sendfile: a 1 MiB + 777 B file reaches the socket intact");
 	tap_ok(fl >= 0 && !(fl & O_NONBLOCK),
 	       "sendfile: the socket is blocking again afterwards");
+	tap_is_int(st.via[0], NSV_RELAY_VIA_SENDFILE,
+		   "sendfile: the stats say so");
 	close(fd);
 	close(sp[0]);
 	close(sp[1]);
 	free(x);
 	free(got);
+}
+
+/*
+ * 300 KiB from a file (or through a pipe) into a stream socketpair with
+ * @path; returns how the relay says it went, -1 if the bytes or the
+ * socket's flags came out wrong.
+ */
+static int relay_path(enum nsv_relay_path path, bool pipe_in)
+{
+	const size_t n = 300 * 1024 + 11;
+	char *x = pattern(n, 7), *got = malloc(n + 1);
+	char tmpl[] = "/tmp/nsv-path.XXXXXX";
+	struct nsv_relay_cfg c = { .linger_ms = -1, .path = path };
+	struct nsv_relay_stats st;
+	struct feeder f;
+	struct drainer d;
+	pthread_t t[2];
+	int in = -1, p[2] = { -1, -1 }, sp[2], r, fl, via = -1;
+
+	if (!x || !got || socketpair(AF_UNIX, SOCK_STREAM, 0, sp))
+		goto out;
+	if (pipe_in) {
+		if (pipe(p))
+			goto out;
+		in = p[0];
+		f = (struct feeder){ p[1], x, n, false };
+		pthread_create(&t[1], NULL, feed, &f);
+	} else {
+		in = mkstemp(tmpl);
+		if (in < 0 || write(in, x, n) != (ssize_t)n ||
+		    lseek(in, 0, SEEK_SET) != 0)
+			goto out;
+		unlink(tmpl);
+	}
+	shutdown(sp[1], SHUT_WR);
+	d = (struct drainer){ sp[1], got, n + 1, 0 };
+	pthread_create(&t[0], NULL, drain, &d);
+	r = nsv_relay(in, -1, sp[0], sp[0], &c, &st);
+	pthread_join(t[0], NULL);
+	if (pipe_in)
+		pthread_join(t[1], NULL);
+	fl = fcntl(sp[0], F_GETFL);
+	if (r == 0 && d.len == n && !memcmp(got, x, n) && st.bytes[0] == n &&
+	    fl >= 0 && !(fl & O_NONBLOCK))
+		via = (int)st.via[0];
+	close(sp[0]);
+	close(sp[1]);
+out:
+	if (in >= 0)
+		close(in);
+	free(x);
+	free(got);
+	return via;
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/*
+ * The data path: asked for, or chosen. Only a vsock output consults the
+ * splice probe (vsock has no sendpage: the probe's Unix datagram socket
+ * takes its path); a Unix stream socket keeps sendfile()/splice().
+ */
+static void test_relay_paths(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	int fds = open_fds(), a, b, sv[2], fd;
+	char tmpl[] = "/tmp/nsv-probe.XXXXXX", *buf = calloc(4, (size_t)pg);
+	ssize_t n = -1;
+
+	tap_is_int(
+		relay_path(NSV_RELAY_PATH_AUTO, false), NSV_RELAY_VIA_SENDFILE,
+		"path auto, file to a Unix socket: sendfile(), bytes intact");
+	tap_is_int(relay_path(NSV_RELAY_PATH_AUTO, true), NSV_RELAY_VIA_SPLICE,
+		   "path auto, pipe to a Unix socket: splice(), bytes intact");
+	tap_is_int(
+		relay_path(NSV_RELAY_PATH_COPY, false), NSV_RELAY_VIA_COPY,
+		"path copy, file: read() and send(), bytes intact, the socket still blocking");
+	tap_is_int(relay_path(NSV_RELAY_PATH_COPY, true), NSV_RELAY_VIA_COPY,
+		   "path copy, pipe: read() and send(), bytes intact");
+	tap_is_int(relay_path(NSV_RELAY_PATH_SPLICE, false),
+		   NSV_RELAY_VIA_SENDFILE, "path splice, file: sendfile()");
+
+	a = nsv_relay_splice_probe();
+	tap_ok(a == 0 || a == 1, "splice probe: an answer (%d), no error", a);
+	tap_is_int(open_fds(), fds, "splice probe: no fd left open");
+	b = nsv_relay_splice_probe();
+	tap_is_int(b, a, "splice probe: the same answer again (kept)");
+
+	/*
+	 * The same question asked another way: sendfile() of two pages of a
+	 * file into a Unix datagram socket arrives as one datagram when the
+	 * kernel batches pages, as two when it sends page by page.
+	 */
+	fd = mkstemp(tmpl);
+	if (buf && fd >= 0 && !socketpair(AF_UNIX, SOCK_DGRAM, 0, sv)) {
+		unlink(tmpl);
+		if (write(fd, buf, 2 * (size_t)pg) == 2 * pg &&
+		    lseek(fd, 0, SEEK_SET) == 0 &&
+		    sendfile(sv[0], fd, NULL, 2 * (size_t)pg) > 0)
+			n = recv(sv[1], buf, 4 * (size_t)pg,
+				 MSG_DONTWAIT | MSG_TRUNC);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	if (fd >= 0)
+		close(fd);
+	tap_is_int(
+		n == 2 * pg, a == 1,
+		"splice probe: agrees with sendfile() into a datagram socket (first datagram %zd bytes)",
+		n);
+	free(buf);
 }
 
 /* The socket side stops sending first; our side keeps sending after it. */
@@ -1215,6 +1338,7 @@ int main(void)
 	test_hybrid_handshake();
 	test_relay_stream();
 	test_relay_sendfile();
+	test_relay_paths();
 	test_relay_half_close();
 	test_relay_messages();
 	test_relay_errors();

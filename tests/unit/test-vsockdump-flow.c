@@ -285,6 +285,67 @@ static void test_many(void)
 	nsv_flows_free(t);
 }
 
+/*
+ * A table that forgets: 20000 short connections one after the other hold
+ * no more than the ring of ended ones; a frame trailing an end still finds
+ * its flow; ids stay those a keeping table gives.
+ */
+static void test_forget(void)
+{
+	struct side b = { 2, 1234, 4096, 0 };
+	struct nsv_flow_note n;
+	struct nsv_flows *t;
+	size_t most = 0;
+	int i, ids = 1, trail = 1;
+
+	nsv_flows_new(&t);
+	send_(t, &n, &b, &b, NSV_VIRTIO_OP_REQUEST, 0);
+	tap_is_int(nsv_flows_forget(t), -EBUSY,
+		   "forget: only on an empty table");
+	nsv_flows_free(t);
+
+	nsv_flows_new(&t);
+	tap_is_int(nsv_flows_forget(t), 0, "forget: on an empty table");
+	for (i = 0; i < 20000; i++) {
+		struct side a = { 3, 40000 + (uint32_t)i, 4096, 0 };
+		const struct nsv_flow *fl;
+
+		send_(t, &n, &a, &b, NSV_VIRTIO_OP_REQUEST, 0);
+		fl = n.flow;
+		ids &= fl->id == (uint64_t)i + 1;
+		send_(t, &n, &b, &a, NSV_VIRTIO_OP_RESPONSE, 0);
+		send_(t, &n, &a, &b, NSV_VIRTIO_OP_RW, 100);
+		send_(t, &n, &a, &b, NSV_VIRTIO_OP_SHUTDOWN, 0);
+		send_(t, &n, &b, &a, NSV_VIRTIO_OP_RST, 0);
+		ids &= n.flow == fl && fl->state == NSV_FLOW_CLOSED;
+		/* the other side's late credit update, after the end */
+		send_(t, &n, &a, &b, NSV_VIRTIO_OP_CREDIT_UPDATE, 0);
+		trail &= n.flow == fl && fl->dir[0].credit_updates == 1;
+		if (nsv_flows_held(t) > most)
+			most = nsv_flows_held(t);
+	}
+	tap_ok(ids, "forget: flows numbered 1..20000 as a keeping table does");
+	tap_ok(trail, "forget: a frame after the RST still finds the flow");
+	tap_ok(nsv_flows_count(t) == 20000 && most == NSV_FLOWS_ENDED_KEPT &&
+		       nsv_flows_held(t) == NSV_FLOWS_ENDED_KEPT,
+	       "forget: 20000 connections seen, at most %zu held (the ring)",
+	       most);
+	tap_ok(nsv_flows_get(t, 0) == NULL, "forget: no summary to get");
+	/* the first connection's key again, long forgotten: a new flow */
+	send_(t, &n, &(struct side){ 3, 40000, 4096, 0 }, &b,
+	      NSV_VIRTIO_OP_REQUEST, 0);
+	tap_ok(n.flow->id == 20001 && n.flow->state == NSV_FLOW_REQUESTED,
+	       "forget: a forgotten key opens flow 20001");
+	/* a REQUEST on a key whose flow never ended replaces it */
+	for (i = 0; i < 3; i++)
+		send_(t, &n, &(struct side){ 3, 40000, 4096, 0 }, &b,
+		      NSV_VIRTIO_OP_REQUEST, 0);
+	tap_ok(n.flow->id == 20004 &&
+		       nsv_flows_held(t) == NSV_FLOWS_ENDED_KEPT + 1,
+	       "forget: REQUESTs on an open key replace its flow, one held");
+	nsv_flows_free(t);
+}
+
 /* --------------------------------------------------------------- printing */
 
 static char *print(const struct nsv_print_opts *o, const struct nsv_frame *f,
@@ -422,6 +483,7 @@ int main(void)
 	test_wrap();
 	test_fragments();
 	test_many();
+	test_forget();
 	test_print();
 	test_tstamps();
 	return tap_done();

@@ -24,7 +24,9 @@
  * tests/golden/vsockdump/cases lists NAME INPUT OPTIONS...; each case runs
  * the built vsockdump with "-r INPUT OPTIONS..." (TZ=UTC) and compares
  * stdout, the exit status and (on failure) stderr with NAME.out.
- * "test-vsockdump-golden --regen" rewrites the .out files instead.
+ * "test-vsockdump-golden --regen" rewrites the .out files instead;
+ * "--inputs DIR" only writes the hand-made captures (the @NAME inputs)
+ * into DIR, for valgrind and the fuzzers.
  */
 
 static char golden[2048], tmpdir[64], tool[2048];
@@ -970,6 +972,17 @@ int main(int argc, char **argv)
 	const char *src = getenv("abs_top_srcdir");
 	const char *build = getenv("abs_top_builddir");
 
+	if (argc == 3 && !strcmp(argv[1], "--inputs")) {
+		if (strlen(argv[2]) >= sizeof(tmpdir)) {
+			fprintf(stderr, "%s: too long a path\n", argv[2]);
+			return 2;
+		}
+		snprintf(tmpdir, sizeof(tmpdir), "%s", argv[2]);
+		snprintf(golden, sizeof(golden), "%s/tests/golden/vsockdump",
+			 src ? src : ".");
+		write_inputs();
+		return 0;
+	}
 	regen = argc > 1 && !strcmp(argv[1], "--regen");
 	snprintf(golden, sizeof(golden), "%s/tests/golden/vsockdump",
 		 src ? src : ".");

@@ -293,6 +293,10 @@ static void test_parse_bad(void)
 	tap_is_int(parse_exact(m.b, m.n, 0, &c), -EINTR,
 		   "NLMSG_DONE carrying an error returns it");
 	RESET();
+	put_ctl(&m, NLMSG_DONE, true, INT32_MIN);
+	tap_is_int(parse_exact(m.b, m.n, 0, &c), -EBADMSG,
+		   "NLMSG_DONE carrying no errno (INT_MIN) is -EBADMSG");
+	RESET();
 	put_ctl(&m, NLMSG_DONE, false, 0);
 	tap_is_int(parse_exact(m.b, m.n, 0, &c), 1,
 		   "NLMSG_DONE without a payload is done");

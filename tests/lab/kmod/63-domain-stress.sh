@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# CID domains under load and teardown: 2,000 connect/transfer/close cycles
-# (DOMAIN_STRESS_CYCLES; kmod/54-stress.sh does 10,000 over loopback)
+# CID domains under load and teardown: 10,000 (DOMAIN_STRESS_CYCLES)
+# connect/transfer/close cycles
 # between domain CIDs in four pairs of namespaces at once, with connects
 # from another domain mixed in (each reset), then namespaces holding domain
 # CIDs deleted while their connections stream, their CIDs free again after.
@@ -10,7 +10,7 @@
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 . "$NSV_SRCDIR/tests/lab/nsvsock.sh"
 skip_in_tree "nsvsock CID domains under stress"
-: "${DOMAIN_STRESS_CYCLES:=2000}"
+: "${DOMAIN_STRESS_CYCLES:=10000}"
 DOM=(python3 "$NSV_SRCDIR/tests/lab/vsock-domain.py")
 d=/proc/sys/net/nsvsock
 

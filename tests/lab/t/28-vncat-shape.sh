@@ -73,14 +73,16 @@ is "$(cat "$T/ir.rc" 2>/dev/null)" 1 "-i 2 on a relay: the relay ends and exits 
 
 # ------------------------------------------------------------ --send-only
 # We shut down our read side before sending anything, so once the peer's
-# program has read our line it cannot write to us: its echo dies of
-# SIGPIPE (status 141) while we still have stdin open.
-bg sh -c "vncat -l 2810 -c 'read l; echo \"\$l\" >$T/so.srv; echo unwanted; exec sleep 60' 2>/dev/null; echo \$? >'$T/so.rc'"
+# program has read our line it cannot write to us: its echo fails with
+# EPIPE while we still have stdin open. (Linux 6.1 returns EPIPE without
+# raising SIGPIPE, later kernels raise it too: the program ignores it.)
+bg sh -c "vncat -l 2810 -c 'trap \"\" PIPE; read l; echo \"\$l\" >$T/so.srv; echo unwanted; echo \$? >$T/so.rc; exec sleep 60' 2>/dev/null"
 wait_vsock_listen 2810
 bg sh -c "{ echo sent; sleep 60; } | vncat --send-only 1 2810 >'$T/so.out'"
 client=$BG_PID
 wait_for 60 test -s "$T/so.rc"
-is "$(cat "$T/so.rc" 2>/dev/null)" 141 "--send-only: the peer's write to us fails (SIGPIPE)"
+check "--send-only: the peer's write to us fails (status $(cat "$T/so.rc" 2>/dev/null))" -- \
+	test "$(cat "$T/so.rc" 2>/dev/null)" -gt 0
 is "$(cat "$T/so.srv" 2>/dev/null)" sent "--send-only: what we sent arrived"
 check "--send-only: while we still have input open" -- kill -0 "$client"
 is "$(wc -c <"$T/so.out")" 0 "--send-only: nothing was written to our stdout"

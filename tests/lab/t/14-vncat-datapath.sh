@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# How this kernel packs a file spliced into vsock, seen by the tracepoint,
+# and the data path vncat picks from its probe: before Linux 6.5 sendfile()
+# and splice() sent a 4 KiB packet per page, and there vncat must read and
+# send instead (64 KiB packets), and be faster for it.
+. "$NSV_SRCDIR/tests/lab/tap.sh"
+
+need_modules vsock_loopback vsock_diag || done_testing
+T=$LAB_TMP
+tr=/sys/kernel/tracing
+[ -d "$tr/events" ] || mount -t tracefs none "$tr"
+ev=$tr/events/vsock/virtio_transport_alloc_pkt
+[ -d "$ev" ] || { ok 1 "the vsock tracepoints exist"; done_testing; }
+/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py" mkdata "$T/data" 8
+port=2400
+
+# send PATH [pipe]: 8 MiB to a listener with --data-path PATH, the packets
+# counted at the tracepoint; sets PAGES (RW packets of at most 4 KiB), BIG
+# (larger ones), BYTES (their payload) and VIA (what -v said).
+send() {
+	local p=$((port += 1)) out
+	bg sh -c "exec vncat -l $p >'$T/got' </dev/null"
+	wait_vsock_listen "$p"
+	echo >"$tr/trace"
+	echo 1 >"$ev/enable"
+	if [ "${2:-}" = pipe ]; then
+		cat "$T/data" | vncat -v --data-path "$1" 1 "$p" 2>"$T/err"
+	else
+		vncat -v --data-path "$1" 1 "$p" <"$T/data" 2>"$T/err"
+	fi
+	ok $? "--data-path $1${2:+ from a pipe}: vncat exits 0"
+	wait "$BG_PID"
+	echo 0 >"$ev/enable"
+	cmp -s "$T/data" "$T/got"
+	ok $? "--data-path $1${2:+ from a pipe}: 8 MiB arrive intact"
+	out=$(grep -oE -- "-> 1:$p len=[0-9]+ type=STREAM op=RW" "$tr/trace" |
+		sed 's/.*len=\([0-9]*\).*/\1/' |
+		awk '{ if ($1 <= 4096) p++; else b++; s += $1 }
+			END { printf "%d %d %d", p, b, s }')
+	read -r PAGES BIG BYTES <<<"$out"
+	VIA=$(grep -o 'by .*' "$T/err")
+	diag "--data-path $1${2:+ from a pipe}: $VIA; packets of <= 4 KiB: $PAGES, larger: $BIG"
+}
+
+send splice
+is "$BYTES" 8388608 "the tracepoint saw every byte of the spliced transfer"
+paged=0
+[ "$PAGES" -gt $((9 * BIG)) ] && paged=1
+diag "this kernel splices into vsock $([ $paged = 1 ] && echo "a page per packet" || echo "many pages per packet")"
+is "$VIA" "by sendfile()" "--data-path splice: a file goes by sendfile()"
+
+send auto
+is "$BYTES" 8388608 "auto: the tracepoint saw every byte"
+if [ $paged = 1 ]; then
+	is "$VIA" "by read() and send() (this kernel splices a page per vsock packet)" \
+		"auto: where splice sends a page per packet, vncat reads and sends"
+else
+	is "$VIA" "by sendfile()" "auto: where splice packs pages, vncat keeps sendfile()"
+fi
+[ "$PAGES" -le $((BIG / 10 + 2)) ]
+ok $? "auto: the packets are large ($BIG larger than 4 KiB, $PAGES not)"
+
+send auto pipe
+if [ $paged = 1 ]; then
+	is "$VIA" "by read() and send() (this kernel splices a page per vsock packet)" \
+		"auto, from a pipe: read and send there too"
+else
+	is "$VIA" "by splice()" "auto, from a pipe: splice()"
+fi
+
+send copy
+is "$VIA" "by read() and send()" "--data-path copy: read() and send(), no reason given"
+
+# Where splice is paged, what auto chose must also be faster: 16 MiB each
+# way, taking turns three times, median rates.
+if [ $paged = 1 ]; then
+	/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py" mkdata "$T/big" 16
+	rate() {
+		local p=$((port += 1)) t0 t1
+		bg sh -c "exec vncat -l $p >/dev/null </dev/null"
+		wait_vsock_listen "$p"
+		t0=$(date +%s%N)
+		vncat --data-path "$1" 1 "$p" <"$T/big"
+		wait "$BG_PID"
+		t1=$(date +%s%N)
+		echo $((16 * 1000000000 / (t1 - t0 + 1)))
+	}
+	a=() s=()
+	for i in 1 2 3; do
+		a+=("$(rate auto)")
+		s+=("$(rate splice)")
+	done
+	ma=$(printf '%s\n' "${a[@]}" | sort -n | sed -n 2p)
+	ms=$(printf '%s\n' "${s[@]}" | sort -n | sed -n 2p)
+	diag "16 MiB, MiB/s: auto ${a[*]}, splice ${s[*]}"
+	[ "$ma" -gt "$ms" ]
+	ok $? "auto is faster than splice where splice is paged (median $ma against $ms MiB/s)"
+else
+	skip "auto against splice: this kernel packs spliced pages, nothing to choose"
+fi
+done_testing
