@@ -18,7 +18,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 # ------------------------------------------------------------- the capture
 # A ring of 64 MiB, filled a block at a time as only -w asks (no -U):
 # frames packed by their size, where -U's immediate mode gives each one a
-# slot of the snap length, 256 of them; with -U a host busy elsewhere for
+# slot of the snap length, a few hundred at most; with -U a host busy for
 # a few seconds dropped 600 frames of the 4 MiB host -> guest transfer.
 cap=$NESTED_SHARED/traffic.pcap
 rm -f "$cap"
