@@ -110,6 +110,36 @@ int nsv_netns_ino(int fd, uint64_t *ino)
 	return 0;
 }
 
+int nsv_netns_name(const char *dir, int fd, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct stat ns, st;
+	struct dirent *d;
+	DIR *dd;
+	int r = -ENOENT;
+
+	if (fstat(fd, &ns) < 0)
+		return -errno;
+	if (!dir)
+		dir = NETNS_RUN_DIR;
+	dd = opendir(dir);
+	if (!dd)
+		return -errno;
+	while (r == -ENOENT && (d = readdir(dd))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (stat(path, &st) < 0 || st.st_ino != ns.st_ino ||
+		    st.st_dev != ns.st_dev)
+			continue;
+		r = (size_t)snprintf(buf, len, "%s", d->d_name) < len ?
+			    0 :
+			    -ENAMETOOLONG;
+	}
+	closedir(dd);
+	return r;
+}
+
 struct seen {
 	struct nsv_netns_info *v;
 	size_t n, cap;

@@ -35,6 +35,16 @@ int nsv_netns_enter_spec(const char *spec);
 int nsv_netns_ino(int fd, uint64_t *ino);
 
 /**
+ * nsv_netns_name - the ip-netns name of the namespace open at @fd
+ * @dir: where the names live; NULL for /run/netns
+ *
+ * Writes the first name found (the same device and inode as @fd) into
+ * @buf. Returns 0, -ENOENT (it has no name), -ENAMETOOLONG, or the -errno
+ * of fstat() or of opening @dir.
+ */
+int nsv_netns_name(const char *dir, int fd, char *buf, size_t len);
+
+/**
  * nsv_netns_list - every namespace this process can reach
  *
  * Our own first, then /run/netns/ *, then /proc/ * /ns/net; deduplicated by

@@ -320,10 +320,8 @@ static int create(struct nl_sock *sk, struct nl_cache *cache,
 	 * shows this namespace's connections only, as a container expects,
 	 * where a vsockmon would show the whole machine's.
 	 */
-	if (access(NSV_NSVSOCK_SYSFS, F_OK) == 0) {
+	if (access(NSV_NSVSOCK_SYSFS, F_OK) == 0)
 		kind = "nsvsockmon";
-		m->scoped = true;
-	}
 	l = rtnl_link_alloc();
 	if (!l)
 		return -ENOMEM;
@@ -362,6 +360,7 @@ int nsv_monitor_open(struct nsv_monitor *m, const char *ifname, bool create_ok)
 	struct rtnl_link *l = NULL, *change = NULL;
 	struct nsv_monitor_owner self;
 	struct pick pk = { 0 };
+	const char *kind;
 	struct reap rp = { .m = m, .keep = ifname };
 	char alias[128];
 	struct nl_sock *sk;
@@ -423,6 +422,8 @@ int nsv_monitor_open(struct nsv_monitor *m, const char *ifname, bool create_ok)
 		}
 	}
 	m->ifindex = rtnl_link_get_ifindex(l);
+	kind = rtnl_link_get_type(l);
+	m->scoped = kind && !strcmp(kind, "nsvsockmon");
 
 	if (!(rtnl_link_get_flags(l) & IFF_UP)) {
 		change = rtnl_link_alloc();

@@ -16,7 +16,7 @@ struct nsv_monitor {
 	int ifindex;
 	bool created; /* we created it: delete it on close */
 	bool raised; /* we brought it up: bring it down on close */
-	bool scoped; /* we created nsvsock's nsvsockmon kind, not vsockmon */
+	bool scoped; /* of nsvsock's nsvsockmon kind (scoped), not vsockmon */
 	void *nl; /* rtnetlink socket opened with our privileges */
 	char reaped[64]; /* devices left by dead captures, removed: "a, b" */
 	int reaped_pid; /* ... the creator of the last of them */

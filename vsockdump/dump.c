@@ -3,7 +3,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -102,6 +104,7 @@ struct run {
 	struct nsv_plot *plot; /* --plot */
 	struct nsv_savefile_iface *ifaces; /* what the writer describes */
 	char (*descs)[4200];
+	char live_desc[4200]; /* ... of a live source, from describe_live() */
 	bool show;
 	bool limit; /* -W with -G: the last file is full */
 	const char *user; /* whom root became (-Z or the build's), or NULL */
@@ -639,37 +642,61 @@ fail:
 	return e;
 }
 
-/* What pcapng says of the capture device: its namespace, for now by -N. */
-static void netns_description(const struct vsockdump_opts *o, char *buf,
-			      size_t len)
+/*
+ * The namespace we capture in, as a user names it: its ip-netns name,
+ * "(init)" if it is process 1's, else net:[INODE]. Read before -Z: the
+ * user we become may not see process 1's.
+ */
+static void netns_label(char *buf, size_t len)
 {
-	char link[64];
-	ssize_t n;
+	uint64_t ino = 0, init = 0;
+	int fd, fd1;
 
-	if (o->netns) {
-		snprintf(buf, len, "netns %s", o->netns);
-		return;
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || nsv_netns_ino(fd, &ino) < 0) {
+		snprintf(buf, len, "net:[?]");
+	} else if (nsv_netns_name(NULL, fd, buf, len) < 0) {
+		fd1 = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+		if (fd1 >= 0 && nsv_netns_ino(fd1, &init) == 0 && init == ino)
+			snprintf(buf, len, "(init)");
+		else
+			snprintf(buf, len, "net:[%" PRIu64 "]", ino);
+		if (fd1 >= 0)
+			close(fd1);
 	}
-	n = readlink("/proc/thread-self/ns/net", link, sizeof(link) - 1);
-	if (n <= 0) {
-		buf[0] = '\0';
-		return;
-	}
-	link[n] = '\0';
-	snprintf(buf, len, "netns %s", link);
+	if (fd >= 0)
+		close(fd);
 }
 
-/* What pcapng says of a live source that is not a vsockmon device. */
-static void source_description(const struct vsockdump_opts *o,
-			       const struct run *r, char *buf, size_t len)
+/*
+ * What pcapng says of a live source (if_description): the tracepoints, the
+ * relay's sockets, or the device's namespace and, for the nsvsock module's
+ * tap, what it sees there.
+ */
+static void describe_live(const struct run *r, const struct nsv_monitor *mon,
+			  char *buf, size_t len)
 {
-	if (r->src.ops == &nsv_tpcap_source_ops)
+	char ns[300];
+
+	if (r->src.ops == &nsv_tpcap_source_ops) {
 		snprintf(buf, len,
 			 "the vsock tracepoints: headers only, "
 			 "every network namespace");
-	else if (r->src.ops != &nsv_hrelay_source_ops ||
-		 nsv_hrelay_describe(r->src.s, buf, len) < 0)
-		netns_description(o, buf, len);
+		return;
+	}
+	if (r->src.ops == &nsv_hrelay_source_ops &&
+	    nsv_hrelay_describe(r->src.s, buf, len) == 0)
+		return;
+	netns_label(ns, sizeof(ns));
+	if (!mon->scoped)
+		snprintf(buf, len, "netns %s", ns);
+	else if (!strcmp(ns, "(init)"))
+		snprintf(buf, len,
+			 "netns %s, nsvsockmon: every namespace's frames", ns);
+	else
+		snprintf(buf, len,
+			 "netns %s, nsvsockmon: this namespace's connections",
+			 ns);
 }
 
 /* -w: a pcapng interface per capture device (a live one, or each -r file). */
@@ -709,7 +736,7 @@ static int open_writer(const struct vsockdump_opts *o, struct run *r,
 				 o->rfiles[i]);
 		} else {
 			ifs[i].name = ifname;
-			source_description(o, r, desc[i], sizeof(desc[i]));
+			snprintf(desc[i], sizeof(desc[i]), "%s", r->live_desc);
 		}
 	}
 	/* -G on a file: its frames' time, not the clock on the wall */
@@ -845,8 +872,10 @@ int vsockdump_run(const struct vsockdump_opts *o)
 		}
 	}
 	snaplen = r.src.ops->snaplen(r.src.s);
-	if (!o->rfile)
+	if (!o->rfile) {
 		say_listening(&r, &mon, snaplen);
+		describe_live(&r, &mon, r.live_desc, sizeof(r.live_desc));
+	}
 	started = true;
 
 	user = capture_user(o);

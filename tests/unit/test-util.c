@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,43 @@ static void test_netns_path(void)
 		   "another kind of namespace is not a netns");
 }
 
+/* Names are matched by device and inode: a hard link is a name. */
+static void test_netns_name(void)
+{
+	char dir[] = "/tmp/nsv-test-netns-XXXXXX", a[128], b[128], c[128];
+	char name[64] = "";
+	int fd, other;
+
+	tap_ok(mkdtemp(dir) != NULL, "a directory of names");
+	snprintf(a, sizeof(a), "%s/target", dir);
+	snprintf(b, sizeof(b), "%s/other", dir);
+	snprintf(c, sizeof(c), "%s/ns-with-a-long-name", dir);
+	fd = open(a, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	other = open(b, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	tap_ok(fd >= 0 && other >= 0, "two files stand for two namespaces");
+	tap_is_int(nsv_netns_name(dir, other, name, sizeof(name)), 0,
+		   "a namespace with a name");
+	tap_is_str(name, "other", "... is named");
+	unlink(a);
+	tap_is_int(nsv_netns_name(dir, fd, name, sizeof(name)), -ENOENT,
+		   "one whose name is gone has none");
+	tap_ok(link(b, c) == 0 && unlink(b) == 0, "renamed (a long name)");
+	tap_is_int(nsv_netns_name(dir, other, name, 8), -ENAMETOOLONG,
+		   "a name longer than the buffer is -ENAMETOOLONG");
+	tap_is_int(nsv_netns_name(dir, other, name, sizeof(name)), 0,
+		   "... that fits in a larger one");
+	tap_is_str(name, "ns-with-a-long-name", "... and is the new name");
+	tap_is_int(nsv_netns_name("/nonexistent-nsv-dir", fd, name,
+				  sizeof(name)),
+		   -ENOENT, "no directory: -ENOENT");
+	tap_is_int(nsv_netns_name(dir, -1, name, sizeof(name)), -EBADF,
+		   "a bad fd: -EBADF");
+	unlink(c);
+	close(fd);
+	close(other);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_json();
@@ -297,6 +335,7 @@ int main(void)
 	test_messages();
 	test_parse_secs();
 	test_netns_path();
+	test_netns_name();
 	free(buf);
 	return tap_done();
 }

@@ -207,7 +207,7 @@ is "$(wc -l <<<"$v")" 2 "... and both connections"
 
 # --- vsockdump, with no tap to use, creates the scoped kind and says so
 new_netns e || ok 1 "ip netns add e"
-bg ip netns exec e vsockdump -B 65536 -U -w "$LAB_TMP/e.pcap" 2>"$LAB_TMP/e.err"
+bg ip netns exec e vsockdump -B 65536 -U -w "$LAB_TMP/e.pcapng" 2>"$LAB_TMP/e.err"
 dump=$BG_PID
 wait_for 60 grep -q listening "$LAB_TMP/e.err"
 like "$(cat "$LAB_TMP/e.err")" "created nsvsockmon0, the nsvsock module's tap" \
@@ -225,10 +225,14 @@ wait_for 30 idle
 sleep 0.5
 kill -INT "$dump"
 wait "$dump"
-e=$(flows "$LAB_TMP/e.pcap")
+e=$(flows "$LAB_TMP/e.pcapng")
 like "$e" '^STREAM 1:[0-9]+ > 1:5301: closed .*\| > [0-9]+ frames, 30000 bytes' \
 	"its capture has e's connection"
 is "$(wc -l <<<"$e")" 1 "... and nothing else"
+is "$(capinfos -I "$LAB_TMP/e.pcapng" 2>&1 |
+	sed -n 's/^ *\(Name\|Description\) = //p')" "nsvsockmon0
+netns e, nsvsockmon: this namespace's connections" \
+	"pcapng: the interface, its namespace by name and what it sees there"
 ! ip -n e link show nsvsockmon0 >/dev/null 2>&1
 ok $? "vsockdump deleted the device it created"
 check "rmmod nsvsock" -- nsv_unload
