@@ -189,7 +189,7 @@ for f in tp nsv; do
 	ok $? "tshark reads $f.pcap" || diag "$(cat "$T/$f.tshark")"
 	is "$(sort -u "$T/$f.cids" | tr '\n' ' ')" "2,3 3,2 " \
 		"tshark: every frame of $f.pcap goes between CIDs 2 and 3"
-	is "$(wc -l <"$T/$f.cids")" "$(vsockdump -r "$T/$f.pcap" -n 2>/dev/null | wc -l)" \
+	is "$(wc -l <"$T/$f.cids")" "$(vsockdump -r "$T/$f.pcap" --json 2>/dev/null | wc -l)" \
 		"tshark reads as many frames of $f.pcap as vsockdump"
 done
 gsh 'rm -f /tmp/*.pcap' >/dev/null
