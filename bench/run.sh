@@ -7,8 +7,9 @@
 # On this machine: vsockdump -r against tcpdump -r and tshark -r
 # (bench/vsockdump.sh) and the hybrid relay against a direct transfer
 # (bench/hybrid-relay.sh). In the lab VM, booted once per kernel and vCPU
-# count: vncat against vsock_perf and socat (bench/vncat.sh), live capture
-# against tcpdump (bench/capture.sh), vsockstat against ss
+# count: vncat against vsock_perf, socat and its own splice path
+# (bench/vncat.sh), live capture against tcpdump (bench/capture.sh),
+# vsockstat against ss
 # (bench/vsockstat.sh), and vncat over the nsvsock module against
 # vsock_loopback (bench/nsvsock.sh, where make lab-kmod built it: 6.x; last
 # in the VM, as it swaps the modules). bench/nested.sh (a nested guest)
@@ -35,7 +36,7 @@ if [ -n "${LAB_KERNEL:-}" ]; then
 	for part in $BENCH_PARTS; do
 		case $part in
 		vncat)
-			BENCH_TOOLS="vncat vsock_perf socat socat-b65536" \
+			BENCH_TOOLS="vncat vncat-splice vsock_perf socat socat-b65536" \
 				bash "$here/vncat.sh" "$BENCH_MIB" || rc=1
 			;;
 		capture) bash "$here/capture.sh" "$BENCH_CAPTURE_MIB" || rc=1 ;;

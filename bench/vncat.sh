@@ -8,7 +8,8 @@
 #
 #   bench/vncat.sh [MIB]       from the build tree; boots the lab on 6.12
 # Environment: BENCH_KERNEL (6.12), BENCH_RUNS (3), BENCH_TOOLS (which of
-# vncat socat socat-b65536 ncat vsock_perf vsock_perf-4M; default all),
+# vncat vncat-splice socat socat-b65536 ncat vsock_perf vsock_perf-4M;
+# default all),
 # BENCH_ROWS (append make bench's rows there), BENCH_BASELINE (another
 # vncat binary inside the build tree, e.g. one built from main: it gets a row
 # "vncat (baseline)" and runs in the same turns), LAB_MEM (2G by default
@@ -70,7 +71,7 @@ one() {
 # The tools take turns, run after run, so that a busy moment of the machine
 # (the lab shares it) hurts all of them alike; each gets the median.
 # shellcheck disable=SC2206
-TOOLS=(${BENCH_TOOLS:-vncat socat socat-b65536 ncat vsock_perf vsock_perf-4M})
+TOOLS=(${BENCH_TOOLS:-vncat vncat-splice socat socat-b65536 ncat vsock_perf vsock_perf-4M})
 declare -A SERVER CLIENT RATE ALL
 if [ -n "${BENCH_BASELINE:-}" ]; then
 	TOOLS=(vncat vncat-base "${TOOLS[@]:1}")
@@ -79,6 +80,10 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
 fi
 SERVER[vncat]='exec vncat -l $P </dev/null >/dev/null'
 CLIENT[vncat]="exec vncat 1 \$P <$file"
+# the data path vncat picks by its probe (auto) against the one it avoids
+# on kernels that splice a page per packet (before 6.5)
+SERVER[vncat-splice]=${SERVER[vncat]}
+CLIENT[vncat-splice]="exec vncat --data-path splice 1 \$P <$file"
 SERVER[socat]='exec socat -u VSOCK-LISTEN:$P GOPEN:/dev/null'
 CLIENT[socat]="exec socat -u GOPEN:$file VSOCK-CONNECT:1:\$P"
 SERVER[socat-b65536]='exec socat -b 65536 -u VSOCK-LISTEN:$P GOPEN:/dev/null'
@@ -118,6 +123,7 @@ echo "| tool | MiB/s | vncat is |"
 echo "|---|---:|---:|"
 for t in "${TOOLS[@]}"; do
 	case $t in
+	vncat-splice) label="vncat --data-path splice" ;;
 	socat) label="socat (defaults)" ;;
 	socat-b65536) label="socat -b 65536" ;;
 	ncat) label="ncat --vsock" ;;
@@ -136,14 +142,17 @@ done
 rm -f "$file"
 
 # make bench: vncat against each peer, ratios run by run
-for t in vsock_perf socat socat-b65536; do
+for t in vncat-splice vsock_perf socat socat-b65536; do
 	[ -n "${ALL[$t]:-}" ] || continue
 	case $t in
+	vncat-splice) target=">= 1" ;;
 	vsock_perf) target=">= 0.9" ;;
 	socat) target=">= 3" ;;
 	socat-b65536) target=">= 1.5" ;;
 	esac
-	bench_row "vncat / ${t/-b65536/ -b 65536}, $mib MiB" \
+	label=${t/-b65536/ -b 65536}
+	label=${label/vncat-splice/vncat --data-path splice}
+	bench_row "vncat / $label, $mib MiB" \
 		"$(printf '%.0f MiB/s' "${RATE[vncat]}")" \
 		"$(printf '%.0f MiB/s' "${RATE[$t]}")" "$target" \
 		"$(bench_ratios "${ALL[vncat]}" "${ALL[$t]}")"
