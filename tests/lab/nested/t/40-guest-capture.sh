@@ -33,13 +33,22 @@ cat /tmp/$1.err"
 }
 # gstop NAME...: SIGINT to each gstart NAME once the alloc events of the
 # last packets have waited out their second for a recv that never comes
-# (the guest's packets to the host have none); their exit status is gwait's.
+# (the guest's packets to the host have none); wait (60 s at most) for them
+# to end; print NAME=STATUS for each.
 gstop() {
-	local n pids=
+	local n pids='' rcs=''
 	for n in "$@"; do
 		pids+=" \$(cat /tmp/$n.pid)"
+		rcs+=" $n=\$(cat /tmp/$n.rc 2>/dev/null)"
 	done
-	gsh "sleep 1.5; kill -INT$pids"
+	gsh -t 90 "sleep 1.5; kill -INT$pids
+i=0
+while [ \$i -lt 300 ]; do
+	for n in $*; do [ -s /tmp/\$n.rc ] || break; done
+	[ -s /tmp/\$n.rc ] && break
+	sleep 0.2; i=\$((i + 1))
+done
+echo$rcs"
 }
 # reap PID SECS: wait at most SECS for the bg command PID to end; its exit
 # status, 124 (and it is killed) if it did not.
@@ -76,42 +85,24 @@ is "$(grep -c 'vsockdump: headers only: no vsockmon on this kernel' <<<"$out")" 
 	"guest: vsockdump with no -i says in one line that it has no vsockmon" || diag "$out"
 like "$out" 'listening on tracepoints' "... and captures from the tracepoints"
 check "guest: vsockmon is not loaded and cannot be" -- \
-	gsh '! modprobe -q vsockmon && ! test -e /sys/module/vsockmon'
+	gsh '! modprobe -q vsockmon 2>/dev/null && ! test -e /sys/module/vsockmon'
 
 head -c $DOWN "$D/down.bin" >"$T/tp.down"
 bg sh -c "exec vncat -l 5601 <'$T/tp.down' >'$T/tp.got' 2>'$T/tp.err'"
 server=$BG_PID
 wait_vsock_listen 5601 60
-out=$(gsh -t 300 "head -c $UP /up.bin | vncat -w 60 host 5601 >/tmp/tp.got")
+out=$(gsh -t 300 "head -c $UP /up.bin | vncat -w 60 host 5601 >/tmp/tp.got
+sha256sum </tmp/tp.got | cut -d' ' -f1; rm -f /tmp/tp.got")
 ok $? "the guest sends $UP bytes to the host's vncat -l 5601, which sends $DOWN back" ||
 	diag "$out"
+is "$out" "$(sha <"$T/tp.down")" "the guest got the host's $DOWN bytes"
 reap "$server" 60
 ok $? "the host's listener exits 0" || diag "$(cat "$T/tp.err")"
 is "$(sha <"$T/tp.got")" "$(head -c $UP "$D/up.bin" | sha)" "the host got the guest's $UP bytes"
-is "$(gsh 'sha256sum </tmp/tp.got | cut -d" " -f1; rm -f /tmp/tp.got')" "$(sha <"$T/tp.down")" \
-	"the guest got the host's $DOWN bytes"
-gstop tp fb
-gwait tp 60
-ok $? "SIGINT: vsockdump -i tracepoints exits 0"
-gwait fb 60
-ok $? "SIGINT: the fallback capture exits 0"
+is "$(gstop tp fb)" "tp=0 fb=0" "SIGINT: both captures exit 0"
 out=$(gsh 'cat /tmp/tp.err /tmp/fb.err')
 is "$(grep -c '^0 frames dropped by kernel' <<<"$out")" 2 "no event lost by the perf rings" ||
 	diag "$out"
-
-flows=$(gsh 'vsockdump -r /tmp/tp.pcap -q --flows -n')
-ok $? "guest: vsockdump -r --flows reads the tracepoints' capture" || diag "$flows"
-is "$(total "$flows" '>' 5601) $(total "$flows" '<' 5601)" "$UP $DOWN" \
-	"--flows: $UP bytes guest -> host and $DOWN back on 5601"
-like "$flows" "STREAM 3:[0-9]+ > 2:5601: closed" "--flows: 3 > 2:5601, closed"
-frames=$(gsh 'vsockdump -r /tmp/tp.pcap -t -n port 5601')
-is "$(cids "$frames")" "2>3 3>2 " "its frames of port 5601 go between CIDs 3 and 2"
-is "$(gsh 'vsockdump -r /tmp/fb.pcap -t -n port 5601')" "$frames" \
-	"the fallback capture has the same $(grep -c . <<<"$frames") frames of port 5601"
-is "$(gsh 'vsockdump -r /tmp/tp.pcap -n --json port 5601 2>/dev/null' |
-	jq -r '"\(.src_cid)>\(.dst_cid) \(.source)"' | sort -u | tr '\n' ' ')" \
-	"2>3 tracepoint:recv 3>2 tracepoint:alloc " \
-	"each packet once: to the host an alloc event, from it a recv"
 
 # ------------------------------------- nsvsock.ko: slots and the scoped tap
 if [ "$(kernel_num)" -ge 700 ]; then
@@ -139,30 +130,22 @@ awk "\$1 == \"module_cid_slots\" { print \"slots\", \$2 }" /proc/net/nsvsock')
 	like "$out" "created nsvsockmon0, the nsvsock module's tap" \
 		"guest: vsockdump with no -i creates nsvsockmon0 and says so"
 	like "$out" 'listening on nsvsockmon0 \(created\), link-type VSOCK' "... and captures on it"
-	is "$(gsh 'cat /sys/class/net/nsvsockmon0/type')" 826 "... a device of type ARPHRD_VSOCKMON"
 	bg sh -c "exec vncat -l 5602 >'$T/nsv.got' </dev/null"
 	server=$BG_PID
 	wait_vsock_listen 5602 60
-	out=$(gsh -t 300 "head -c $NSV_UP /up.bin | vncat -w 60 host 5602")
+	out=$(gsh -t 300 "cat /sys/class/net/nsvsockmon0/type
+head -c $NSV_UP /up.bin | vncat -w 60 host 5602")
 	ok $? "the guest sends $NSV_UP bytes to the host's vncat -l 5602" || diag "$out"
+	is "$out" 826 "... while nsvsockmon0 is there, of type ARPHRD_VSOCKMON"
 	reap "$server" 60
 	ok $? "the host's listener exits 0"
 	is "$(sha <"$T/nsv.got")" "$(head -c $NSV_UP "$D/up.bin" | sha)" \
 		"the host got the guest's $NSV_UP bytes"
-	gstop nsv
-	gwait nsv 60
-	ok $? "SIGINT: exit 0"
+	is "$(gstop nsv)" "nsv=0" "SIGINT: exit 0"
 	out=$(gsh 'cat /tmp/nsv.err; test -e /sys/class/net/nsvsockmon0 && echo left')
 	like "$out" '^0 frames dropped by kernel' "no frame dropped" || diag "$out"
 	! grep -qx left <<<"$out"
 	ok $? "vsockdump deleted nsvsockmon0"
-	flows=$(gsh 'vsockdump -r /tmp/nsv.pcap -q --flows -n')
-	ok $? "guest: vsockdump -r --flows reads the nsvsockmon0 capture" || diag "$flows"
-	is "$(total "$flows" '>' 5602) $(total "$flows" '<' 5602)" "$NSV_UP 0" \
-		"--flows: $NSV_UP bytes guest -> host on 5602, none back"
-	like "$flows" "STREAM 3:[0-9]+ > 2:5602: closed" "--flows: 3 > 2:5602, closed"
-	is "$(cids "$(gsh 'vsockdump -r /tmp/nsv.pcap -t -n')")" "2>3 3>2 " \
-		"vsockdump -r: every frame goes between CIDs 3 and 2"
 
 	out=$(gsh 'i=0
 until rmmod nsvsock 2>/tmp/rmmod.err; do
@@ -175,13 +158,36 @@ done
 	ok $(($? != 1)) "guest: no Call Trace, WARNING or BUG in dmesg" || diag "$out"
 fi
 
-# ------------------------------------------- the captures, read by tshark
+# ------------------------------- the captures, read on the host: it is fast
 bg sh -c "vncat -l --recv-only 5609 | tar -C '$T' -xf -"
 copy=$BG_PID
 wait_vsock_listen 5609 60
-out=$(gsh 'cd /tmp && tar -cf - *.pcap | vncat -w 60 host 5609')
+out=$(gsh 'cd /tmp && tar -cf - *.pcap | vncat -w 60 host 5609 && rm -f /tmp/*.pcap')
 ok $? "the guest sends its captures to the host" || diag "$out"
 reap "$copy" 60
+
+flows=$(vsockdump -r "$T/tp.pcap" -q --flows -n 2>&1)
+ok $? "vsockdump -r --flows reads the tracepoints' capture" || diag "$flows"
+is "$(total "$flows" '>' 5601) $(total "$flows" '<' 5601)" "$UP $DOWN" \
+	"--flows: $UP bytes guest -> host and $DOWN back on 5601"
+like "$flows" "STREAM 3:[0-9]+ > 2:5601: closed" "--flows: 3 > 2:5601, closed"
+frames=$(vsockdump -r "$T/tp.pcap" -t -n port 5601 2>/dev/null)
+is "$(cids "$frames")" "2>3 3>2 " "its frames of port 5601 go between CIDs 3 and 2"
+is "$(vsockdump -r "$T/fb.pcap" -t -n port 5601 2>/dev/null)" "$frames" \
+	"the fallback capture has the same $(grep -c . <<<"$frames") frames of port 5601"
+is "$(vsockdump -r "$T/tp.pcap" -n --json port 5601 2>/dev/null |
+	jq -r '"\(.src_cid)>\(.dst_cid) \(.source)"' | sort -u | tr '\n' ' ')" \
+	"2>3 tracepoint:recv 3>2 tracepoint:alloc " \
+	"each packet once: to the host an alloc event, from it a recv"
+if [ -e "$T/nsv.pcap" ]; then
+	flows=$(vsockdump -r "$T/nsv.pcap" -q --flows -n 2>&1)
+	ok $? "vsockdump -r --flows reads the nsvsockmon0 capture" || diag "$flows"
+	is "$(total "$flows" '>' 5602) $(total "$flows" '<' 5602)" "$NSV_UP 0" \
+		"--flows: $NSV_UP bytes guest -> host on 5602, none back"
+	like "$flows" "STREAM 3:[0-9]+ > 2:5602: closed" "--flows: 3 > 2:5602, closed"
+	is "$(cids "$(vsockdump -r "$T/nsv.pcap" -t -n 2>/dev/null)")" "2>3 3>2 " \
+		"vsockdump -r: every frame goes between CIDs 3 and 2"
+fi
 for f in tp nsv; do
 	[ -e "$T/$f.pcap" ] || continue
 	tshark -r "$T/$f.pcap" -T fields -E separator=, -e vsock.src_cid -e vsock.dst_cid \
@@ -192,5 +198,4 @@ for f in tp nsv; do
 	is "$(wc -l <"$T/$f.cids")" "$(vsockdump -r "$T/$f.pcap" --json 2>/dev/null | wc -l)" \
 		"tshark reads as many frames of $f.pcap as vsockdump"
 done
-gsh 'rm -f /tmp/*.pcap' >/dev/null
 done_testing
