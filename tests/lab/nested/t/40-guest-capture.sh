@@ -104,6 +104,8 @@ out=$(gsh 'cat /tmp/tp.err /tmp/fb.err')
 is "$(grep -c '^0 frames dropped by kernel' <<<"$out")" 2 "no event lost by the perf rings" ||
 	diag "$out"
 
+diag "the tracepoints' part took $SECONDS s"
+t0=$SECONDS
 # ------------------------------------- nsvsock.ko: slots and the scoped tap
 if [ "$(kernel_num)" -ge 700 ]; then
 	skip "nsvsock in the guest (Linux $LAB_KERNEL has per-netns vsock in tree)"
@@ -158,6 +160,8 @@ done
 	ok $(($? != 1)) "guest: no Call Trace, WARNING or BUG in dmesg" || diag "$out"
 fi
 
+diag "nsvsock's part took $((SECONDS - t0)) s"
+t0=$SECONDS
 # ------------------------------- the captures, read on the host: it is fast
 bg sh -c "vncat -l --recv-only 5609 | tar -C '$T' -xf -"
 copy=$BG_PID
@@ -198,4 +202,5 @@ for f in tp nsv; do
 	is "$(wc -l <"$T/$f.cids")" "$(vsockdump -r "$T/$f.pcap" --json 2>/dev/null | wc -l)" \
 		"tshark reads as many frames of $f.pcap as vsockdump"
 done
+diag "reading the captures took $((SECONDS - t0)) s"
 done_testing
