@@ -11,6 +11,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -30,6 +31,7 @@ struct dir {
 	bool user; /* crlf, a line delay or a filter: through our buffer */
 	bool cr; /* crlf: the last byte read was CR */
 	bool ending; /* the filter said the input ends: EOF once it is dry */
+	bool midline; /* into a pty: the last byte written ended no line */
 	const struct nsv_relay_dir *cfg;
 	int64_t next_us; /* line delay: no write before this */
 	char *buf;
@@ -246,6 +248,24 @@ static void finish(struct dir *d, const struct dir *other,
 		/* a pipe reader downstream learns of the end only this way */
 		close(d->wfd);
 		d->wfd = -1;
+	}
+}
+
+/*
+ * The peer sends no more, but a pty cannot be half-closed: the program reads
+ * end-of-file as from a terminal's Ctrl-D, after all that came before it (a
+ * line cut short takes a first one to go through).
+ */
+static void pty_eof(const struct dir *d)
+{
+	struct termios t;
+	char eof[2];
+
+	if (tcgetattr(d->wfd, &t) < 0 || t.c_cc[VEOF] == _POSIX_VDISABLE)
+		return;
+	eof[0] = eof[1] = (char)t.c_cc[VEOF];
+	if (write(d->wfd, eof, d->midline ? 2 : 1) < 0) {
+		/* the program is gone already: its side ends by itself */
 	}
 }
 
@@ -484,11 +504,13 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 				got = do_write(d, len, c->messages);
 				d->wready = false;
 				if (got > 0) {
-					if (delay > 0 &&
-					    d->buf[d->off + (size_t)got - 1] ==
-						    '\n')
+					bool nl = d->buf[d->off + (size_t)got -
+							 1] == '\n';
+
+					if (delay > 0 && nl)
 						d->next_us = nsv_clock_us() +
 							     delay * 1000LL;
+					d->midline = !nl;
 					d->off += (size_t)got;
 					st->bytes[i] += (uint64_t)got;
 					if (d->off == d->len) {
@@ -511,14 +533,17 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 			}
 written:
 			if (d->eof && d->len == 0) {
+				if (c->a_pty && i == 1)
+					pty_eof(d);
 				finish(d, &D[!i], c);
 				progress = true;
 			}
 		}
 		if (D[0].done && D[1].done)
 			break;
-		if ((D[0].done || D[1].done) && c->linger_ms >= 0 &&
-		    !lingering) {
+		/* a pty's session lasts until its program ends, not its input */
+		if ((D[0].done || (D[1].done && !c->a_pty)) &&
+		    c->linger_ms >= 0 && !lingering) {
 			lingering = timed = true;
 			linger_end = nsv_clock_us() + c->linger_ms * 1000LL;
 		}

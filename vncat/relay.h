@@ -84,7 +84,9 @@ struct nsv_relay_cfg {
 	int idle_ms; /* > 0: end with -ETIMEDOUT when no byte moved either
 			way for this long */
 	bool a_pty; /* side A is a pty master: EIO means the program's side
-		       closed (EOF when reading, the end when writing) */
+		       closed (EOF when reading, the end when writing); B's
+		       EOF reaches the program as the terminal's VEOF, and
+		       the linger starts only when the program's side ends */
 	struct nsv_relay_dir dir[2];
 	/* > 0: called every tick_ms while data moves, with the counts so far */
 	int tick_ms;

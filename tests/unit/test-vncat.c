@@ -15,6 +15,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1326,6 +1327,73 @@ static void test_relay_tick_pty(void)
 	close(sp[1]);
 }
 
+/*
+ * A peer's EOF reaches a program on a pty as end-of-file, after every byte
+ * before it, a line cut short included; and the session, though it lingers
+ * for nobody (linger 0, as vncat's terminal sessions), lasts until the
+ * program has ended and its last words are out.
+ */
+static void test_relay_pty_eof(void)
+{
+	struct nsv_relay_cfg c = { .linger_ms = 0, .a_pty = true };
+	struct nsv_relay_stats st;
+	char buf[512] = "", *name;
+	int m, sl, sp[2], r, status;
+	size_t got = 0;
+	pid_t pid;
+	ssize_t n;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0 || grantpt(m) || unlockpt(m) || !(name = ptsname(m))) {
+		tap_skip("no pseudo-terminal here");
+		return;
+	}
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+	pid = fork();
+	if (pid == 0) {
+		char line[64], out[256];
+		size_t len = 0;
+		ssize_t k;
+
+		alarm(10); /* an EOF that never comes fails, not hangs */
+		sl = open(name, O_RDWR | O_NOCTTY);
+		if (sl < 0)
+			_exit(1);
+		/* canonical mode: each read is a line, or what VEOF pushed */
+		while ((k = read(sl, line, sizeof(line) - 1)) > 0) {
+			line[k] = '\0';
+			if (line[k - 1] == '\n')
+				line[k - 1] = '/';
+			len += (size_t)snprintf(out + len, sizeof(out) - len,
+						"[%s]", line);
+		}
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s\n",
+					k == 0 ? "EOF" : "ERR");
+		sleep(1); /* the relay would have left by now, if it lingered */
+		if (write(sl, out, len) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	send(sp[1], "one\npart", 8, 0);
+	shutdown(sp[1], SHUT_WR);
+	fcntl(m, F_SETFL, O_NONBLOCK);
+	r = nsv_relay(m, m, sp[0], sp[0], &c, &st);
+	while (got < sizeof(buf) - 1 &&
+	       (n = recv(sp[1], buf + got, sizeof(buf) - 1 - got,
+			 MSG_DONTWAIT)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	waitpid(pid, &status, 0);
+	tap_ok(r == 0 && strstr(buf, "[one/][part]EOF"),
+	       "pty: the peer's EOF is the program's end-of-file, after a line "
+	       "cut short; the relay waits for the program");
+	if (!strstr(buf, "[one/][part]EOF"))
+		tap_diag("the relay gave %d, the program's side: %s", r, buf);
+	close(m);
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int main(void)
 {
 	/* a relay bug that hangs must fail, not stall the suite */
@@ -1350,5 +1418,6 @@ int main(void)
 	test_relay_filters();
 	test_relay_timers();
 	test_relay_tick_pty();
+	test_relay_pty_eof();
 	return tap_done();
 }
