@@ -35,7 +35,8 @@ fault_load() {
 		FAULT_SEE[$id]=$see
 		FAULT_RC[$id]=$rc
 		case=${case//$'\x01'/|}
-		FAULT_CASE[$id]=$(echo "$case" | sed 's/^ *//; s/ *$//; s/`//g')
+		case=${case#"${case%%[! ]*}"}; case=${case%"${case##*[! ]}"}
+		FAULT_CASE[$id]=${case//\`/}
 	done <"$1"
 }
 
@@ -57,7 +58,7 @@ fault_pattern() {
 # what row ID says. One result.
 fault_check() {
 	local id=$1 rc=$2 err pat
-	err=$(cat "$3")
+	err=$(<"$3")
 	if [ -z "${FAULT_RC[$id]+set}" ]; then
 		report 1 "fault $id: no such row in the README's table"
 		return 1

@@ -53,9 +53,37 @@ is() {
 	fi
 }
 
+# matches TEXT REGEX: a line of TEXT matches the extended REGEX, as with
+# grep -E; a REGEX of several lines: as many lines in a row, each matching
+# its line. Short texts without a program (each costs ~0.1 s in the VM).
+matches() {
+	local l i k
+	local -a parts lines
+	[ -n "$1" ] || return 1
+	if [[ $2 != *$'\n'* ]]; then
+		if [ ${#1} -gt 8192 ]; then
+			printf '%s' "$1" | grep -Eq -- "$2"
+			return
+		fi
+		while IFS= read -r l; do
+			[[ $l =~ $2 ]] && return 0
+		done <<<"${1%$'\n'}"
+		return 1
+	fi
+	mapfile -t parts <<<"$2"
+	mapfile -t lines <<<"${1%$'\n'}"
+	for ((i = 0; i + ${#parts[@]} <= ${#lines[@]}; i++)); do
+		for ((k = 0; k < ${#parts[@]}; k++)); do
+			[[ ${lines[i + k]} =~ ${parts[k]} ]] || break
+		done
+		[ "$k" = ${#parts[@]} ] && return 0
+	done
+	return 1
+}
+
 # like GOT REGEX DESCRIPTION: extended-regex match.
 like() {
-	if printf '%s' "$1" | grep -Eq -- "$2"; then
+	if matches "$1" "$2"; then
 		ok 0 "$3"
 	else
 		diag "got:  $(printf %q "$1")"
@@ -111,22 +139,48 @@ wait_for() {
 	done
 }
 
-# A vsock listener is ready when sock_diag lists it (ss from iproute2).
+# vsock_listening PORT [NETNS]: sock_diag (ss from iproute2) lists a vsock
+# listener on PORT. One program a poll: under emulation each costs ~0.1 s.
+vsock_listening() {
+	local out
+	if [ -n "${2:-}" ]; then
+		out=$(ip netns exec "$2" ss --vsock -lnH 2>/dev/null)
+	else
+		out=$(ss --vsock -lnH 2>/dev/null)
+	fi
+	[[ $out == *":$1 "* ]]
+}
+
+# wait_vsock_listen PORT [SECONDS [NETNS]]: until a listener is ready.
 wait_vsock_listen() {
-	wait_for "${2:-20}" sh -c "ss --vsock -lnH 2>/dev/null | grep -q ':$1 '"
+	wait_for "${2:-20}" vsock_listening "$1" "${3:-}"
+}
+
+# del_netns NAME...: delete these namespaces with one ip process (one
+# process a namespace costs a second per 15 under emulation) and forget
+# them; an error names the first that could not go.
+del_netns() {
+	local n keep=()
+	local -A gone=()
+	[ $# -gt 0 ] || return 0
+	printf 'netns del %s\n' "$@" | ip -batch - || return 1
+	for n in "$@"; do gone[$n]=1; done
+	for n in "${LAB_NETNS[@]}"; do
+		[ -n "${gone[$n]:-}" ] || keep+=("$n")
+	done
+	LAB_NETNS=("${keep[@]}")
 }
 
 lab_cleanup() {
-	local p n
+	local p
 	for p in "${LAB_PIDS[@]}"; do
 		kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null
 	done
 	for p in "${LAB_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	for n in "${LAB_NETNS[@]}"; do
-		ip netns del "$n" 2>/dev/null
-	done
+	[ ${#LAB_NETNS[@]} -eq 0 ] ||
+		printf 'netns del %s\n' "${LAB_NETNS[@]}" | ip -force -batch - >/dev/null 2>&1
 	rm -rf "$LAB_TMP"
 }
 trap lab_cleanup EXIT

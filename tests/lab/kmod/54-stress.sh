@@ -87,8 +87,7 @@ wait_for 30 sh -c "[ \"\$(awk '\$1 == \"module_local_netns\" { print \$2 }' /pro
 ok $? "t1 is gone for good: $locals0 local namespaces again"
 
 # --- unload and reload, traffic stopped between
-for n in "${LAB_NETNS[@]}"; do ip netns del "$n"; done
-LAB_NETNS=()
+del_netns "${LAB_NETNS[@]}"
 loops=0
 for i in 1 2 3; do
 	bg socat -u VSOCK-LISTEN:8200 OPEN:/dev/null

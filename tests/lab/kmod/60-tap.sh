@@ -35,7 +35,7 @@ flows() {
 
 # listening_in NS PORT: NS's vsock listener on PORT is up (sock_diag).
 listening_in() {
-	ip netns exec "$1" ss --vsock -lnH | grep -q ":$2 "
+	vsock_listening "$2" "$1"
 }
 
 # capture NS DEV NAME: vsockdump on DEV in NS (or "init") into NAME.pcap.

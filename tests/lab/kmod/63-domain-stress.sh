@@ -94,8 +94,7 @@ take() {
 }
 wait_for 30 take
 ok $? "T1 gone for good: its CID 40 is free in domain 1 again"
-for n in "${LAB_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
-LAB_NETNS=()
+del_netns "${LAB_NETNS[@]}" 2>/dev/null
 wait_for 30 settled
 check "rmmod nsvsock" -- nsv_unload
 now=$(vsock_objs)

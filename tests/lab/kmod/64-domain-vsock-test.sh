@@ -53,7 +53,6 @@ run dom 77 vd
 is "$(paste -sd' ' "$LAB_TMP/dom.ok")" "$(paste -sd' ' "$LAB_TMP/before.ok")" \
 	"vsock_test inside vd over its domain CID 77: the same $n cases pass" ||
 	diag "$(tail -n 3 "$LAB_TMP/dom.client")"
-for n in "${LAB_NETNS[@]}"; do ip netns del "$n"; done
-LAB_NETNS=()
+del_netns "${LAB_NETNS[@]}"
 check "rmmod nsvsock" -- nsv_unload
 done_testing

@@ -44,9 +44,6 @@ ok $((rss / 1024 >= 256)) "its peak RSS stays under 256 MiB ($((rss / 1024)) MiB
 out=$(vsockstat -A -s -j 2>&1)
 like "$out" "\"total\":$total[,}]" "vsockstat -A -s -j counts $total"
 diag "load: $total sockets in $NS namespaces took $((SECONDS - t0)) s in all"
-# one ip process removes them all (the cleanup's one a namespace took 13 min)
 kill -- -"$mk"
-for ((i = 0; i < NS; i++)); do echo "netns del ld$i"; done >"$T/batch"
-ip -batch "$T/batch"
-LAB_NETNS=()
+del_netns "${LAB_NETNS[@]}"
 done_testing

@@ -22,7 +22,7 @@ ok $((! $?)) "a client in the local netns cannot reach the initial netns's liste
 # The same port in two namespaces, and a local namespace reaches itself.
 bg ip netns exec loc socat -u VSOCK-LISTEN:4000 CREATE:"$LAB_TMP/loc.recv"
 server=$BG_PID
-wait_for 20 sh -c "ip netns exec loc ss --vsock -lnH | grep -q ':4000 '"
+wait_vsock_listen 4000 20 loc
 ok $? "port 4000 can be bound in the local netns while the initial netns holds it"
 
 # Capture in the initial netns while loc talks to itself: the tap is global.

@@ -18,7 +18,7 @@ for spec in nsv25 /run/netns/nsv25 PID; do
 	[ "$spec" = PID ] && spec=$svc
 	bg vncat -N "$spec" -l 2500 tcp:127.0.0.1:7500
 	relay=$BG_PID
-	wait_for 20 sh -c "ip netns exec nsv25 ss --vsock -lnH | grep -q ':2500 '"
+	wait_vsock_listen 2500 20 nsv25
 	ok $? "vncat -N $spec -l 2500: the listener is in nsv25 (sock_diag there lists it)"
 	is "$(ss --vsock -lnH | grep -c ':2500 ')" 0 "and sock_diag of the initial netns does not"
 	is "$(vncat 1 2500 </dev/null)" "inside nsv25" "its relay reached 127.0.0.1:7500 inside nsv25"

@@ -225,9 +225,9 @@ kill -- -"$mk"
 umount /mnt/tiny
 # SIGTERM while -A records: 300 namespaces keep it busy long enough to
 # catch it after its first 4 KiB reached the file (and before its last)
-for ((i = 0; i < 300; i++)); do echo "netns add rec$i"; done >"$T/batch"
-ip -batch "$T/batch"
-for ((i = 0; i < 300; i++)); do LAB_NETNS+=("rec$i"); done
+recs=(rec{0..299})
+printf 'netns add %s\n' "${recs[@]}" | ip -batch -
+LAB_NETNS+=("${recs[@]}")
 for try in 1 2 3; do
 	rm -f "$T/rec.diag"
 	vsockstat -A --record "$T/rec.diag" >/dev/null 2>"$T/rec.err" &
@@ -241,8 +241,7 @@ for try in 1 2 3; do
 done
 fault_check record-signal "$rc" "$T/rec.err"
 check "... the unfinished recording is gone" -- test ! -e "$T/rec.diag"
-for ((i = 0; i < 300; i++)); do echo "netns del rec$i"; done >"$T/batch"
-ip -batch "$T/batch"
+del_netns "${recs[@]}"
 
 # ----------------------------------------- SIGKILL, then the next capture
 capture "$T/k1.err" vsockdump -q
