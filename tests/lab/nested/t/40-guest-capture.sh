@@ -127,7 +127,7 @@ awk "\$1 == \"module_cid_slots\" { print \"slots\", \$2 }" /proc/net/nsvsock')
 		"... and the kernel log names the holder, vmw_vsock_virtio_transport"
 	like "$out" '^slots 0$' "... and the module holds no slot"
 
-	gstart nsv 'vsockdump -B 4096 -U -w /tmp/nsv.pcap'
+	gstart nsv 'vsockdump -B 16384 -w /tmp/nsv.pcap'
 	out=$(gready nsv)
 	like "$out" "created nsvsockmon0, the nsvsock module's tap" \
 		"guest: vsockdump with no -i creates nsvsockmon0 and says so"
