@@ -3,6 +3,7 @@
 # vncat as a server: -k serves 16 clients at once (each stream checked by
 # sha256), --max-conns holds the rest back, --allow-cid/--deny-cid refuse
 # peers, -e and -c run programs with VNCAT_* in their environment.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing

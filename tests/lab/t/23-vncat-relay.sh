@@ -3,6 +3,7 @@
 # vncat relays: a vsock listener forwarding to TCP and to a Unix socket, and
 # TCP and Unix listeners forwarding to vsock; socat plays the outside peers.
 # Each service sends back the sha256 of what it got, then 4 MiB of its own.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing

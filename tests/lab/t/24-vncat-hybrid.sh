@@ -5,6 +5,7 @@
 # reaches "the guest" over real vsock loopback: host-initiated connections
 # ("CONNECT PORT\n" / "OK PORT\n"), guest-initiated ones (UDS_PORT), and
 # every way the handshake can fail.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing

@@ -5,6 +5,7 @@
 # order, for a client, a -e program, a -k server (one file, each line naming
 # its connection), a relay and --append-output; exact hex lines for a small
 # exchange; a log that cannot be opened.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing

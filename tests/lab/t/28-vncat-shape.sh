@@ -6,6 +6,7 @@
 # stamps each line, and the progress line (--progress to a file, by itself on
 # a terminal, never with --no-progress or when stderr is not a terminal).
 # Times are lower bounds or order only: TCG on a loaded host is slow.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing

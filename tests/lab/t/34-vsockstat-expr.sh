@@ -4,6 +4,7 @@
 # lists for the very same expression; -q and --fail-empty exit statuses;
 # -T against ss -T; -E sees sockets appear, change and go; CID names from a
 # names file in vsockstat and vncat.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing

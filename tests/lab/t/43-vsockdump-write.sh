@@ -4,6 +4,7 @@
 # -z once closed (the last one too), as the user of -Z; pcapng with the
 # device and its namespace in the interface description, read by capinfos,
 # tcpdump and ourselves; --plot of the same capture when it ends.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag vsockmon || done_testing

@@ -8,6 +8,7 @@
 # VMM that refuses reaches the client unchanged and is one line here. Bad
 # paths are one line and no file. --takeover swaps the VMM's socket back on
 # SIGINT and on SIGSEGV, and SIGKILL's leftover is refused with advice.
+# lab-one-kernel: the tools' own logic, the same on every kernel
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing
