@@ -158,12 +158,12 @@ wait_vsock_listen() {
 
 # del_netns NAME...: delete these namespaces with one ip process (one
 # process a namespace costs a second per 15 under emulation) and forget
-# them; an error names the first that could not go.
+# them; ip names each that could not go, and then they are kept.
 del_netns() {
 	local n keep=()
 	local -A gone=()
 	[ $# -gt 0 ] || return 0
-	printf 'netns del %s\n' "$@" | ip -batch - || return 1
+	printf 'netns del %s\n' "$@" | ip -force -batch - || return 1
 	for n in "$@"; do gone[$n]=1; done
 	for n in "${LAB_NETNS[@]}"; do
 		[ -n "${gone[$n]:-}" ] || keep+=("$n")
@@ -179,8 +179,7 @@ lab_cleanup() {
 	for p in "${LAB_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	[ ${#LAB_NETNS[@]} -eq 0 ] ||
-		printf 'netns del %s\n' "${LAB_NETNS[@]}" | ip -force -batch - >/dev/null 2>&1
+	del_netns "${LAB_NETNS[@]}" >/dev/null 2>&1
 	rm -rf "$LAB_TMP"
 }
 trap lab_cleanup EXIT
