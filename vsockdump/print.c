@@ -39,6 +39,15 @@ struct flags_cache {
 	char s[48];
 };
 
+/* A name padded for a copy of fixed size; len 0: no name. */
+struct short_name {
+	char s[16];
+	uint8_t len;
+};
+
+#define VIRTIO_TYPES 4
+#define VIRTIO_OPS 8
+
 struct nsv_printer {
 	FILE *f;
 	struct nsv_print_opts o;
@@ -53,13 +62,27 @@ struct nsv_printer {
 	char tcache[40];
 	struct cid_cache cids[CID_CACHE];
 	struct flags_cache flags[FLAGS_CACHE];
+	/* virtio type and op names, "TYPE " and "OP", for put_short() */
+	struct short_name types[VIRTIO_TYPES], ops[VIRTIO_OPS];
 	struct nsv_json j;
 };
+
+static void short_name_init(struct short_name *n, const char *name,
+			    const char *sep)
+{
+	int w;
+
+	if (!name)
+		return;
+	w = snprintf(n->s, sizeof(n->s), "%s%s", name, sep);
+	n->len = w > 0 && (size_t)w < sizeof(n->s) ? (uint8_t)w : 0;
+}
 
 int nsv_printer_new(struct nsv_printer **out, FILE *f,
 		    const struct nsv_print_opts *o)
 {
 	struct nsv_printer *p = calloc(1, sizeof(*p));
+	unsigned int i;
 
 	if (!p)
 		return -ENOMEM;
@@ -72,6 +95,10 @@ int nsv_printer_new(struct nsv_printer **out, FILE *f,
 		return -ENOMEM;
 	}
 	nsv_json_init(&p->j, f, false);
+	for (i = 0; i < VIRTIO_TYPES; i++)
+		short_name_init(&p->types[i], nsv_virtio_type_name(i), " ");
+	for (i = 0; i < VIRTIO_OPS; i++)
+		short_name_init(&p->ops[i], nsv_virtio_op_name(i), "");
 	*out = p;
 	return 0;
 }
@@ -147,16 +174,60 @@ static inline void put_str(struct nsv_printer *p, const char *s)
 	put(p, s, strlen(s));
 }
 
+/*
+ * @n <= SHORT_COPY bytes from @s, which holds SHORT_COPY readable bytes: one
+ * copy of a fixed size, no branch on the length (names of random ops made
+ * a variable memcpy mispredict). What is copied past @n is overwritten
+ * next; reserve() keeps SHORT_COPY bytes of room beyond a line.
+ */
+#define SHORT_COPY 16
+
+static inline void put_short(struct nsv_printer *p, const char *s, size_t n)
+{
+	memcpy(p->buf + p->len, s, SHORT_COPY);
+	p->len += n;
+}
+
+static const char digits2[] = "00010203040506070809101112131415161718192021"
+			      "22232425262728293031323334353637383940414243"
+			      "44454647484950515253545556575859606162636465"
+			      "66676869707172737475767778798081828384858687"
+			      "888990919293949596979899";
+
+static inline unsigned int dec_digits(uint64_t v)
+{
+	unsigned int n = 1;
+
+	for (;;) {
+		if (v < 10)
+			return n;
+		if (v < 100)
+			return n + 1;
+		if (v < 1000)
+			return n + 2;
+		if (v < 10000)
+			return n + 3;
+		v /= 10000;
+		n += 4;
+	}
+}
+
+/* In place, from the last digit back, two digits a step. */
 static inline void put_u64(struct nsv_printer *p, uint64_t v)
 {
-	char tmp[20];
-	int i = 20;
+	unsigned int n = dec_digits(v);
+	char *e = p->buf + p->len + n;
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	put(p, tmp + i, 20 - i);
+	while (v >= 100) {
+		e -= 2;
+		memcpy(e, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(e - 2, digits2 + 2 * v, 2);
+	else
+		e[-1] = (char)('0' + v);
+	p->len += n;
 }
 
 static inline void put_i64(struct nsv_printer *p, int64_t v)
@@ -168,12 +239,6 @@ static inline void put_i64(struct nsv_printer *p, int64_t v)
 		put_u64(p, (uint64_t)v);
 	}
 }
-
-static const char digits2[] = "00010203040506070809101112131415161718192021"
-			      "22232425262728293031323334353637383940414243"
-			      "44454647484950515253545556575859606162636465"
-			      "66676869707172737475767778798081828384858687"
-			      "888990919293949596979899";
 
 /* @v in exactly @w digits, zero-padded; two digits a step. */
 static inline void put_pad(struct nsv_printer *p, uint64_t v, int w)
@@ -191,7 +256,7 @@ static inline void put_pad(struct nsv_printer *p, uint64_t v, int w)
 	p->len += (size_t)w;
 }
 
-static void put_frac(struct nsv_printer *p, uint32_t nsec)
+static inline void put_frac(struct nsv_printer *p, uint32_t nsec)
 {
 	put_ch(p, '.');
 	if (p->o.nano)
@@ -218,7 +283,10 @@ static void put_cid(struct nsv_printer *p, uint64_t cid)
 		c->cid = cid;
 		c->valid = true;
 	}
-	put(p, c->s, c->len);
+	if (c->len <= SHORT_COPY)
+		put_short(p, c->s, c->len);
+	else
+		put(p, c->s, c->len);
 }
 
 static void put_port(struct nsv_printer *p, uint32_t port)
@@ -399,20 +467,28 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 	const char *name;
 	int n;
 
-	name = nsv_virtio_type_name(v->type);
-	if (name) {
-		put_str(p, name);
+	if (v->type < VIRTIO_TYPES && p->types[v->type].len) {
+		put_short(p, p->types[v->type].s, p->types[v->type].len);
 	} else {
-		PUTS(p, "type ");
-		put_u64(p, v->type);
+		name = nsv_virtio_type_name(v->type);
+		if (name) {
+			put_str(p, name);
+		} else {
+			PUTS(p, "type ");
+			put_u64(p, v->type);
+		}
+		put_ch(p, ' ');
 	}
-	put_ch(p, ' ');
-	name = nsv_virtio_op_name(v->op);
-	if (name) {
-		put_str(p, name);
+	if (v->op < VIRTIO_OPS && p->ops[v->op].len) {
+		put_short(p, p->ops[v->op].s, p->ops[v->op].len);
 	} else {
-		PUTS(p, "op ");
-		put_u64(p, v->op);
+		name = nsv_virtio_op_name(v->op);
+		if (name) {
+			put_str(p, name);
+		} else {
+			PUTS(p, "op ");
+			put_u64(p, v->op);
+		}
 	}
 	if (v->flags) {
 		uint64_t key = (uint64_t)v->flags << 32 |
@@ -543,7 +619,7 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 		room += dump_room(pkt->caplen);
 	else if (p->o.hex || p->o.ascii)
 		room += dump_room(f->payload_caplen);
-	r = reserve(p, room);
+	r = reserve(p, room + SHORT_COPY);
 	if (r < 0)
 		return r;
 
