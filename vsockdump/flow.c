@@ -29,7 +29,6 @@ struct nsv_flows {
 	struct slot *slots;
 	size_t nslots; /* a power of two, at most half full */
 	size_t hashed; /* flows in slots */
-	struct nsv_flow *last;
 	uint64_t refused;
 	bool forget;
 	struct nsv_flow **ended; /* forget: a ring of the newest ended flows */
@@ -119,6 +118,7 @@ const char *nsv_flow_state_name(enum nsv_flow_state s)
 
 /* ------------------------------------------------------------------ lookup */
 
+/* A frame's ends as it names them, in either order the same connection. */
 struct key {
 	uint64_t cid[2];
 	uint32_t port[2];
@@ -126,41 +126,34 @@ struct key {
 	uint16_t tag; /* relay frames: their connection number */
 };
 
-/* The two ends in a fixed order, so both directions find the same flow. */
-static void key_make(struct key *k, uint16_t type, uint16_t tag, uint64_t c0,
-		     uint32_t p0, uint64_t c1, uint32_t p1)
+/*
+ * The sum of the two ends' products does not depend on their order: both
+ * directions hash alike without sorting the ends first (a comparison of
+ * random ends that mispredicted on every other frame).
+ */
+static uint32_t key_hash(const struct key *k)
 {
-	bool swap = c0 > c1 || (c0 == c1 && p0 > p1);
+	uint64_t h = (k->cid[0] + ((uint64_t)k->port[0] << 32)) *
+			     0x9e3779b97f4a7c15ULL +
+		     (k->cid[1] + ((uint64_t)k->port[1] << 32)) *
+			     0x9e3779b97f4a7c15ULL;
 
-	k->type = type;
-	k->tag = tag;
-	k->cid[0] = swap ? c1 : c0;
-	k->port[0] = swap ? p1 : p0;
-	k->cid[1] = swap ? c0 : c1;
-	k->port[1] = swap ? p0 : p1;
+	h = (h ^ (k->type | (uint64_t)k->tag << 16)) * 0xc2b2ae3d27d4eb4fULL;
+	return (uint32_t)(h >> 32);
 }
 
-static uint64_t key_hash(const struct key *k)
-{
-	uint64_t h = k->cid[0] * 0x9e3779b97f4a7c15ULL;
-
-	h ^= (k->cid[1] + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
-	h ^= ((uint64_t)k->port[0] << 32 | k->port[1]) * 0x165667b19e3779f9ULL;
-	h ^= k->type ^ (uint64_t)k->tag << 16;
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 29);
-}
-
-/* The flow's ends in either order are the key's (which is ordered). */
+/*
+ * Whether @fl is @k's connection, its ends in either order; without
+ * branches, as whichever order a frame has is random.
+ */
 static bool key_match(const struct key *k, const struct nsv_flow *fl)
 {
-	if (fl->type != k->type || fl->tag != k->tag)
-		return false;
-	if (fl->cid[0] == k->cid[0] && fl->port[0] == k->port[0])
-		return fl->cid[1] == k->cid[1] && fl->port[1] == k->port[1];
-	return fl->cid[0] == k->cid[1] && fl->port[0] == k->port[1] &&
-	       fl->cid[1] == k->cid[0] && fl->port[1] == k->port[0];
+	bool fwd = (fl->cid[0] == k->cid[0]) & (fl->port[0] == k->port[0]) &
+		   (fl->cid[1] == k->cid[1]) & (fl->port[1] == k->port[1]);
+	bool rev = (fl->cid[0] == k->cid[1]) & (fl->port[0] == k->port[1]) &
+		   (fl->cid[1] == k->cid[0]) & (fl->port[1] == k->port[0]);
+
+	return (fl->type == k->type) & (fl->tag == k->tag) & (fwd | rev);
 }
 
 /* The slot holding @k (hashed to @h), or the empty slot where it goes. */
@@ -214,8 +207,6 @@ static void ended(struct nsv_flows *t, struct nsv_flow *fl)
 	if (!old)
 		return;
 	slot_remove(t, old);
-	if (t->last == old)
-		t->last = NULL;
 	free(old);
 }
 
@@ -285,8 +276,6 @@ static struct nsv_flow *flow_add(struct nsv_flows *t, const struct key *k,
 		 * one up again. One that ended is the ring's to free.
 		 */
 		if (s->fl->state < NSV_FLOW_CLOSED) {
-			if (t->last == s->fl)
-				t->last = NULL;
 			free(s->fl);
 		}
 		t->hashed--;
@@ -347,26 +336,36 @@ static void stall_commit(struct nsv_flow_dir *d, struct nsv_flow_note *note)
 	note->stall_ns = d->stall_ns;
 }
 
-/* Start or end zero-credit episodes after the state changed. */
-static void credit_check(struct nsv_flow *fl, int64_t sec, uint32_t nsec)
+/*
+ * Start or end zero-credit episodes after the state changed; the credit of
+ * each direction (nsv_flow_credit()) into the note, from its sender's side.
+ */
+static void credit_check(struct nsv_flow *fl, int64_t sec, uint32_t nsec,
+			 int dir, struct nsv_flow_note *note)
 {
+	bool known[2];
+	int64_t c[2];
 	int d;
 
 	for (d = 0; d < 2; d++) {
 		struct nsv_flow_dir *dd = &fl->dir[d];
-		int64_t c;
 
-		if (!nsv_flow_credit(fl, d, &c))
+		known[d] = nsv_flow_credit(fl, d, &c[d]);
+		if (!known[d])
 			continue;
-		if (c <= 0 && !dd->blocked) {
+		if (c[d] <= 0 && !dd->blocked) {
 			dd->blocked = true;
 			dd->stall_pending = false;
 			dd->blocked_sec = sec;
 			dd->blocked_nsec = nsec;
-		} else if (c > 0) {
+		} else if (c[d] > 0) {
 			blocked_end(dd, sec, nsec);
 		}
 	}
+	note->credit_known = known[dir];
+	note->credit = known[dir] ? c[dir] : 0;
+	note->peer_credit_known = known[!dir];
+	note->peer_credit = known[!dir] ? c[!dir] : 0;
 }
 
 static void event_add(struct nsv_flow *fl, const struct nsv_pkt *pkt,
@@ -497,9 +496,7 @@ static void virtio_update(struct nsv_flows *t, struct nsv_flow *fl,
 			peer->tx_cnt = me->fwd_cnt;
 		}
 	}
-	credit_check(fl, pkt->sec, pkt->nsec);
-	note->credit_known = nsv_flow_credit(fl, dir, &note->credit);
-	note->peer_credit_known = nsv_flow_credit(fl, !dir, &note->peer_credit);
+	credit_check(fl, pkt->sec, pkt->nsec, dir, note);
 }
 
 /*
@@ -560,14 +557,15 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 		     const struct nsv_frame *f, struct nsv_flow_note *note)
 {
 	struct nsv_flow_note dummy;
-	struct nsv_flow *fl = t->last;
-	uint16_t type = f->has_virtio ? f->virtio.type : 0;
-	uint16_t tag = (uint16_t)nsv_frame_relay_tag(f);
-	bool hashed = false;
+	struct key k = {
+		.cid = { f->src_cid, f->dst_cid },
+		.port = { f->src_port, f->dst_port },
+		.type = f->has_virtio ? f->virtio.type : 0,
+		.tag = (uint16_t)nsv_frame_relay_tag(f),
+	};
 	enum nsv_flow_state was;
-	struct slot *s;
-	struct key k;
-	uint32_t h = 0;
+	struct nsv_flow *fl;
+	uint32_t h;
 	int dir;
 
 	if (!note)
@@ -579,32 +577,13 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 	    (f->transport == NSV_TRANSPORT_VIRTIO && !f->has_virtio))
 		return 0;
 
-	/* Consecutive frames mostly belong to one connection. */
-	if (!fl || fl->type != type || fl->tag != tag ||
-	    !((fl->cid[0] == f->src_cid && fl->port[0] == f->src_port &&
-	       fl->cid[1] == f->dst_cid && fl->port[1] == f->dst_port) ||
-	      (fl->cid[1] == f->src_cid && fl->port[1] == f->src_port &&
-	       fl->cid[0] == f->dst_cid && fl->port[0] == f->dst_port))) {
-		key_make(&k, type, tag, f->src_cid, f->src_port, f->dst_cid,
-			 f->dst_port);
-		h = (uint32_t)key_hash(&k);
-		hashed = true;
-		s = slot_find(t, &k, h);
-		fl = s->fl;
-	}
+	h = key_hash(&k);
+	fl = slot_find(t, &k, h)->fl;
 	/* A REQUEST always opens a new connection, even on a used key. */
 	if (!fl || opens_flow(fl, f)) {
-		bool response = f->has_virtio &&
-				f->virtio.op == NSV_VIRTIO_OP_RESPONSE;
-
-		if (!hashed) {
-			key_make(&k, type, tag, f->src_cid, f->src_port,
-				 f->dst_cid, f->dst_port);
-			h = (uint32_t)key_hash(&k);
-		}
 		/* The initiator is whoever sent the REQUEST the RESPONSE
 		 * answers, else whoever we saw first. */
-		if (response)
+		if (f->has_virtio && f->virtio.op == NSV_VIRTIO_OP_RESPONSE)
 			fl = flow_add(t, &k, h, f->dst_cid, f->dst_port,
 				      f->src_cid, f->src_port);
 		else
@@ -617,9 +596,9 @@ int nsv_flows_update(struct nsv_flows *t, const struct nsv_pkt *pkt,
 		fl->first_sec = pkt->sec;
 		fl->first_nsec = pkt->nsec;
 	}
-	t->last = fl;
 
-	dir = !(fl->cid[0] == f->src_cid && fl->port[0] == f->src_port);
+	/* no branch: which end sends is random */
+	dir = !((fl->cid[0] == f->src_cid) & (fl->port[0] == f->src_port));
 	fl->last_sec = pkt->sec;
 	fl->last_nsec = pkt->nsec;
 	fl->dir[dir].pkts++;
