@@ -30,6 +30,20 @@ struct cid_cache {
 	char s[NSV_NAME_MAX + 1];
 };
 
+/*
+ * And each CID:PORT as printed: a connection's two ends come back frame
+ * after frame. Direct-mapped; an address longer than the entry is not kept.
+ */
+#define ADDR_CACHE 256
+#define ADDR_COPY 32
+
+struct addr_cache {
+	uint64_t cid;
+	uint32_t port;
+	uint8_t len; /* 0: empty */
+	char s[ADDR_COPY];
+};
+
 /* Flag names too: SEQPACKET traffic has them on every frame. */
 #define FLAGS_CACHE 8
 
@@ -61,6 +75,7 @@ struct nsv_printer {
 	size_t tcache_len;
 	char tcache[40];
 	struct cid_cache cids[CID_CACHE];
+	struct addr_cache addrs[ADDR_CACHE];
 	struct flags_cache flags[FLAGS_CACHE];
 	/* virtio type and op names, "TYPE " and "OP", for put_short() */
 	struct short_name types[VIRTIO_TYPES], ops[VIRTIO_OPS];
@@ -295,6 +310,31 @@ static void put_port(struct nsv_printer *p, uint32_t port)
 		put_ch(p, '*');
 	else
 		put_u64(p, port);
+}
+
+/* CID:PORT, from the cache when it was printed before. */
+static inline void put_addr(struct nsv_printer *p, uint64_t cid, uint32_t port)
+{
+	uint64_t h = (cid + ((uint64_t)port << 32)) * 0x9e3779b97f4a7c15ULL;
+	struct addr_cache *c = &p->addrs[h >> 56];
+	size_t start;
+
+	_Static_assert(ADDR_CACHE == 256, "the hash keeps 8 bits");
+	if (c->len && c->cid == cid && c->port == port) {
+		memcpy(p->buf + p->len, c->s, ADDR_COPY);
+		p->len += c->len;
+		return;
+	}
+	start = p->len;
+	put_cid(p, cid);
+	put_ch(p, ':');
+	put_port(p, port);
+	if (p->len - start > ADDR_COPY)
+		return;
+	memcpy(c->s, p->buf + start, p->len - start);
+	c->len = (uint8_t)(p->len - start);
+	c->cid = cid;
+	c->port = port;
 }
 
 /* ------------------------------------------------------------- time stamps */
@@ -619,7 +659,7 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 		room += dump_room(pkt->caplen);
 	else if (p->o.hex || p->o.ascii)
 		room += dump_room(f->payload_caplen);
-	r = reserve(p, room + SHORT_COPY);
+	r = reserve(p, room + ADDR_COPY);
 	if (r < 0)
 		return r;
 
@@ -632,13 +672,9 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 		PUTS(p, "[|vsock]\n");
 		goto dump;
 	}
-	put_cid(p, f->src_cid);
-	put_ch(p, ':');
-	put_port(p, f->src_port);
+	put_addr(p, f->src_cid, f->src_port);
 	PUTS(p, " > ");
-	put_cid(p, f->dst_cid);
-	put_ch(p, ':');
-	put_port(p, f->dst_port);
+	put_addr(p, f->dst_cid, f->dst_port);
 	PUTS(p, ": ");
 	if (f->trunc == NSV_TRUNC_TRANSPORT_HDR) {
 		/* the vsockmon header still names the kind of op */
