@@ -43,12 +43,15 @@ static void encode_virtio(const struct nsv_virtio_hdr *v, uint8_t *p)
 int nsv_frame_decode(const uint8_t *buf, size_t caplen, size_t wirelen,
 		     struct nsv_frame *f)
 {
+	static const struct nsv_frame zero_frame;
 	size_t thdr_end, rest;
 	int ret = 0;
 
 	if (!f || (!buf && caplen) || wirelen < caplen)
 		return -EINVAL;
-	memset(f, 0, sizeof(*f));
+	/* a copy of zeros, not memset(): GCC makes that rep stos, whose
+	 * start-up was most of the decoder's time on each frame (perf) */
+	*f = zero_frame;
 	f->caplen = caplen;
 	f->wirelen = wirelen;
 
