@@ -350,8 +350,7 @@ static void trampoline(u_char *user, const struct pcap_pkthdr *h,
  * The next record of a mapped file, as libpcap's sf_next_packet() sees it:
  * 1, 0 at the end, -EIO with libpcap's message for a broken file.
  */
-static int map_next(struct nsv_pcap *p, struct pcap_pkthdr *h,
-		    const uint8_t **data)
+static int map_next(struct nsv_pcap *p, struct nsv_pkt *pkt, uint32_t *len)
 {
 	const uint8_t *m = p->map;
 	size_t left = p->maplen - p->off;
@@ -404,12 +403,14 @@ static int map_next(struct nsv_pcap *p, struct pcap_pkthdr *h,
 	__builtin_prefetch(m + p->off + sizeof(r) + r[2] + 64);
 	__builtin_prefetch(m + p->off + sizeof(r) + r[2] + sizeof(r) +
 			   NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN - 1);
-	h->ts.tv_sec = (time_t)(int32_t)r[0];
-	h->ts.tv_usec = (suseconds_t)(p->map_nano ? r[1] : r[1] * 1000);
-	/* what libpcap hands out: at most the file's snap length */
-	h->caplen = r[2] > p->snaplen ? p->snaplen : r[2];
-	h->len = r[3];
-	*data = m + p->off + sizeof(r);
+	/* what libpcap and take() would hand out: at most the file's snap
+	 * length, and a file may claim less on the wire than it holds */
+	pkt->sec = (time_t)(int32_t)r[0];
+	pkt->nsec = p->map_nano ? r[1] : r[1] * 1000;
+	pkt->caplen = r[2] > p->snaplen ? p->snaplen : r[2];
+	pkt->wirelen = r[3] < pkt->caplen ? pkt->caplen : r[3];
+	pkt->data = m + p->off + sizeof(r);
+	*len = r[3];
 	/*
 	 * Keep what we map to a window: RSS must not grow with the file. Up
 	 * to this record only: its bytes are read after we return, and a
@@ -428,17 +429,32 @@ static int map_next(struct nsv_pcap *p, struct pcap_pkthdr *h,
 	return 1;
 }
 
+/* Whether the filter of a file takes a mapped frame (@len: as recorded). */
+static bool map_take(struct nsv_pcap *p, const struct nsv_pkt *pkt,
+		     uint32_t len)
+{
+	struct pcap_pkthdr h = { .caplen = pkt->caplen, .len = len };
+
+	return !p->offline_filter ||
+	       pcap_offline_filter(&p->prog, &h, pkt->data);
+}
+
+/* Frames straight to the callback: no libpcap header to convert. */
 static int map_loop(struct nsv_pcap *p)
 {
-	struct pcap_pkthdr h;
-	const uint8_t *data;
+	struct nsv_pkt pkt;
+	uint32_t len;
 	int r;
 
 	while (!p->stop) {
-		r = map_next(p, &h, &data);
+		r = map_next(p, &pkt, &len);
 		if (r <= 0)
 			return r;
-		trampoline((u_char *)p, &h, data);
+		if (!map_take(p, &pkt, len))
+			continue;
+		p->cb(&pkt, p->user);
+		if (++p->delivered == p->count)
+			break;
 	}
 	p->stop = 0;
 	return 0;
@@ -447,23 +463,27 @@ static int map_loop(struct nsv_pcap *p)
 /* The next frame of one file that passes its filter: 1, 0 at the end, -EIO. */
 static int file_next(struct nsv_pcap *p, struct nsv_pkt *pkt)
 {
-	struct pcap_pkthdr h, *hp;
+	struct pcap_pkthdr *hp;
 	const u_char *data;
+	uint32_t len;
 	int r;
 
+	if (p->map) {
+		do {
+			r = map_next(p, pkt, &len);
+			if (r <= 0)
+				return r;
+		} while (!map_take(p, pkt, len));
+		return 1;
+	}
 	do {
-		if (p->map) {
-			r = map_next(p, &h, &data);
-			hp = &h;
-		} else {
-			r = pcap_next_ex(p->p, &hp, &data);
-			if (r == PCAP_ERROR_BREAK)
-				return 0;
-			if (r < 0)
-				return -EIO;
-		}
-		if (r <= 0)
-			return r;
+		r = pcap_next_ex(p->p, &hp, &data);
+		if (r == PCAP_ERROR_BREAK)
+			return 0;
+		if (r < 0)
+			return -EIO;
+		if (r == 0)
+			return 0;
 	} while (!take(p, hp, data, pkt));
 	return 1;
 }
