@@ -126,17 +126,25 @@ struct key {
 	uint16_t tag; /* relay frames: their connection number */
 };
 
+/* One end of a connection, mixed: its bits spread over the whole word. */
+static inline uint64_t end_hash(uint64_t cid, uint32_t port)
+{
+	uint64_t h = (cid ^ (uint64_t)port << 32) * 0x9e3779b97f4a7c15ULL;
+
+	return h ^ h >> 29;
+}
+
 /*
- * The sum of the two ends' products does not depend on their order: both
+ * The sum of the two ends' hashes does not depend on their order: both
  * directions hash alike without sorting the ends first (a comparison of
- * random ends that mispredicted on every other frame).
+ * random ends that mispredicted on every other frame). Each end is mixed
+ * before the sum: products alone would sum to one product of the sums,
+ * the same for all connections whose ports add up alike.
  */
 static uint32_t key_hash(const struct key *k)
 {
-	uint64_t h = (k->cid[0] + ((uint64_t)k->port[0] << 32)) *
-			     0x9e3779b97f4a7c15ULL +
-		     (k->cid[1] + ((uint64_t)k->port[1] << 32)) *
-			     0x9e3779b97f4a7c15ULL;
+	uint64_t h = end_hash(k->cid[0], k->port[0]) +
+		     end_hash(k->cid[1], k->port[1]);
 
 	h = (h ^ (k->type | (uint64_t)k->tag << 16)) * 0xc2b2ae3d27d4eb4fULL;
 	return (uint32_t)(h >> 32);
