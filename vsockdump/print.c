@@ -193,7 +193,8 @@ static inline void put_str(struct nsv_printer *p, const char *s)
  * @n <= SHORT_COPY bytes from @s, which holds SHORT_COPY readable bytes: one
  * copy of a fixed size, no branch on the length (names of random ops made
  * a variable memcpy mispredict). What is copied past @n is overwritten
- * next; reserve() keeps SHORT_COPY bytes of room beyond a line.
+ * next; nsv_print_frame() reserves ADDR_COPY (the longest such copy) bytes
+ * of room beyond a line.
  */
 #define SHORT_COPY 16
 
