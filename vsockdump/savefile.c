@@ -103,10 +103,11 @@ static void put(struct nsv_savefile *s, const void *p, size_t n)
  * copies it once, from the pipe's pages into the file's, where a read and
  * a write copied it into our memory and out again, a syscall each per
  * 64 KiB (the hybrid relay's -w, bench/hybrid-relay.sh). Returns the bytes
- * moved and sets s->err, or -EINVAL when nothing moved because the file
- * takes no splice (O_APPEND, a file system without it).
+ * moved; where it stops short without an error, the rest is copied: a
+ * file that takes no splice (EINVAL: O_APPEND, a file system without it)
+ * never gets another, and for EAGAIN the copy finds out what it was.
  */
-static ssize_t splice_in(struct nsv_savefile *s, int fd, size_t n)
+static size_t splice_in(struct nsv_savefile *s, int fd, size_t n)
 {
 	size_t done = 0;
 	ssize_t w;
@@ -120,17 +121,16 @@ static ssize_t splice_in(struct nsv_savefile *s, int fd, size_t n)
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EINVAL && !done)
-			return -EINVAL;
-		if (w <= 0) {
-			/* the pipe ran dry early: its source broke its word */
-			s->err = w < 0 && errno != EAGAIN ? -errno : -EIO;
+		if (w < 0 && errno == EINVAL)
+			s->splice = false;
+		else if (w < 0 && errno != EAGAIN)
+			s->err = -errno;
+		if (w <= 0)
 			break;
-		}
 		done += (size_t)w;
 	}
 	s->size += done;
-	return (ssize_t)done;
+	return done;
 }
 
 /* The last @n bytes of a frame, waiting in pipe @fd. */
@@ -140,11 +140,10 @@ static void put_piped(struct nsv_savefile *s, int fd, size_t n)
 
 	if (s->err || !n)
 		return;
-	if (n >= DIRECT_MIN && s->splice) {
-		if (splice_in(s, fd, n) >= 0)
-			return;
-		s->splice = false;
-	}
+	if (n >= DIRECT_MIN && s->splice)
+		n -= splice_in(s, fd, n);
+	if (s->err || !n)
+		return;
 	if (!s->copy && !(s->copy = malloc(COPY_BUF))) {
 		s->err = -ENOMEM;
 		return;
@@ -153,6 +152,7 @@ static void put_piped(struct nsv_savefile *s, int fd, size_t n)
 		r = read(fd, s->copy, n < COPY_BUF ? n : COPY_BUF);
 		if (r < 0 && errno == EINTR)
 			continue;
+		/* a pipe that runs dry early: its source broke its word */
 		if (r <= 0) {
 			s->err = -EIO;
 			return;

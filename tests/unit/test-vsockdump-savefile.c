@@ -205,6 +205,31 @@ static void test_file_too_large(void)
 	tap_is_int(rb, -EFBIG, "... and so with the payload in a pipe");
 }
 
+/* A pipe that holds less than the frame says: -EIO, not a wait. */
+static void test_dry_pipe(void)
+{
+	struct nsv_savefile_iface ifc = { .snaplen = 262144 };
+	struct nsv_pkt pkt = pkt_of(5, 262144);
+	struct nsv_savefile *s = NULL;
+	int p[2] = { -1, -1 }, r = -1;
+	FILE *f = fopen(at("dry"), "wb");
+
+	if (f && pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0 &&
+	    nsv_savefile_open(&s, f, NSV_SAVEFILE_PCAP, &ifc, 1, "test") == 0) {
+		pkt.piped = pkt.caplen - HDR;
+		pkt.pipe_fd = p[0];
+		if (write(p[1], pkt.data + HDR, 20000) == 20000)
+			r = nsv_savefile_write(s, 0, &pkt);
+		nsv_savefile_close(s);
+	}
+	tap_is_int(r, -EIO,
+		   "a pipe with 20000 of the frame's %u piped bytes: -EIO",
+		   pkt.piped);
+	close(p[0]);
+	close(p[1]);
+	unlink(at("dry"));
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/nsv-savefile.XXXXXX");
@@ -215,6 +240,7 @@ int main(void)
 	make_frames();
 	test_same_bytes();
 	test_file_too_large();
+	test_dry_pipe();
 	unlink(at("mem"));
 	unlink(at("piped"));
 	rmdir(dir);
