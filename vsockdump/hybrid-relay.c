@@ -89,7 +89,7 @@ struct dir {
 	 * frame keeps, and with o.pipe_payload the last @piped of them stay
 	 * there for the writer */
 	int pipe[2], tee[2];
-	size_t piped;
+	size_t piped; /* of the frame going out, bytes left in tee */
 	size_t teed; /* bytes in tee before the frame went out */
 	bool no_splice; /* pipes unavailable: read and write */
 };
@@ -864,8 +864,10 @@ static ssize_t take_in(struct nsv_hrelay *r, struct conn *c, int d,
 	return n;
 }
 
-/* After a frame: what the writer did not take of it (none came, a filter
- * or -c left it out, a write failed) must not start the next one. */
+/*
+ * After a frame: what the writer did not take of it (none came, a filter
+ * or -c left it out, a write failed) must not start the next one.
+ */
 static void drain(struct nsv_hrelay *r, struct dir *x)
 {
 	int left = 0;
