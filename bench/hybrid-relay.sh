@@ -10,6 +10,8 @@
 # The three relays run side by side; in each run every path moves MIB MiB
 # each way in turn. Prints a Markdown table: the median rate each way and
 # against direct; with BENCH_ROWS set, make bench's rows (bench/lib.sh).
+# Then the floor of -w: dd writing MIB MiB into a new file where the pcap
+# files go, one copy of each byte, which the relay must make as well.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
@@ -69,11 +71,21 @@ relay "relay -w (whole payload)" -w "$tmp/cap1.pcap" -C 100 -W 2
 relay "relay -w -s 128" -w "$tmp/cap2.pcap" -C 100 -W 2 -s 128
 relay "relay -q (no output)" -q
 
+# dd_rate: MB/s of writing MIB MiB into a new file on $shm
+dd_rate() {
+	LC_ALL=C dd if=/dev/zero of="$tmp/dd" bs=256K count=$((mib * 4)) 2>&1 |
+		awk -F', ' '/copied/ { split($1, b, " "); split($3, t, " ");
+			printf "%.1f", b[1] / t[1] / 1e6 }'
+	rm -f "$tmp/dd"
+}
+
+DD=
 for ((r = 0; r < runs; r++)); do
 	for n in "${names[@]}"; do
 		UP[$n]+="$(rate up "${PATHOF[$n]}") "
 		DOWN[$n]+="$(rate down "${PATHOF[$n]}") "
 	done
+	DD+="$(dd_rate) "
 done
 
 # each relay must end cleanly at SIGINT, its files closed
@@ -94,6 +106,9 @@ echo "|---|---:|---:|---:|---:|"
 for n in "${names[@]}"; do
 	echo "| $n | $(med "${UP[$n]}") | $(ratio "$(med "${UP[$n]}")" "$(med "${UP[direct]}")") | $(med "${DOWN[$n]}") | $(ratio "$(med "${DOWN[$n]}")" "$(med "${DOWN[direct]}")") |"
 done
+echo
+echo "The floor of -w: dd writes $mib MiB into a new file on $shm at $(med "$DD") MB/s" \
+	"($(ratio "$(med "$DD")" "$(med "${UP[direct]}")") of direct client -> VMM), one copy of each byte."
 echo
 
 # make bench: the relay recording everything, and recording nothing, against

@@ -20,6 +20,15 @@ struct nsv_pkt {
 	uint32_t caplen;
 	uint32_t wirelen;
 	const uint8_t *data;
+	/*
+	 * A source that moves payload through pipes (vsockdump's hybrid
+	 * relay) may leave the last @piped of the @caplen bytes in the pipe
+	 * @pipe_fd instead of copying them to @data, for a writer to move
+	 * on with splice(2): then only a writer reads past caplen - @piped,
+	 * and the source discards what it leaves. 0: all are in @data.
+	 */
+	uint32_t piped;
+	int pipe_fd;
 };
 
 /*

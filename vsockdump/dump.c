@@ -378,9 +378,12 @@ static int open_relay(const struct vsockdump_opts *o, struct nsv_source *src)
 		.notice = relay_notice,
 	};
 
-	/* nothing would show or keep the payload: copy none of it out */
+	/* nothing would show or keep the payload: copy none of it out; only
+	 * the file keeps it: it goes there from pipe to file (splice) */
 	if (!o->wfile && !o->pr.hex && !o->pr.ascii)
 		ho.snaplen = NSV_MON_HDR_LEN;
+	else if (!o->pr.hex && !o->pr.ascii)
+		ho.pipe_payload = true;
 	struct nsv_hrelay *r;
 	char err[512] = "";
 	int e;

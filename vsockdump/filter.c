@@ -458,6 +458,30 @@ void nsv_bpf_prog_free(struct nsv_bpf_prog *prog)
 	prog->len = 0;
 }
 
+uint32_t nsv_bpf_reach(const struct nsv_bpf_prog *prog)
+{
+	static const uint32_t size[4] = { 4, 2, 1, 0 }; /* BPF_W, _H, _B */
+	uint32_t reach = 0, end;
+	unsigned int i;
+
+	for (i = 0; i < prog->len; i++) {
+		uint16_t code = prog->insns[i].code;
+
+		if (BPF_CLASS(code) != BPF_LD && BPF_CLASS(code) != BPF_LDX)
+			continue;
+		if (BPF_MODE(code) == BPF_IND || BPF_MODE(code) == BPF_MSH)
+			return UINT32_MAX;
+		if (BPF_MODE(code) != BPF_ABS)
+			continue; /* immediates, scratch memory, the length */
+		end = prog->insns[i].k + size[BPF_SIZE(code) >> 3];
+		if (end < prog->insns[i].k)
+			return UINT32_MAX;
+		if (end > reach)
+			reach = end;
+	}
+	return reach;
+}
+
 /* ---------------------------------------------------------------- printers */
 
 int nsv_bpf_dump(FILE *out, const struct nsv_bpf_prog *prog, int level)

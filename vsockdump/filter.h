@@ -52,6 +52,15 @@ int nsv_filter_compile(const struct nsv_fexpr *f, uint32_t accept,
 void nsv_bpf_prog_free(struct nsv_bpf_prog *prog);
 
 /**
+ * nsv_bpf_reach - how many bytes from a frame's start @prog can read
+ *
+ * Bytes past them cannot change its answer, so a source may keep them out
+ * of memory while it filters. UINT32_MAX for a program that reads at an
+ * offset it computes (BPF_IND, BPF_MSH): any byte may matter.
+ */
+uint32_t nsv_bpf_reach(const struct nsv_bpf_prog *prog);
+
+/**
  * nsv_filter_match - evaluate the expression on a frame without BPF
  *
  * Gives the same answer as the compiled program (the reference the tests

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -85,8 +86,11 @@ struct dir {
 	bool eof; /* nothing more comes from the source */
 	bool shut; /* the destination was shut down for writing */
 	/* spliced: the bytes wait in pipe; tee gets a copy of what the
-	 * frame keeps */
+	 * frame keeps, and with o.pipe_payload the last @piped of them stay
+	 * there for the writer */
 	int pipe[2], tee[2];
+	size_t piped; /* of the frame going out, bytes left in tee */
+	size_t teed; /* bytes in tee before the frame went out */
 	bool no_splice; /* pipes unavailable: read and write */
 };
 
@@ -122,6 +126,7 @@ struct nsv_hrelay {
 	uint8_t *scratch; /* frames of bytes that are not in place */
 	struct nsv_bpf_prog prog;
 	bool filter;
+	uint32_t reach; /* of the filter: bytes of a frame it may read */
 	volatile sig_atomic_t stop;
 	uint64_t received;
 	/* the loop's output */
@@ -415,19 +420,25 @@ static void put_header(const struct conn *c, int dir, uint16_t op,
 	nsv_frame_encode(&f, frame, HDR);
 }
 
+/* A frame: @caplen bytes, of which the last @piped wait in pipe @fd. */
 static void deliver(struct nsv_hrelay *r, int64_t sec, uint32_t nsec,
-		    const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+		    const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+		    uint32_t piped, int fd)
 {
 	struct nsv_pkt pkt = { .sec = sec,
 			       .nsec = nsec,
-			       .caplen = caplen,
+			       .caplen = caplen - piped,
 			       .wirelen = wirelen,
 			       .data = frame };
 
 	if (r->count && r->delivered == r->count)
 		return;
+	/* the filter reads no piped byte (take_in() saw to it) */
 	if (r->filter && !nsv_bpf_match(&r->prog, &pkt))
 		return;
+	pkt.caplen = caplen;
+	pkt.piped = piped;
+	pkt.pipe_fd = fd;
 	r->received++;
 	r->cb(&pkt, r->user);
 	if (++r->delivered == r->count)
@@ -441,18 +452,21 @@ static uint32_t caplen_of(const struct nsv_hrelay *r, size_t n)
 
 /*
  * A frame of @n bytes of which @data holds the first @have (at least what
- * the snap length keeps), with HDR bytes of room before it.
+ * the snap length keeps, or with @x, the next @x->piped wait in its tee),
+ * with HDR bytes of room before it.
  */
 static void emit_inplace(struct nsv_hrelay *r, struct conn *c, int dir,
-			 uint16_t op, uint8_t *data, size_t have, size_t n,
-			 int64_t sec, uint32_t nsec)
+			 uint16_t op, uint8_t *data, size_t have,
+			 const struct dir *x, size_t n, int64_t sec,
+			 uint32_t nsec)
 {
-	uint32_t cap = caplen_of(r, n);
+	uint32_t cap = caplen_of(r, n), piped = x ? (uint32_t)x->piped : 0;
 
-	if (cap > HDR + have)
-		cap = (uint32_t)(HDR + have);
+	if (cap > HDR + have + piped)
+		cap = (uint32_t)(HDR + have + piped);
 	put_header(c, dir, op, data - HDR);
-	deliver(r, sec, nsec, data - HDR, cap, (uint32_t)(HDR + n));
+	deliver(r, sec, nsec, data - HDR, cap, (uint32_t)(HDR + n), piped,
+		x ? x->tee[0] : -1);
 }
 
 static void emit(struct nsv_hrelay *r, struct conn *c, int dir, uint16_t op,
@@ -461,7 +475,7 @@ static void emit(struct nsv_hrelay *r, struct conn *c, int dir, uint16_t op,
 	size_t keep = caplen_of(r, n) - HDR;
 
 	memcpy(r->scratch + HDR, data, keep);
-	emit_inplace(r, c, dir, op, r->scratch + HDR, keep, n, sec, nsec);
+	emit_inplace(r, c, dir, op, r->scratch + HDR, keep, NULL, n, sec, nsec);
 }
 
 /*
@@ -479,7 +493,8 @@ static void release_held(struct nsv_hrelay *r, struct conn *c)
 		struct held *h = &c->hold[i];
 
 		put_header(c, h->dir, h->op, h->frame);
-		deliver(r, h->sec, h->nsec, h->frame, h->caplen, h->wirelen);
+		deliver(r, h->sec, h->nsec, h->frame, h->caplen, h->wirelen, 0,
+			-1);
 		free(h->frame);
 	}
 	c->nhold = 0;
@@ -816,7 +831,7 @@ static ssize_t take_in(struct nsv_hrelay *r, struct conn *c, int d,
 		       size_t *have)
 {
 	struct dir *x = &c->d[d];
-	size_t keep, got = 0;
+	size_t keep, mem, got = 0;
 	ssize_t n, t, m;
 
 	if (!splice_ready(c, x)) {
@@ -831,13 +846,39 @@ static ssize_t take_in(struct nsv_hrelay *r, struct conn *c, int d,
 	/* tee copies from the pipe's start, where this chunk begins */
 	keep = caplen_of(r, (size_t)n) - HDR;
 	t = keep ? tee(x->pipe[0], x->tee[1], keep, SPLICE_F_NONBLOCK) : 0;
-	while (t > 0 &&
-	       (m = read(x->tee[0], x->buf + HDR + got, (size_t)t)) > 0) {
-		got += (size_t)m;
-		t -= m;
+	x->piped = x->teed = 0;
+	if (t <= 0) {
+		*have = 0;
+		return n;
 	}
+	/* what the filter may read comes out; the writer takes the rest */
+	mem = (size_t)t;
+	if (r->o.pipe_payload && r->reach < HDR + mem)
+		mem = r->reach > HDR ? r->reach - HDR : 0;
+	while (got < mem &&
+	       (m = read(x->tee[0], x->buf + HDR + got, mem - got)) > 0)
+		got += (size_t)m;
+	x->piped = got == mem ? (size_t)t - mem : 0;
+	x->teed = (size_t)t - got;
 	*have = got;
 	return n;
+}
+
+/*
+ * After a frame: what the writer did not take of it (none came, a filter
+ * or -c left it out, a write failed) must not start the next one.
+ */
+static void drain(struct nsv_hrelay *r, struct dir *x)
+{
+	int left = 0;
+
+	if (!x->teed)
+		return;
+	x->piped = x->teed = 0;
+	if (ioctl(x->tee[0], FIONREAD, &left) < 0 || left <= 0)
+		return;
+	while (read(x->tee[0], r->scratch, HDR + CHUNK) > 0)
+		;
 }
 
 /* Write out what direction @d holds: 0 (done, or must wait) or -errno. */
@@ -924,7 +965,8 @@ static int pump(struct nsv_hrelay *r, struct conn *c, int d)
 			     sec, nsec);
 		} else {
 			emit_inplace(r, c, d, NSV_MON_OP_PAYLOAD, x->buf + HDR,
-				     have, x->len, sec, nsec);
+				     have, x, x->len, sec, nsec);
+			drain(r, x);
 		}
 	}
 	return 0;
@@ -1243,6 +1285,7 @@ static int hrelay_set_filter(void *s, const struct nsv_bpf_prog *prog)
 	r->prog.insns = in;
 	r->prog.len = prog->len;
 	r->filter = true;
+	r->reach = nsv_bpf_reach(prog);
 	return 0;
 }
 

@@ -29,6 +29,9 @@ struct nsv_hrelay_opts {
 	bool takeover; /* swap our sockets in at the VMM's paths */
 	uint32_t guest_cid;
 	unsigned int snaplen; /* 0: NSV_SNAPLEN_MAX */
+	/* frames may leave their payload in a pipe (nsv_pkt.piped): only
+	 * a writer reads it, nothing prints it */
+	bool pipe_payload;
 	/* told of a connection that was refused or failed (one line) */
 	void (*notice)(void *user, const char *msg);
 	void *user;

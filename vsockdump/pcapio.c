@@ -319,10 +319,12 @@ static bool take(struct nsv_pcap *p, const struct pcap_pkthdr *h,
 {
 	if (p->offline_filter && !pcap_offline_filter(&p->prog, h, data))
 		return false;
-	pkt->sec = h->ts.tv_sec;
-	pkt->nsec = p->nano ? (uint32_t)h->ts.tv_usec :
-			      (uint32_t)h->ts.tv_usec * 1000;
-	pkt->caplen = h->caplen;
+	*pkt = (struct nsv_pkt){
+		.sec = h->ts.tv_sec,
+		.nsec = p->nano ? (uint32_t)h->ts.tv_usec :
+				  (uint32_t)h->ts.tv_usec * 1000,
+		.caplen = h->caplen,
+	};
 	if (p->live && pkt->caplen > p->snaplen)
 		pkt->caplen = p->snaplen;
 	/* a file may claim less on the wire than it holds */

@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h> /* splice */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #define PCAP_MAGIC_USEC 0xa1b2c3d4U
 #define FILE_BUF (1024 * 1024)
 #define DIRECT_MIN (16 * 1024)
+#define COPY_BUF (64 * 1024)
 
 /* pcapng block types and options (draft-ietf-opsawg-pcapng) */
 #define BT_SHB 0x0a0d0d0aU
@@ -40,6 +43,8 @@ struct nsv_savefile {
 	unsigned int nifaces;
 	uint64_t size;
 	int err; /* the first -errno of a write */
+	bool splice; /* a regular file: splice(2) may fill it */
+	uint8_t *copy; /* piped bytes on their way to a file that cannot */
 };
 
 enum nsv_savefile_format nsv_savefile_format_of(const char *path)
@@ -91,6 +96,70 @@ static void put(struct nsv_savefile *s, const void *p, size_t n)
 		return;
 	}
 	s->size += n;
+}
+
+/*
+ * Piped payload goes from the pipe into the file by splice(2): the kernel
+ * copies it once, from the pipe's pages into the file's, where a read and
+ * a write copied it into our memory and out again, a syscall each per
+ * 64 KiB (the hybrid relay's -w, bench/hybrid-relay.sh). Returns the bytes
+ * moved; where it stops short without an error, the rest is copied: a
+ * file that takes no splice (EINVAL: O_APPEND, a file system without it)
+ * never gets another, and for EAGAIN the copy finds out what it was.
+ */
+static size_t splice_in(struct nsv_savefile *s, int fd, size_t n)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	if (fflush(s->f)) {
+		s->err = errno > 0 ? -errno : -EIO;
+		return 0;
+	}
+	while (done < n) {
+		w = splice(fd, NULL, fileno(s->f), NULL, n - done,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EINVAL)
+			s->splice = false;
+		else if (w < 0 && errno != EAGAIN)
+			s->err = -errno;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	s->size += done;
+	return done;
+}
+
+/* The last @n bytes of a frame, waiting in pipe @fd. */
+static void put_piped(struct nsv_savefile *s, int fd, size_t n)
+{
+	ssize_t r;
+
+	if (s->err || !n)
+		return;
+	if (n >= DIRECT_MIN && s->splice)
+		n -= splice_in(s, fd, n);
+	if (s->err || !n)
+		return;
+	if (!s->copy && !(s->copy = malloc(COPY_BUF))) {
+		s->err = -ENOMEM;
+		return;
+	}
+	while (n && !s->err) {
+		r = read(fd, s->copy, n < COPY_BUF ? n : COPY_BUF);
+		if (r < 0 && errno == EINTR)
+			continue;
+		/* a pipe that runs dry early: its source broke its word */
+		if (r <= 0) {
+			s->err = -EIO;
+			return;
+		}
+		put(s, s->copy, (size_t)r);
+		n -= (size_t)r;
+	}
 }
 
 static void put32(struct nsv_savefile *s, uint32_t v)
@@ -195,6 +264,7 @@ int nsv_savefile_open(struct nsv_savefile **out, FILE *f,
 		      unsigned int nifaces, const char *appl)
 {
 	struct nsv_savefile *s = calloc(1, sizeof(*s));
+	struct stat st;
 	unsigned int i;
 	int r;
 
@@ -207,6 +277,9 @@ int nsv_savefile_open(struct nsv_savefile **out, FILE *f,
 	 * have been written to: its buffer stays as it is) */
 	if (f != stdout && (s->buf = malloc(FILE_BUF)))
 		setvbuf(f, s->buf, _IOFBF, FILE_BUF);
+	/* into a pipe or a terminal nothing is gained by splice(2); a file
+	 * that takes none (O_APPEND, a file system without it) says EINVAL */
+	s->splice = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
 	if (fmt == NSV_SAVEFILE_PCAP) {
 		put32(s, PCAP_MAGIC_USEC);
 		put16(s, 2);
@@ -243,7 +316,8 @@ int nsv_savefile_write(struct nsv_savefile *s, unsigned int iface,
 		h[2] = pkt->caplen;
 		h[3] = pkt->wirelen;
 		put(s, h, 16);
-		put(s, pkt->data, pkt->caplen);
+		put(s, pkt->data, pkt->caplen - pkt->piped);
+		put_piped(s, pkt->pipe_fd, pkt->piped);
 		return s->err;
 	}
 	if (iface >= s->nifaces)
@@ -257,7 +331,8 @@ int nsv_savefile_write(struct nsv_savefile *s, unsigned int iface,
 	h[5] = pkt->caplen;
 	h[6] = pkt->wirelen;
 	put(s, h, sizeof(h));
-	put(s, pkt->data, pkt->caplen);
+	put(s, pkt->data, pkt->caplen - pkt->piped);
+	put_piped(s, pkt->pipe_fd, pkt->piped);
 	pad(s, pkt->caplen);
 	put32(s, h[1]);
 	return s->err;
@@ -285,6 +360,7 @@ int nsv_savefile_close(struct nsv_savefile *s)
 	if (s->f != stdout && fclose(s->f) && !r)
 		r = errno > 0 ? -errno : -EIO;
 	free(s->buf);
+	free(s->copy);
 	free(s);
 	return r;
 }

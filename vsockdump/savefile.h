@@ -40,6 +40,8 @@ int nsv_savefile_open(struct nsv_savefile **out, FILE *f,
 /**
  * nsv_savefile_write - append one frame seen on interface @iface
  *
+ * The last @pkt->piped bytes come from the pipe @pkt->pipe_fd, which must
+ * hold them: into a regular file by splice(2), else read and written.
  * Returns 0 or the -errno of a failed write (-ENOSPC, -EPIPE...); -EINVAL
  * for an interface that was not described.
  */

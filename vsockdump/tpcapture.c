@@ -544,7 +544,7 @@ static void deliver(struct nsv_tpcap *c, const struct nsv_tp_frame *fr,
 {
 	uint8_t buf[NSV_TP_FRAME_LEN];
 	int64_t wall = fr->ns + c->wall_off;
-	struct nsv_pkt pkt;
+	struct nsv_pkt pkt = { 0 };
 	uint32_t wirelen;
 
 	nsv_tp_frame_build(fr, buf, &wirelen);

@@ -214,6 +214,7 @@ struct rec {
 	int64_t sec;
 	uint32_t nsec;
 	uint32_t caplen, wirelen;
+	uint32_t piped; /* of caplen, came from the pipe */
 	uint8_t *data;
 };
 
@@ -225,6 +226,9 @@ struct run {
 	size_t n, cap;
 	char notices[4][512];
 	int nnotices;
+	/* as a writer: take piped payload, but not of every @leave-th frame
+	 * (a frame the writer could not finish) */
+	unsigned int leave;
 };
 
 static void on_frame(const struct nsv_pkt *pkt, void *user)
@@ -240,10 +244,20 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 	f = &u->f[u->n++];
 	f->sec = pkt->sec;
 	f->nsec = pkt->nsec;
-	f->caplen = pkt->caplen;
+	f->caplen = pkt->caplen - pkt->piped;
 	f->wirelen = pkt->wirelen;
+	f->piped = 0;
 	f->data = malloc(pkt->caplen);
-	memcpy(f->data, pkt->data, pkt->caplen);
+	memcpy(f->data, pkt->data, f->caplen);
+	if (pkt->piped && !(u->leave && u->n % u->leave == 0)) {
+		ssize_t m;
+
+		while (f->piped < pkt->piped &&
+		       (m = read(pkt->pipe_fd, f->data + f->caplen + f->piped,
+				 pkt->piped - f->piped)) > 0)
+			f->piped += (uint32_t)m;
+		f->caplen += f->piped;
+	}
 	pthread_mutex_unlock(&u->mu);
 }
 
@@ -354,6 +368,37 @@ static size_t payload_from(const struct run *u, uint64_t scid, uint32_t sport,
 	return n;
 }
 
+/*
+ * Whether every PAYLOAD frame from @scid:@sport holds the bytes of @want
+ * at its place in the stream (frames cut short included); @piped counts
+ * those whose payload came through the pipe.
+ */
+static bool payload_in_place(const struct run *u, uint64_t scid, uint32_t sport,
+			     const uint8_t *want, size_t len, size_t *frames,
+			     size_t *piped)
+{
+	size_t i, off = 0;
+	bool same = true;
+
+	*frames = *piped = 0;
+	for (i = 0; i < u->n; i++) {
+		struct nsv_frame f;
+
+		dec(&u->f[i], &f);
+		if (f.op != NSV_MON_OP_PAYLOAD || f.src_cid != scid ||
+		    f.src_port != sport)
+			continue;
+		(*frames)++;
+		*piped += u->f[i].piped > 0;
+		if (off + f.payload_caplen > len ||
+		    (f.payload_caplen &&
+		     memcmp(f.payload, want + off, f.payload_caplen)))
+			same = false;
+		off += f.payload_len;
+	}
+	return same && off == len;
+}
+
 /* ------------------------------------------------------------- tests */
 
 static void test_host_initiated(void)
@@ -425,6 +470,78 @@ static void test_host_initiated(void)
 	free(data);
 	free(back);
 	free(rebuilt);
+	free(want_back);
+}
+
+/*
+ * With pipe_payload, frames leave their payload in a pipe for the writer
+ * (nsv_pkt.piped); what one frame leaves behind, the next does not start
+ * with; a filter still sees what it reads.
+ */
+static void test_piped_payload(void)
+{
+	static const struct {
+		const char *name, *filter;
+		unsigned int leave;
+		bool frames;
+	} t[] = {
+		{ "no filter", NULL, 0, true },
+		{ "a writer that leaves every other frame", NULL, 2, true },
+		{ "filter 'port 52'", "port 52", 0, true },
+		{ "filter 'op rw' (reads past the header, keeps none)", "op rw",
+		  0, false },
+	};
+	const size_t up = 3 << 20, down = 1 << 20;
+	uint8_t *data = pattern(up, 5), *want_back = pattern(down, 6), *back;
+	size_t i, got, nf[2], np[2];
+	struct peer vmm;
+	struct run u;
+	char ans[64];
+	bool in_place[2];
+	int c;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct nsv_hrelay_opts o = { .vmm = at("vmm.sock"),
+					     .listen = at("rec.sock"),
+					     .pipe_payload = true };
+
+		peer_start(&vmm, o.vmm, true, VMM_OK, down, 6);
+		if (relay_start(&u, &o, t[i].filter) < 0) {
+			tap_ok(0, "the relay starts");
+			peer_stop(&vmm);
+			continue;
+		}
+		u.leave = t[i].leave;
+		c = unix_connect(o.listen);
+		send_all(c, "CONNECT 52\n", 11);
+		recv_line(c, ans, sizeof(ans));
+		send_all(c, data, up);
+		shutdown(c, SHUT_WR);
+		got = recv_all(c, &back);
+		close(c);
+		peer_stop(&vmm);
+		relay_stop(&u);
+		tap_ok(vmm.got == up && !memcmp(vmm.data, data, up) &&
+			       got == down && !memcmp(back, want_back, down),
+		       "piped, %s: 3 MiB up and 1 MiB down intact", t[i].name);
+		in_place[0] = payload_in_place(&u, 2, 1073741824, data, up,
+					       &nf[0], &np[0]);
+		in_place[1] = payload_in_place(&u, 3, 52, want_back, down,
+					       &nf[1], &np[1]);
+		if (t[i].frames)
+			tap_ok(in_place[0] && in_place[1] && np[0] && np[1],
+			       "piped, %s: each PAYLOAD frame holds its bytes "
+			       "(%zu and %zu frames, %zu and %zu through "
+			       "the pipe)",
+			       t[i].name, nf[0], nf[1], np[0], np[1]);
+		else
+			tap_ok(nf[0] == 0 && nf[1] == 0 && u.n == 0,
+			       "piped, %s: no frame (%zu)", t[i].name, u.n);
+		run_free(&u);
+		free(vmm.data);
+		free(back);
+	}
+	free(data);
 	free(want_back);
 }
 
@@ -575,8 +692,11 @@ static void test_guest_initiated(void)
 	       "the guest's PAYLOAD frames hold its 1 MiB");
 	nsv_flows_new(&t);
 	for (i = 0; i < u.n; i++) {
-		struct nsv_pkt pkt = { u.f[i].sec, u.f[i].nsec, u.f[i].caplen,
-				       u.f[i].wirelen, u.f[i].data };
+		struct nsv_pkt pkt = { .sec = u.f[i].sec,
+				       .nsec = u.f[i].nsec,
+				       .caplen = u.f[i].caplen,
+				       .wirelen = u.f[i].wirelen,
+				       .data = u.f[i].data };
 		struct nsv_frame f;
 
 		dec(&u.f[i], &f);
@@ -673,8 +793,11 @@ static void test_parallel_and_filter(void)
 	       u.n);
 	nsv_flows_new(&t);
 	for (i = 0; i < u.n; i++) {
-		struct nsv_pkt pkt = { u.f[i].sec, u.f[i].nsec, u.f[i].caplen,
-				       u.f[i].wirelen, u.f[i].data };
+		struct nsv_pkt pkt = { .sec = u.f[i].sec,
+				       .nsec = u.f[i].nsec,
+				       .caplen = u.f[i].caplen,
+				       .wirelen = u.f[i].wirelen,
+				       .data = u.f[i].data };
 		struct nsv_frame f;
 
 		dec(&u.f[i], &f);
@@ -833,6 +956,7 @@ int main(void)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	test_host_initiated();
+	test_piped_payload();
 	test_host_refused();
 	test_close_while_draining();
 	test_guest_initiated();
