@@ -421,6 +421,7 @@ static int map_next(struct nsv_pcap *p, struct nsv_pkt *pkt, uint32_t *len)
 	pkt->caplen = r[2] > p->snaplen ? p->snaplen : r[2];
 	pkt->wirelen = r[3] < pkt->caplen ? pkt->caplen : r[3];
 	pkt->data = m + p->off + sizeof(r);
+	pkt->piped = 0; /* a file's frames are all in memory */
 	*len = r[3];
 	/*
 	 * Keep what we map to a window: RSS must not grow with the file. Up
