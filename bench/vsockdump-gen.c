@@ -53,6 +53,33 @@ static uint8_t frame[HDRS + 65536];
 static uint64_t usec = 1700000000ULL * 1000000;
 static uint32_t snaplen = HDRS + 65536;
 
+/*
+ * Whole 1 MiB writes, as vsockdump -w makes them: stdio writes a record
+ * longer than its free buffer space straight through in 4 KiB pieces, and
+ * a file written that way sits in the page cache in small pieces: mapping
+ * it cost a reader 70 ms of system time per million frames against 15 ms
+ * for the same file copied with dd bs=1M (Linux 6.18, ext4).
+ */
+static unsigned char out[1 << 20];
+static size_t outlen;
+
+static void put(FILE *f, const void *p, size_t n)
+{
+	size_t k;
+
+	while (n) {
+		k = sizeof(out) - outlen < n ? sizeof(out) - outlen : n;
+		memcpy(out + outlen, p, k);
+		outlen += k;
+		p = (const unsigned char *)p + k;
+		n -= k;
+		if (outlen == sizeof(out)) {
+			fwrite(out, outlen, 1, f);
+			outlen = 0;
+		}
+	}
+}
+
 static void emit(FILE *f, struct conn *c, int d, uint16_t op, uint32_t len,
 		 uint32_t flags)
 {
@@ -88,8 +115,8 @@ static void emit(FILE *f, struct conn *c, int d, uint16_t op, uint32_t len,
 	rec[1] = (uint32_t)(usec % 1000000);
 	rec[3] = (uint32_t)(HDRS + len);
 	rec[2] = rec[3] < snaplen ? rec[3] : snaplen;
-	fwrite(rec, sizeof(rec), 1, f);
-	fwrite(frame, rec[2], 1, f);
+	put(f, rec, sizeof(rec));
+	put(f, frame, rec[2]);
 }
 
 /* Mostly small messages, some pages, a few 64 KiB packets. */
@@ -233,10 +260,10 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	setvbuf(f, NULL, _IONBF, 0);
 	if (snaplen < hdr[4])
 		hdr[4] = snaplen;
-	fwrite(hdr, sizeof(hdr), 1, f);
+	put(f, hdr, sizeof(hdr));
 	if (one) {
 		conn_new(&conns[0], serial++);
 		conns[0].type = NSV_VIRTIO_TYPE_STREAM;
@@ -253,6 +280,8 @@ int main(int argc, char **argv)
 		conn_new(&conns[i], serial++);
 	for (i = 0; i < n; i++)
 		step(f, &conns[rnd() % NCONN], &serial);
+	if (outlen)
+		fwrite(out, outlen, 1, f);
 	if (fclose(f)) {
 		fprintf(stderr, "vsockdump-gen: %s: %s\n", argv[2],
 			strerror(errno));
