@@ -11,7 +11,8 @@
 # turns, output to /dev/null.
 # Prints a Markdown table (also written to lab-build/bench-vsockstat.md).
 # Environment: RUNS, BENCH_SOCKETS (10000), BENCH_NETNS (1; 0 skips part
-# 2), BENCH_ROWS (append make bench's rows there).
+# 2), BENCH_ROWS (append make bench's rows there); LAB_SMP sets the vCPUs as
+# for tests/lab/lab (2, but 1 on 7.x unless set: LAB_SMP=2 as make bench).
 set -u
 if [ -z "${LAB_KERNEL:-}" ]; then
 	k=6.12
