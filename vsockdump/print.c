@@ -288,13 +288,30 @@ static inline void put_pad(struct nsv_printer *p, uint64_t v, int w)
 	p->len += (size_t)w;
 }
 
+/* @v < 1000 in three digits: the divisions by constants are multiplies. */
+static inline void put3(char *s, uint32_t v)
+{
+	s[0] = (char)('0' + v / 100);
+	memcpy(s + 1, digits2 + 2 * (v % 100), 2);
+}
+
+/* ".uuuuuu" or ".nnnnnnnnn": on every line, three digits at a time. */
 static inline void put_frac(struct nsv_printer *p, uint32_t nsec)
 {
-	put_ch(p, '.');
-	if (p->o.nano)
-		put_pad(p, nsec, 9);
-	else
-		put_pad(p, nsec / 1000, 6);
+	char *s = p->buf + p->len;
+	uint32_t v = nsec % 1000000000;
+
+	*s++ = '.';
+	if (p->o.nano) {
+		put3(s, v / 1000000);
+		s += 3;
+		v %= 1000000;
+	} else {
+		v /= 1000;
+	}
+	put3(s, v / 1000);
+	put3(s + 3, v % 1000);
+	p->len += p->o.nano ? 10 : 7;
 }
 
 static void put_cid(struct nsv_printer *p, uint64_t cid)
@@ -420,7 +437,9 @@ static void put_time(struct nsv_printer *p, const struct nsv_pkt *pkt)
 			p->tcache_sec = pkt->sec;
 			p->tcache_valid = true;
 		}
-		put(p, p->tcache, p->tcache_len);
+		/* one copy of a fixed size: see put_short() */
+		memcpy(p->buf + p->len, p->tcache, sizeof(p->tcache));
+		p->len += p->tcache_len;
 		put_frac(p, pkt->nsec);
 		break;
 	}
