@@ -824,13 +824,26 @@ out:
 static void json_ts(struct nsv_json *j, const char *key, int64_t sec,
 		    uint32_t nsec, bool nano)
 {
-	char b[48];
+	char b[48], *e = b + sizeof(b) - 1, *s;
+	uint64_t u = sec < 0 ? (uint64_t)0 - (uint64_t)sec : (uint64_t)sec;
+	int w = nano ? 9 : 6;
+	uint32_t frac = nano ? nsec % 1000000000 : nsec % 1000000000 / 1000;
 
-	if (nano)
-		snprintf(b, sizeof(b), "%" PRId64 ".%09u", sec, nsec);
-	else
-		snprintf(b, sizeof(b), "%" PRId64 ".%06u", sec, nsec / 1000);
-	nsv_json_str(j, key, b);
+	/* without snprintf: a time stamp on every line of a big capture */
+	*e = '\0';
+	while (w--) {
+		*--e = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	*--e = '.';
+	do {
+		*--e = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (sec < 0)
+		*--e = '-';
+	s = e;
+	nsv_json_str(j, key, s);
 }
 
 static void json_hex(struct nsv_json *j, const char *key, const uint8_t *d,
@@ -865,8 +878,13 @@ static void json_cid(struct nsv_json *j, const char *key, uint64_t cid,
 {
 	char name[40];
 
+	size_t n = strlen(key);
+
 	nsv_json_u64(j, key, cid);
-	snprintf(name, sizeof(name), "%s_name", key);
+	if (n > sizeof(name) - sizeof("_name"))
+		n = sizeof(name) - sizeof("_name");
+	memcpy(name, key, n);
+	memcpy(name + n, "_name", sizeof("_name"));
 	json_name(j, name,
 		  cid > UINT32_MAX ?
 			  NULL :
