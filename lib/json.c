@@ -4,67 +4,111 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
 
 void nsv_json_init(struct nsv_json *j, FILE *f, bool pretty)
 {
-	memset(j, 0, sizeof(*j));
 	j->f = f;
+	j->depth = 0;
 	j->pretty = pretty;
+	memset(j->first, 0, sizeof(j->first));
 	j->first[0] = true;
+	j->err = 0;
+	j->len = 0;
 }
 
-int nsv_json_escape(FILE *f, const char *s, size_t len)
+static void flush_buf(struct nsv_json *j)
 {
-	size_t i;
+	if (j->len && fwrite(j->buf, 1, j->len, j->f) != j->len)
+		j->err = -EIO;
+	j->len = 0;
+}
 
-	if (putc('"', f) == EOF)
-		return -EIO;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		size_t run;
+/* Where @n (at most NSV_JSON_BUF) more bytes go. */
+static inline char *room(struct nsv_json *j, size_t n)
+{
+	if (j->len + n > NSV_JSON_BUF)
+		flush_buf(j);
+	return j->buf + j->len;
+}
 
-		/* plain bytes go out in one write, not a putc() each */
-		for (run = i; run < len && (unsigned char)s[run] >= 0x20 &&
-			      (unsigned char)s[run] < 0x7f && s[run] != '"' &&
-			      s[run] != '\\';
-		     run++)
+static inline void put(struct nsv_json *j, const char *s, size_t n)
+{
+	if (n > NSV_JSON_BUF / 2) {
+		flush_buf(j);
+		if (fwrite(s, 1, n, j->f) != n)
+			j->err = -EIO;
+		return;
+	}
+	memcpy(room(j, n), s, n);
+	j->len += n;
+}
+
+#define PUTS(j, lit) put((j), (lit), sizeof(lit) - 1)
+
+static inline void put_ch(struct nsv_json *j, char c)
+{
+	*room(j, 1) = c;
+	j->len++;
+}
+
+/* Bytes a JSON string holds as they are: printable ASCII but '"' and '\\'. */
+static const uint8_t plain[256] = {
+	[0x20 ... 0x21] = 1, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = 1,
+};
+
+/* @len bytes as a JSON string, quotes included. */
+static void escape(struct nsv_json *j, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run;
+
+	put_ch(j, '"');
+	while (i < len) {
+		char *e;
+
+		/* plain bytes go out in one copy */
+		for (run = i; run < len && plain[u[run]]; run++)
 			;
 		if (run > i) {
-			fwrite(s + i, 1, run - i, f);
-			i = run - 1;
+			put(j, s + i, run - i);
+			i = run;
 			continue;
 		}
-		switch (c) {
+		switch (u[i]) {
 		case '"':
-			fputs("\\\"", f);
+			PUTS(j, "\\\"");
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			PUTS(j, "\\\\");
 			break;
 		case '\n':
-			fputs("\\n", f);
+			PUTS(j, "\\n");
 			break;
 		case '\r':
-			fputs("\\r", f);
+			PUTS(j, "\\r");
 			break;
 		case '\t':
-			fputs("\\t", f);
+			PUTS(j, "\\t");
 			break;
 		default:
 			/* Control bytes and everything non-ASCII as \u00XX, so the
 			 * output is valid whatever bytes the input holds. */
-			if (c < 0x20 || c >= 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				putc(c, f);
+			e = room(j, 6);
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[u[i] >> 4];
+			e[5] = hex[u[i] & 15];
+			j->len += 6;
 		}
+		i++;
 	}
-	if (putc('"', f) == EOF)
-		return -EIO;
-	return 0;
+	put_ch(j, '"');
 }
 
 static void indent(struct nsv_json *j)
@@ -73,9 +117,9 @@ static void indent(struct nsv_json *j)
 
 	if (!j->pretty)
 		return;
-	putc('\n', j->f);
+	put_ch(j, '\n');
 	for (i = 0; i < j->depth; i++)
-		fputs("  ", j->f);
+		PUTS(j, "  ");
 }
 
 /* Comma, newline and key before a value. */
@@ -84,15 +128,31 @@ static int member(struct nsv_json *j, const char *key)
 	if (j->depth >= NSV_JSON_MAX_DEPTH)
 		return -E2BIG;
 	if (!j->first[j->depth])
-		putc(',', j->f);
+		put_ch(j, ',');
 	j->first[j->depth] = false;
 	if (j->depth)
 		indent(j);
 	if (key) {
-		nsv_json_escape(j->f, key, strlen(key));
-		fputs(j->pretty ? ": " : ":", j->f);
+		escape(j, key, strlen(key));
+		if (j->pretty)
+			PUTS(j, ": ");
+		else
+			put_ch(j, ':');
 	}
 	return 0;
+}
+
+/* A value written: at the top level, it goes to the stream. */
+static int done(struct nsv_json *j)
+{
+	int r;
+
+	if (j->depth)
+		return 0;
+	flush_buf(j);
+	r = j->err ? j->err : ferror(j->f) ? -EIO : 0;
+	j->err = 0;
+	return r;
 }
 
 static int open_(struct nsv_json *j, const char *key, char c)
@@ -103,7 +163,7 @@ static int open_(struct nsv_json *j, const char *key, char c)
 		return r;
 	if (j->depth + 1 >= NSV_JSON_MAX_DEPTH)
 		return -E2BIG;
-	putc(c, j->f);
+	put_ch(j, c);
 	j->first[++j->depth] = true;
 	return 0;
 }
@@ -118,12 +178,12 @@ static int close_(struct nsv_json *j, char c)
 	j->depth--;
 	if (!empty)
 		indent(j);
-	putc(c, j->f);
+	put_ch(j, c);
 	if (j->depth == 0) {
-		putc('\n', j->f);
+		put_ch(j, '\n');
 		j->first[0] = true; /* the next top-level value is a new line */
 	}
-	return ferror(j->f) ? -EIO : 0;
+	return done(j);
 }
 
 int nsv_json_obj_begin(struct nsv_json *j, const char *key)
@@ -152,11 +212,11 @@ int nsv_json_str(struct nsv_json *j, const char *key, const char *v)
 
 	if (r < 0)
 		return r;
-	if (!v) {
-		fputs("null", j->f);
-		return 0;
-	}
-	return nsv_json_escape(j->f, v, strlen(v));
+	if (!v)
+		PUTS(j, "null");
+	else
+		escape(j, v, strlen(v));
+	return done(j);
 }
 
 int nsv_json_strn(struct nsv_json *j, const char *key, const char *v,
@@ -166,22 +226,36 @@ int nsv_json_strn(struct nsv_json *j, const char *key, const char *v,
 
 	if (r < 0)
 		return r;
-	return nsv_json_escape(j->f, v, len);
+	escape(j, v, len);
+	return done(j);
 }
 
-/* Digits without printf: JSON output of big captures is mostly numbers. */
-static void put_u64(FILE *f, bool neg, uint64_t v)
+/* Digits without printf, two at a time: big captures are mostly numbers. */
+static void put_u64(struct nsv_json *j, bool neg, uint64_t v)
 {
+	static const char digits2[] =
+		"0001020304050607080910111213141516171819"
+		"2021222324252627282930313233343536373839"
+		"4041424344454647484950515253545556575859"
+		"6061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char b[24];
 	int i = (int)sizeof(b);
 
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		i -= 2;
+		memcpy(b + i, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(b + i, digits2 + 2 * v, 2);
+	} else {
+		b[--i] = (char)('0' + v);
+	}
 	if (neg)
 		b[--i] = '-';
-	fwrite(b + i, 1, sizeof(b) - (size_t)i, f);
+	put(j, b + i, sizeof(b) - (size_t)i);
 }
 
 int nsv_json_u64(struct nsv_json *j, const char *key, uint64_t v)
@@ -190,8 +264,8 @@ int nsv_json_u64(struct nsv_json *j, const char *key, uint64_t v)
 
 	if (r < 0)
 		return r;
-	put_u64(j->f, false, v);
-	return 0;
+	put_u64(j, false, v);
+	return done(j);
 }
 
 int nsv_json_i64(struct nsv_json *j, const char *key, int64_t v)
@@ -200,22 +274,25 @@ int nsv_json_i64(struct nsv_json *j, const char *key, int64_t v)
 
 	if (r < 0)
 		return r;
-	put_u64(j->f, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
-	return 0;
+	put_u64(j, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	return done(j);
 }
 
 int nsv_json_double(struct nsv_json *j, const char *key, double v)
 {
-	int r = member(j, key);
+	char b[40];
+	int r = member(j, key), n;
 
 	if (r < 0)
 		return r;
 	/* JSON has no NaN or infinity. */
-	if (v != v || v > 1e308 || v < -1e308)
-		fputs("null", j->f);
-	else
-		fprintf(j->f, "%.6g", v);
-	return 0;
+	if (v != v || v > 1e308 || v < -1e308) {
+		PUTS(j, "null");
+	} else {
+		n = snprintf(b, sizeof(b), "%.6g", v);
+		put(j, b, n > 0 && (size_t)n < sizeof(b) ? (size_t)n : 0);
+	}
+	return done(j);
 }
 
 int nsv_json_bool(struct nsv_json *j, const char *key, bool v)
@@ -224,8 +301,11 @@ int nsv_json_bool(struct nsv_json *j, const char *key, bool v)
 
 	if (r < 0)
 		return r;
-	fputs(v ? "true" : "false", j->f);
-	return 0;
+	if (v)
+		PUTS(j, "true");
+	else
+		PUTS(j, "false");
+	return done(j);
 }
 
 int nsv_json_null(struct nsv_json *j, const char *key)
@@ -234,6 +314,6 @@ int nsv_json_null(struct nsv_json *j, const char *key)
 
 	if (r < 0)
 		return r;
-	fputs("null", j->f);
-	return 0;
+	PUTS(j, "null");
+	return done(j);
 }

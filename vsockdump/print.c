@@ -44,6 +44,21 @@ struct addr_cache {
 	char s[ADDR_COPY];
 };
 
+/*
+ * And a connection's whole start of a line, "SRC > DST: TYPE ", for each of
+ * its directions: the flow tracker says whose frame it is, and one copy
+ * takes the place of two address lookups and the type's name. Flow ids
+ * come in order: the connections open at a time rarely share an entry.
+ */
+#define LEAD_CACHE 256
+#define LEAD_COPY 64
+
+struct lead_cache {
+	uint64_t key; /* flow id, direction, virtio or not; 0: empty */
+	uint8_t len;
+	char s[LEAD_COPY];
+};
+
 /* Flag names too: SEQPACKET traffic has them on every frame. */
 #define FLAGS_CACHE 8
 
@@ -76,6 +91,7 @@ struct nsv_printer {
 	char tcache[40];
 	struct cid_cache cids[CID_CACHE];
 	struct addr_cache addrs[ADDR_CACHE];
+	struct lead_cache leads[LEAD_CACHE];
 	struct flags_cache flags[FLAGS_CACHE];
 	/* virtio type and op names, "TYPE " and "OP", for put_short() */
 	struct short_name types[VIRTIO_TYPES], ops[VIRTIO_OPS];
@@ -193,7 +209,7 @@ static inline void put_str(struct nsv_printer *p, const char *s)
  * @n <= SHORT_COPY bytes from @s, which holds SHORT_COPY readable bytes: one
  * copy of a fixed size, no branch on the length (names of random ops made
  * a variable memcpy mispredict). What is copied past @n is overwritten
- * next; nsv_print_frame() reserves ADDR_COPY (the longest such copy) bytes
+ * next; nsv_print_frame() reserves LEAD_COPY (the longest such copy) bytes
  * of room beyond a line.
  */
 #define SHORT_COPY 16
@@ -272,13 +288,30 @@ static inline void put_pad(struct nsv_printer *p, uint64_t v, int w)
 	p->len += (size_t)w;
 }
 
+/* @v < 1000 in three digits: the divisions by constants are multiplies. */
+static inline void put3(char *s, uint32_t v)
+{
+	s[0] = (char)('0' + v / 100);
+	memcpy(s + 1, digits2 + 2 * (v % 100), 2);
+}
+
+/* ".uuuuuu" or ".nnnnnnnnn": on every line, three digits at a time. */
 static inline void put_frac(struct nsv_printer *p, uint32_t nsec)
 {
-	put_ch(p, '.');
-	if (p->o.nano)
-		put_pad(p, nsec, 9);
-	else
-		put_pad(p, nsec / 1000, 6);
+	char *s = p->buf + p->len;
+	uint32_t v = nsec % 1000000000;
+
+	*s++ = '.';
+	if (p->o.nano) {
+		put3(s, v / 1000000);
+		s += 3;
+		v %= 1000000;
+	} else {
+		v /= 1000;
+	}
+	put3(s, v / 1000);
+	put3(s + 3, v % 1000);
+	p->len += p->o.nano ? 10 : 7;
 }
 
 static void put_cid(struct nsv_printer *p, uint64_t cid)
@@ -404,7 +437,9 @@ static void put_time(struct nsv_printer *p, const struct nsv_pkt *pkt)
 			p->tcache_sec = pkt->sec;
 			p->tcache_valid = true;
 		}
-		put(p, p->tcache, p->tcache_len);
+		/* one copy of a fixed size: see put_short() */
+		memcpy(p->buf + p->len, p->tcache, sizeof(p->tcache));
+		p->len += p->tcache_len;
 		put_frac(p, pkt->nsec);
 		break;
 	}
@@ -501,6 +536,69 @@ static const char *synth_name(unsigned int synth)
 	}
 }
 
+static void put_virtio_type(struct nsv_printer *p, uint16_t type)
+{
+	const char *name;
+
+	if (type < VIRTIO_TYPES && p->types[type].len) {
+		put_short(p, p->types[type].s, p->types[type].len);
+		return;
+	}
+	name = nsv_virtio_type_name(type);
+	if (name) {
+		put_str(p, name);
+	} else {
+		PUTS(p, "type ");
+		put_u64(p, type);
+	}
+	put_ch(p, ' ');
+}
+
+/* "SRC > DST: " */
+static void put_ends(struct nsv_printer *p, const struct nsv_frame *f)
+{
+	put_addr(p, f->src_cid, f->src_port);
+	PUTS(p, " > ");
+	put_addr(p, f->dst_cid, f->dst_port);
+	PUTS(p, ": ");
+}
+
+/* The ends and, with a virtio header, its "TYPE ". */
+static void put_lead(struct nsv_printer *p, const struct nsv_frame *f)
+{
+	put_ends(p, f);
+	if (f->has_virtio)
+		put_virtio_type(p, f->virtio.type);
+}
+
+/*
+ * The same from the cache for a frame of a flow: a flow's frames in one
+ * direction all have the same ends and type.
+ */
+static inline void put_lead_cached(struct nsv_printer *p,
+				   const struct nsv_frame *f,
+				   const struct nsv_flow_note *note)
+{
+	uint64_t half = note->flow->id * 2 + (unsigned int)note->dir;
+	uint64_t key = half * 2 + f->has_virtio;
+	struct lead_cache *c = &p->leads[half % LEAD_CACHE];
+	size_t start;
+
+	if (c->key == key) {
+		memcpy(p->buf + p->len, c->s, LEAD_COPY);
+		p->len += c->len;
+		return;
+	}
+	start = p->len;
+	put_lead(p, f);
+	if (p->len - start > LEAD_COPY)
+		return;
+	memcpy(c->s, p->buf + start, p->len - start);
+	c->len = (uint8_t)(p->len - start);
+	c->key = key;
+}
+
+/* A virtio frame after its type. */
 static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 		       const struct nsv_flow_note *note)
 {
@@ -508,18 +606,6 @@ static void put_virtio(struct nsv_printer *p, const struct nsv_frame *f,
 	const char *name;
 	int n;
 
-	if (v->type < VIRTIO_TYPES && p->types[v->type].len) {
-		put_short(p, p->types[v->type].s, p->types[v->type].len);
-	} else {
-		name = nsv_virtio_type_name(v->type);
-		if (name) {
-			put_str(p, name);
-		} else {
-			PUTS(p, "type ");
-			put_u64(p, v->type);
-		}
-		put_ch(p, ' ');
-	}
 	if (v->op < VIRTIO_OPS && p->ops[v->op].len) {
 		put_short(p, p->ops[v->op].s, p->ops[v->op].len);
 	} else {
@@ -660,7 +746,7 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 		room += dump_room(pkt->caplen);
 	else if (p->o.hex || p->o.ascii)
 		room += dump_room(f->payload_caplen);
-	r = reserve(p, room + ADDR_COPY);
+	r = reserve(p, room + LEAD_COPY);
 	if (r < 0)
 		return r;
 
@@ -673,11 +759,8 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 		PUTS(p, "[|vsock]\n");
 		goto dump;
 	}
-	put_addr(p, f->src_cid, f->src_port);
-	PUTS(p, " > ");
-	put_addr(p, f->dst_cid, f->dst_port);
-	PUTS(p, ": ");
 	if (f->trunc == NSV_TRUNC_TRANSPORT_HDR) {
+		put_ends(p, f);
 		/* the vsockmon header still names the kind of op */
 		name = nsv_mon_op_name(f->op);
 		if (name) {
@@ -687,6 +770,10 @@ int nsv_print_frame(struct nsv_printer *p, uint64_t num,
 		PUTS(p, "[|vsock]\n");
 		goto dump;
 	}
+	if (note && note->flow)
+		put_lead_cached(p, f, note);
+	else
+		put_lead(p, f);
 	if (f->has_virtio)
 		put_virtio(p, f, note);
 	else
@@ -737,13 +824,26 @@ out:
 static void json_ts(struct nsv_json *j, const char *key, int64_t sec,
 		    uint32_t nsec, bool nano)
 {
-	char b[48];
+	char b[48], *e = b + sizeof(b) - 1, *s;
+	uint64_t u = sec < 0 ? (uint64_t)0 - (uint64_t)sec : (uint64_t)sec;
+	int w = nano ? 9 : 6;
+	uint32_t frac = nano ? nsec % 1000000000 : nsec % 1000000000 / 1000;
 
-	if (nano)
-		snprintf(b, sizeof(b), "%" PRId64 ".%09u", sec, nsec);
-	else
-		snprintf(b, sizeof(b), "%" PRId64 ".%06u", sec, nsec / 1000);
-	nsv_json_str(j, key, b);
+	/* without snprintf: a time stamp on every line of a big capture */
+	*e = '\0';
+	while (w--) {
+		*--e = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	*--e = '.';
+	do {
+		*--e = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (sec < 0)
+		*--e = '-';
+	s = e;
+	nsv_json_str(j, key, s);
 }
 
 static void json_hex(struct nsv_json *j, const char *key, const uint8_t *d,
@@ -778,8 +878,13 @@ static void json_cid(struct nsv_json *j, const char *key, uint64_t cid,
 {
 	char name[40];
 
+	size_t n = strlen(key);
+
 	nsv_json_u64(j, key, cid);
-	snprintf(name, sizeof(name), "%s_name", key);
+	if (n > sizeof(name) - sizeof("_name"))
+		n = sizeof(name) - sizeof("_name");
+	memcpy(name, key, n);
+	memcpy(name + n, "_name", sizeof("_name"));
 	json_name(j, name,
 		  cid > UINT32_MAX ?
 			  NULL :

@@ -86,6 +86,58 @@ static void test_json(void)
 	nsv_json_double(&j, NULL, __builtin_nan(""));
 	fclose(f);
 	tap_is_str(buf, "null", "NaN is written as null");
+
+	/* a value longer than the writer's buffer, escapes at its seams */
+	{
+		static char big[3 * NSV_JSON_BUF + 7], want[sizeof(big) + 64];
+		size_t i, w = 0;
+
+		for (i = 0; i + 1 < sizeof(big); i++)
+			big[i] = i % 997 == 0 ? '"' : (char)('a' + i % 26);
+		want[w++] = '"';
+		for (i = 0; big[i]; i++) {
+			if (big[i] == '"')
+				want[w++] = '\\';
+			want[w++] = big[i];
+		}
+		memcpy(want + w, "\"\n", 3);
+		f = mem();
+		nsv_json_init(&j, f, false);
+		nsv_json_str(&j, NULL, big);
+		fputc('\n', f);
+		fclose(f);
+		tap_is_str(buf, want,
+			   "a string of %zu bytes, escaped across "
+			   "the writer's buffer",
+			   sizeof(big) - 1);
+	}
+
+	/* a value reaches the stream whole, once it is complete */
+	f = mem();
+	nsv_json_init(&j, f, false);
+	nsv_json_obj_begin(&j, NULL);
+	nsv_json_u64(&j, "n", 1);
+	fflush(f);
+	tap_is_int((int)len, 0, "nothing is written while a value is open");
+	nsv_json_obj_end(&j);
+	fflush(f);
+	tap_is_str(buf, "{\"n\":1}\n", "... and all of it once it ends");
+	fclose(f);
+
+	/* a stream that fails: the value's end says so */
+	f = fopen("/dev/full", "w");
+	if (f) {
+		setvbuf(f, NULL, _IONBF, 0);
+		nsv_json_init(&j, f, false);
+		nsv_json_obj_begin(&j, NULL);
+		nsv_json_str(&j, "s", "x");
+		tap_is_int(nsv_json_obj_end(&j), -EIO,
+			   "a write that fails (/dev/full) is -EIO at the end "
+			   "of the value");
+		fclose(f);
+	} else {
+		tap_ok(0, "open /dev/full: %s", strerror(errno));
+	}
 }
 
 static const struct nsv_opt opts[] = {
