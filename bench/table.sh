@@ -72,10 +72,14 @@ BEGIN {
 	cmp = "new"
 	if (key in lastratio) {
 		d = dir == "<=" ? "<=" : ">="
-		if (better(lastmin[key], rmax, d)) {
+		# best and worst runs: the highest ratios for >=, the lowest for <=
+		nowbest = d == ">=" ? rmax : rmin; nowworst = d == ">=" ? rmin : rmax
+		lastbest = d == ">=" ? lastmax[key] : lastmin[key]
+		lastworst = d == ">=" ? lastmin[key] : lastmax[key]
+		if (better(lastworst, nowbest, d)) {
 			cmp = "**REGRESSED** from " lastratio[key] "x (" lastmin[key] "-" lastmax[key] ")"
 			reg[++nreg] = where ": " ratio "x (" rmin "-" rmax "), last " lastratio[key] "x (" lastmin[key] "-" lastmax[key] ")"
-		} else if (better(rmin, lastmax[key], d)) {
+		} else if (better(nowworst, lastbest, d)) {
 			cmp = "better than " lastratio[key] "x"
 		} else {
 			cmp = "same as " lastratio[key] "x"
