@@ -824,14 +824,18 @@ out:
 static void json_ts(struct nsv_json *j, const char *key, int64_t sec,
 		    uint32_t nsec, bool nano)
 {
-	char b[48], *e = b + sizeof(b) - 1, *s;
+	char b[48], *e = b + sizeof(b) - 1;
 	uint64_t u = sec < 0 ? (uint64_t)0 - (uint64_t)sec : (uint64_t)sec;
+	uint32_t frac = nano ? nsec : nsec / 1000;
 	int w = nano ? 9 : 6;
-	uint32_t frac = nano ? nsec % 1000000000 : nsec % 1000000000 / 1000;
 
-	/* without snprintf: a time stamp on every line of a big capture */
+	/*
+	 * Without snprintf (a time stamp on every line of a big capture), as
+	 * "%" PRId64 ".%09u" or ".%06u" would: at least w digits, all of a
+	 * fraction out of range.
+	 */
 	*e = '\0';
-	while (w--) {
+	while (w-- > 0 || frac) {
 		*--e = (char)('0' + frac % 10);
 		frac /= 10;
 	}
@@ -842,8 +846,7 @@ static void json_ts(struct nsv_json *j, const char *key, int64_t sec,
 	} while (u);
 	if (sec < 0)
 		*--e = '-';
-	s = e;
-	nsv_json_str(j, key, s);
+	nsv_json_str(j, key, e);
 }
 
 static void json_hex(struct nsv_json *j, const char *key, const uint8_t *d,

@@ -209,7 +209,8 @@ static uint32_t bswap(uint32_t v)
  * stream.pcap rewritten: @mode 'b' big-endian headers, 'n' nanosecond
  * time stamps, 's' a file snap length of 100 below its frames' caplen,
  * 'c' a record claiming 300000 captured bytes, 'h' cut inside a record
- * header. Frames stay as they are.
+ * header, 'u' and 'f' the second record's fraction of a second out of
+ * range (microseconds and nanoseconds). Frames stay as they are.
  */
 static void write_variant(const char *name, char mode)
 {
@@ -235,8 +236,12 @@ static void write_variant(const char *name, char mode)
 		if (k == 3)
 			fourth = rs;
 		off = rs + 16 + r[2];
-		if (mode == 'n')
+		if (mode == 'n' || mode == 'f')
 			r[1] *= 1000;
+		if (mode == 'u' && k == 1)
+			r[1] += 1000000;
+		if (mode == 'f' && k == 1)
+			r[1] += 3000000000U;
 		if (mode == 'c' && k == 2)
 			r[2] = 300000;
 		for (i = 0; mode == 'b' && i < 4; i++)
@@ -258,7 +263,7 @@ static void write_variant(const char *name, char mode)
 		memcpy(b, h, sizeof(h));
 		memcpy(b + 4, v, 4);
 	}
-	if (mode == 'n')
+	if (mode == 'n' || mode == 'f')
 		nsv_put_le32(b, 0xa1b23c4d);
 	if (mode == 'h') /* 7 bytes into the fourth record's header */
 		n = fourth + 7;
@@ -435,6 +440,8 @@ static void write_inputs(void)
 		fclose(f);
 	write_variant("swapped.pcap", 'b');
 	write_variant("nano.pcap", 'n');
+	write_variant("usec-range.pcap", 'u');
+	write_variant("nsec-range.pcap", 'f');
 	write_variant("snap100.pcap", 's');
 	write_variant("bigcap.pcap", 'c');
 	write_variant("cuthdr.pcap", 'h');
