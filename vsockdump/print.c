@@ -314,6 +314,28 @@ static inline void put_frac(struct nsv_printer *p, uint32_t nsec)
 	p->len += p->o.nano ? 10 : 7;
 }
 
+/*
+ * The caches of formatted text (addresses, starts of lines): an entry is
+ * copied at its fixed size, see put_short(); what was just printed from
+ * @start is kept in one if it fits @cap.
+ */
+static inline void put_kept(struct nsv_printer *p, const char *s, size_t cap,
+			    uint8_t len)
+{
+	memcpy(p->buf + p->len, s, cap);
+	p->len += len;
+}
+
+static inline bool keep(const struct nsv_printer *p, size_t start, char *s,
+			size_t cap, uint8_t *len)
+{
+	if (p->len - start > cap)
+		return false;
+	memcpy(s, p->buf + start, p->len - start);
+	*len = (uint8_t)(p->len - start);
+	return true;
+}
+
 static void put_cid(struct nsv_printer *p, uint64_t cid)
 {
 	struct cid_cache *c = &p->cids[cid % CID_CACHE];
@@ -355,18 +377,15 @@ static inline void put_addr(struct nsv_printer *p, uint64_t cid, uint32_t port)
 
 	_Static_assert(ADDR_CACHE == 256, "the hash keeps 8 bits");
 	if (c->len && c->cid == cid && c->port == port) {
-		memcpy(p->buf + p->len, c->s, ADDR_COPY);
-		p->len += c->len;
+		put_kept(p, c->s, ADDR_COPY, c->len);
 		return;
 	}
 	start = p->len;
 	put_cid(p, cid);
 	put_ch(p, ':');
 	put_port(p, port);
-	if (p->len - start > ADDR_COPY)
+	if (!keep(p, start, c->s, ADDR_COPY, &c->len))
 		return;
-	memcpy(c->s, p->buf + start, p->len - start);
-	c->len = (uint8_t)(p->len - start);
 	c->cid = cid;
 	c->port = port;
 }
@@ -585,17 +604,13 @@ static inline void put_lead_cached(struct nsv_printer *p,
 	size_t start;
 
 	if (c->key == key) {
-		memcpy(p->buf + p->len, c->s, LEAD_COPY);
-		p->len += c->len;
+		put_kept(p, c->s, LEAD_COPY, c->len);
 		return;
 	}
 	start = p->len;
 	put_lead(p, f);
-	if (p->len - start > LEAD_COPY)
-		return;
-	memcpy(c->s, p->buf + start, p->len - start);
-	c->len = (uint8_t)(p->len - start);
-	c->key = key;
+	if (keep(p, start, c->s, LEAD_COPY, &c->len))
+		c->key = key;
 }
 
 /* A virtio frame after its type. */
@@ -880,7 +895,6 @@ static void json_cid(struct nsv_json *j, const char *key, uint64_t cid,
 		     const struct nsv_print_opts *o)
 {
 	char name[40];
-
 	size_t n = strlen(key);
 
 	nsv_json_u64(j, key, cid);
