@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "digits.h"
 #include "json.h"
 
 void nsv_json_init(struct nsv_json *j, FILE *f, bool pretty)
@@ -230,32 +231,13 @@ int nsv_json_strn(struct nsv_json *j, const char *key, const char *v,
 	return done(j);
 }
 
-/* Digits without printf, two at a time: big captures are mostly numbers. */
+/* Digits without printf: big captures are mostly numbers. */
 static void put_u64(struct nsv_json *j, bool neg, uint64_t v)
 {
-	static const char digits2[] =
-		"0001020304050607080910111213141516171819"
-		"2021222324252627282930313233343536373839"
-		"4041424344454647484950515253545556575859"
-		"6061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char b[24];
-	int i = (int)sizeof(b);
+	char b[1 + NSV_UTOA_MAX];
 
-	while (v >= 100) {
-		i -= 2;
-		memcpy(b + i, digits2 + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		i -= 2;
-		memcpy(b + i, digits2 + 2 * v, 2);
-	} else {
-		b[--i] = (char)('0' + v);
-	}
-	if (neg)
-		b[--i] = '-';
-	put(j, b + i, sizeof(b) - (size_t)i);
+	b[0] = '-';
+	put(j, b + !neg, neg + nsv_utoa(b + 1, v));
 }
 
 int nsv_json_u64(struct nsv_json *j, const char *key, uint64_t v)

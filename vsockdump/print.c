@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "digits.h"
 #include "flow.h"
 #include "json.h"
 #include "print.h"
@@ -220,46 +221,9 @@ static inline void put_short(struct nsv_printer *p, const char *s, size_t n)
 	p->len += n;
 }
 
-static const char digits2[] = "00010203040506070809101112131415161718192021"
-			      "22232425262728293031323334353637383940414243"
-			      "44454647484950515253545556575859606162636465"
-			      "66676869707172737475767778798081828384858687"
-			      "888990919293949596979899";
-
-static inline unsigned int dec_digits(uint64_t v)
-{
-	unsigned int n = 1;
-
-	for (;;) {
-		if (v < 10)
-			return n;
-		if (v < 100)
-			return n + 1;
-		if (v < 1000)
-			return n + 2;
-		if (v < 10000)
-			return n + 3;
-		v /= 10000;
-		n += 4;
-	}
-}
-
-/* In place, from the last digit back, two digits a step. */
 static inline void put_u64(struct nsv_printer *p, uint64_t v)
 {
-	unsigned int n = dec_digits(v);
-	char *e = p->buf + p->len + n;
-
-	while (v >= 100) {
-		e -= 2;
-		memcpy(e, digits2 + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10)
-		memcpy(e - 2, digits2 + 2 * v, 2);
-	else
-		e[-1] = (char)('0' + v);
-	p->len += n;
+	p->len += nsv_utoa(p->buf + p->len, v);
 }
 
 static inline void put_i64(struct nsv_printer *p, int64_t v)
@@ -272,27 +236,11 @@ static inline void put_i64(struct nsv_printer *p, int64_t v)
 	}
 }
 
-/* @v in exactly @w digits, zero-padded; two digits a step. */
+/* @v in exactly @w digits, zero-padded. */
 static inline void put_pad(struct nsv_printer *p, uint64_t v, int w)
 {
-	char *s = p->buf + p->len;
-	int i = w;
-
-	while (i >= 2) {
-		memcpy(s + i - 2, digits2 + 2 * (v % 100), 2);
-		v /= 100;
-		i -= 2;
-	}
-	if (i)
-		s[0] = (char)('0' + v % 10);
+	nsv_utoa_pad(p->buf + p->len, v, (unsigned int)w);
 	p->len += (size_t)w;
-}
-
-/* @v < 1000 in three digits: the divisions by constants are multiplies. */
-static inline void put3(char *s, uint32_t v)
-{
-	s[0] = (char)('0' + v / 100);
-	memcpy(s + 1, digits2 + 2 * (v % 100), 2);
 }
 
 /* ".uuuuuu" or ".nnnnnnnnn": on every line, three digits at a time. */
@@ -303,14 +251,14 @@ static inline void put_frac(struct nsv_printer *p, uint32_t nsec)
 
 	*s++ = '.';
 	if (p->o.nano) {
-		put3(s, v / 1000000);
+		nsv_utoa3(s, v / 1000000);
 		s += 3;
 		v %= 1000000;
 	} else {
 		v /= 1000;
 	}
-	put3(s, v / 1000);
-	put3(s + 3, v % 1000);
+	nsv_utoa3(s, v / 1000);
+	nsv_utoa3(s + 3, v % 1000);
 	p->len += p->o.nano ? 10 : 7;
 }
 
@@ -839,29 +787,26 @@ out:
 static void json_ts(struct nsv_json *j, const char *key, int64_t sec,
 		    uint32_t nsec, bool nano)
 {
-	char b[48], *e = b + sizeof(b) - 1;
+	char b[1 + NSV_UTOA_MAX + 1 + 10], *s = b; /* a uint32_t: 10 digits */
 	uint64_t u = sec < 0 ? (uint64_t)0 - (uint64_t)sec : (uint64_t)sec;
 	uint32_t frac = nano ? nsec : nsec / 1000;
-	int w = nano ? 9 : 6;
+	unsigned int w = nano ? 9 : 6, n = nsv_dec_digits(frac);
 
 	/*
 	 * Without snprintf (a time stamp on every line of a big capture), as
 	 * "%" PRId64 ".%09u" or ".%06u" would: at least w digits, all of a
 	 * fraction out of range.
 	 */
-	*e = '\0';
-	while (w-- > 0 || frac) {
-		*--e = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	*--e = '.';
-	do {
-		*--e = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
 	if (sec < 0)
-		*--e = '-';
-	nsv_json_str(j, key, e);
+		*s++ = '-';
+	s += nsv_utoa(s, u);
+	*s++ = '.';
+	if (n < w) {
+		memset(s, '0', w - n);
+		s += w - n;
+	}
+	s += nsv_utoa(s, frac);
+	nsv_json_strn(j, key, b, (size_t)(s - b));
 }
 
 static void json_hex(struct nsv_json *j, const char *key, const uint8_t *d,

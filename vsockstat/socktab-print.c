@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "digits.h"
 #include "json.h"
 #include "names.h"
 #include "proto.h"
@@ -151,23 +152,13 @@ static void proc_str(const struct nsv_socktab *t, const struct nsv_stat_sock *s,
 
 #define CELL_LEN 1024
 
-/* Decimal digits of @v at the end of @end; returns where they start. */
-static char *utoa_end(uint64_t v, char *end)
-{
-	do
-		*--end = (char)('0' + v % 10);
-	while (v /= 10);
-	return end;
-}
-
+/* @v and a NUL at @buf (room for NSV_UTOA_MAX + 1); returns the digits. */
 static int put_u64(char *buf, uint64_t v)
 {
-	char tmp[24], *p = utoa_end(v, tmp + sizeof(tmp));
-	int n = (int)(tmp + sizeof(tmp) - p);
+	unsigned int n = nsv_utoa(buf, v);
 
-	memcpy(buf, p, (size_t)n);
 	buf[n] = '\0';
-	return n;
+	return (int)n;
 }
 
 /*
