@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "digits.h"
 #include "json.h"
 #include "netns.h"
 #include "tap.h"
@@ -380,8 +382,50 @@ static void test_netns_name(void)
 	rmdir(dir);
 }
 
+/* The decimal writers against printf, at every digit count's edges. */
+static void test_digits(void)
+{
+	char got[NSV_UTOA_MAX + 8], want[32];
+	uint64_t v, p10 = 1;
+	unsigned int n, w, bad = 0;
+	int i;
+
+	for (i = 0; i <= 19; i++) {
+		uint64_t edge[3] = { p10 - 1, p10, p10 + 1 };
+
+		for (n = 0; n < 3; n++) {
+			v = edge[n];
+			memset(got, 'x', sizeof(got));
+			w = nsv_utoa(got, v);
+			snprintf(want, sizeof(want), "%" PRIu64, v);
+			if (w != strlen(want) || memcmp(got, want, w) ||
+			    got[w] != 'x' || nsv_dec_digits(v) != w) {
+				tap_diag("nsv_utoa(%" PRIu64 "): %.*s", v,
+					 (int)w, got);
+				bad++;
+			}
+		}
+		if (i < 19)
+			p10 *= 10;
+	}
+	tap_ok(!bad, "nsv_utoa() writes as printf at 0-2, 9-11, ..., "
+		     "10^19 +- 1, and nothing past its digits");
+	w = nsv_utoa(got, UINT64_MAX);
+	tap_ok(w == NSV_UTOA_MAX && !memcmp(got, "18446744073709551615", w),
+	       "UINT64_MAX takes NSV_UTOA_MAX digits");
+	memset(got, 'x', sizeof(got));
+	nsv_utoa_pad(got, 7, 2);
+	nsv_utoa_pad(got + 2, 123456789, 9);
+	nsv_utoa_pad(got + 11, 1234, 3);
+	nsv_utoa3(got + 14, 5);
+	nsv_utoa3(got + 17, 999);
+	tap_ok(!memcmp(got, "07123456789234005999x", 21),
+	       "zero-padded and three-digit writers: %.21s", got);
+}
+
 int main(void)
 {
+	test_digits();
 	test_json();
 	test_cli();
 	test_messages();
