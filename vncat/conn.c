@@ -145,6 +145,12 @@ static void print_via(const struct vncat_opts *o, const char *from,
 	case NSV_RELAY_VIA_SPLICE:
 		vncat_info(o, "%s -> %s: by splice()", from, to);
 		break;
+	case NSV_RELAY_VIA_ZEROCOPY:
+		vncat_info(
+			o,
+			"%s -> %s: by send(MSG_ZEROCOPY) from the file mapped",
+			from, to);
+		break;
 	case NSV_RELAY_VIA_COPY:
 		vncat_info(
 			o, "%s -> %s: by read() and send()%s", from, to,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +25,8 @@ struct dir {
 	bool rfile; /* input is a regular file */
 	bool rfifo; /* input is a pipe */
 	bool sendfile; /* file to stream socket: sendfile(), no buffer */
+	bool zc; /* file to vsock: MSG_ZEROCOPY sends from map (then sendfile) */
+	bool zc_sock; /* wfd has SO_ZEROCOPY: its error queue gets notices */
 	bool splice; /* pipe to stream socket: splice(), no buffer */
 	bool splice_out; /* splice waits for room in the socket */
 	bool rready, wready;
@@ -36,7 +39,16 @@ struct dir {
 	int64_t next_us; /* line delay: no write before this */
 	char *buf;
 	size_t cap, off, len;
+	const char *map; /* zc: the input file mapped, sent from mpos */
+	size_t maplen, mpos;
 };
+
+/*
+ * A MSG_ZEROCOPY send: one vsock packet. The kernel copies a send that is
+ * larger than the peer's credit (it lends pages only for a whole send), and
+ * the smaller the send, the more often it fits.
+ */
+#define ZC_CHUNK (64 * 1024)
 
 /*
  * Sockets can be asked not to block per call; anything else we do not own
@@ -137,6 +149,95 @@ out:
 }
 
 /*
+ * A regular file into vsock on a kernel with MSG_ZEROCOPY for it (Linux
+ * 6.7): sendfile() copies there (vsock takes no spliced pages), but a send
+ * with MSG_ZEROCOPY from the file mapped lends the file's pages to the
+ * packets, and the receiver's copy is the only one. The socket says whether
+ * its transport can (SO_ZEROCOPY fails where it cannot). The file is mapped
+ * as it is now; zc_end() hands what it grows by afterwards to sendfile().
+ */
+static bool zc_setup(struct dir *d)
+{
+	struct stat st;
+	int one = 1;
+	off_t pos;
+	void *m;
+
+	if (!vsock_socket(d->wfd) || fstat(d->rfd, &st) < 0 ||
+	    (pos = lseek(d->rfd, 0, SEEK_CUR)) < 0 || st.st_size <= pos ||
+	    (uint64_t)st.st_size > SIZE_MAX)
+		return false;
+	if (setsockopt(d->wfd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0)
+		return false;
+	d->zc_sock = true;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, d->rfd, 0);
+	if (m == MAP_FAILED)
+		return false;
+	d->map = m;
+	d->maplen = (size_t)st.st_size;
+	d->mpos = (size_t)pos;
+	d->zc = true;
+	return true;
+}
+
+/* Back to sendfile() from where the mapping's sends got to. */
+static void zc_end(struct dir *d)
+{
+	if (!d->map)
+		return;
+	munmap((void *)d->map, d->maplen);
+	d->map = NULL;
+	d->zc = false;
+	lseek(d->rfd, (off_t)d->mpos, SEEK_SET);
+}
+
+/*
+ * One send from the mapping: bytes sent, or -1 with errno; EFAULT when the
+ * file has shrunk below the bytes to send (vsock says ENOMEM for pages it
+ * could not take).
+ */
+static ssize_t zc_send(const struct dir *d)
+{
+	size_t n = d->maplen - d->mpos;
+	struct stat st;
+	ssize_t got;
+
+	if (n > ZC_CHUNK)
+		n = ZC_CHUNK;
+	got = send(d->wfd, d->map + d->mpos, n,
+		   MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (got >= 0 ||
+	    (errno != ENOMEM && errno != ENOBUFS && errno != EFAULT))
+		return got;
+	if (fstat(d->rfd, &st) == 0 && (uint64_t)st.st_size < d->mpos + n) {
+		errno = EFAULT;
+		return -1;
+	}
+	/* no memory for the send's notice: this one is copied */
+	return send(d->wfd, d->map + d->mpos, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * The kernel tells of each MSG_ZEROCOPY send it is done with through the
+ * socket's error queue, and poll() says POLLERR while anything waits there.
+ * We need no notice (the pages are the file's; nothing of ours to free or
+ * reuse): read them away, then ask poll() whether an error remains.
+ */
+static short zc_notices(int fd)
+{
+	struct pollfd q = { fd, 0, 0 };
+	char ctl[128];
+	struct msghdr m;
+
+	do {
+		memset(&m, 0, sizeof(m));
+		m.msg_control = ctl;
+		m.msg_controllen = sizeof(ctl);
+	} while (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0);
+	return poll(&q, 1, 0) == 1 ? q.revents : 0;
+}
+
+/*
  * A regular file or a pipe going to a stream socket needs no buffer of
  * ours: sendfile() or splice() move page cache or pipe pages straight into
  * the socket, one copy instead of read() plus send(). Both need the socket
@@ -144,16 +245,18 @@ out:
  * Except into vsock on a kernel that splices a page at a time: there each
  * page became a 4 KiB packet and a file moved 3-5x slower (Linux 6.1 in the
  * lab, bench/vncat.sh) than 256 KiB sends, which vsock cuts into 64 KiB
- * packets.
+ * packets. And a file into vsock goes by MSG_ZEROCOPY where it can.
  */
-static void zerocopy_setup(struct dir *d, enum nsv_relay_path path,
-			   enum nsv_relay_via *via, int *restore_fd,
-			   int *restore_fl)
+static void path_setup(struct dir *d, enum nsv_relay_path path,
+		       enum nsv_relay_via *via, int *restore_fd,
+		       int *restore_fl)
 {
 	int fl;
 
 	if (!(d->rfile || d->rfifo) || !d->wsock || !stream_socket(d->wfd))
 		return;
+	if (path == NSV_RELAY_PATH_AUTO && d->rfile && zc_setup(d))
+		path = NSV_RELAY_PATH_SPLICE; /* sendfile() after the mapping */
 	if (path == NSV_RELAY_PATH_COPY ||
 	    (path == NSV_RELAY_PATH_AUTO && vsock_socket(d->wfd) &&
 	     nsv_relay_splice_probe() == 0)) {
@@ -173,7 +276,9 @@ static void zerocopy_setup(struct dir *d, enum nsv_relay_path path,
 		d->sendfile = true;
 	else
 		d->splice = true;
-	*via = d->rfile ? NSV_RELAY_VIA_SENDFILE : NSV_RELAY_VIA_SPLICE;
+	*via = d->zc	? NSV_RELAY_VIA_ZEROCOPY :
+	       d->rfile ? NSV_RELAY_VIA_SENDFILE :
+			  NSV_RELAY_VIA_SPLICE;
 }
 
 /* Bytes still in a pipe: what a failed splice() did not deliver. */
@@ -370,8 +475,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 		if (d->cfg->line_delay_ms > 0)
 			timed = true;
 		if (!c->messages && !d->user)
-			zerocopy_setup(d, c->path, &st->via[i], &rfd[i],
-				       &rfl[i]);
+			path_setup(d, c->path, &st->via[i], &rfd[i], &rfl[i]);
 		/* -C may double every byte; a filter may add a little */
 		d->cap = d->user ? 2 * size + 64 : size;
 		d->buf = malloc(d->cap);
@@ -394,6 +498,30 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 
 			if (d->done)
 				continue;
+			if (d->zc) {
+				got = zc_send(d);
+				if (got > 0) {
+					d->mpos += (size_t)got;
+					st->bytes[i] += (uint64_t)got;
+					st->writes[i]++;
+					progress = moved = true;
+					if (d->mpos == d->maplen)
+						zc_end(d);
+				} else if (got < 0 && (errno == EAGAIN ||
+						       errno == EINTR)) {
+					d->wready = false;
+				} else if (got < 0 && errno == EFAULT) {
+					/* the file shrank: sendfile() finds
+					 * its new end, or that it is past it */
+					zc_end(d);
+					progress = true;
+				} else {
+					fail(D, i, got < 0 ? -errno : -EIO,
+					     true, c, st);
+					progress = true;
+				}
+				continue;
+			}
 			if (d->sendfile && !d->eof) {
 				got = sendfile(d->wfd, d->rfd, NULL, size);
 				if (got > 0) {
@@ -628,6 +756,20 @@ written:
 			goto out;
 		}
 		for (int k = 0; k < np; k++) {
+			short ev;
+
+			if (!(p[k].revents & POLLERR) ||
+			    !((D[0].zc_sock && p[k].fd == D[0].wfd) ||
+			      (D[1].zc_sock && p[k].fd == D[1].wfd)))
+				continue;
+			ev = zc_notices(p[k].fd);
+			for (int j = k; j < np; j++)
+				if (p[j].fd == p[k].fd)
+					p[j].revents = (short)((p[j].revents &
+								~POLLERR) |
+							       (ev & POLLERR));
+		}
+		for (int k = 0; k < np; k++) {
 			struct dir *d = &D[idx[k]];
 
 			if (!p[k].revents)
@@ -660,9 +802,11 @@ written:
 		if (st->err[i] && !r)
 			r = st->err[i];
 out:
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		zc_end(&D[i]);
 		if (rfd[i] >= 0)
 			fcntl(rfd[i], F_SETFL, rfl[i]);
+	}
 	st->usec = (uint64_t)(nsv_clock_us() - t0);
 	free(D[0].buf);
 	free(D[1].buf);

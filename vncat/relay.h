@@ -16,7 +16,9 @@
  * splice() without our buffer, or read() into it and send().
  */
 enum nsv_relay_path {
-	NSV_RELAY_PATH_AUTO, /* splice, unless the probe says it is slow */
+	NSV_RELAY_PATH_AUTO, /* a file into vsock by MSG_ZEROCOPY where the
+				kernel has it; else splice, unless the probe
+				says it is slow */
 	NSV_RELAY_PATH_SPLICE, /* sendfile() or splice() */
 	NSV_RELAY_PATH_COPY, /* read() and send() through our buffer */
 };
@@ -31,6 +33,8 @@ enum nsv_relay_via {
 	NSV_RELAY_VIA_COPY, /* a file or pipe to a stream socket through our
 			       buffer: asked for, or chosen because this
 			       kernel splices a page per vsock packet */
+	NSV_RELAY_VIA_ZEROCOPY, /* a file into vsock: send(MSG_ZEROCOPY) from
+				   the file mapped, no copy on this side */
 };
 
 /* Direction 0 goes from side A to side B, direction 1 from B to A. */
@@ -107,8 +111,10 @@ struct nsv_relay_cfg {
  * touched after poll() says they are ready. A regular file or a pipe going
  * to a stream socket is moved as @c->path says: with sendfile() or splice(),
  * without our buffer (the socket is non-blocking meanwhile; its flags are
- * restored), or through it; NSV_RELAY_PATH_AUTO splices unless the output
- * is a vsock socket and nsv_relay_splice_probe() says 0.
+ * restored), or through it; NSV_RELAY_PATH_AUTO sends a regular file into
+ * a vsock socket from a mapping with MSG_ZEROCOPY where the kernel has it
+ * (the error queue's completion notices are read and dropped), else splices
+ * unless the output is a vsock socket and nsv_relay_splice_probe() says 0.
  * An input that fails ends like EOF; an output that is not a socket and
  * fails (stdout gone) ends both directions.
  * In message mode each read is written with a single write: message
