@@ -151,6 +151,12 @@ static void print_via(const struct vncat_opts *o, const char *from,
 			"%s -> %s: by send(MSG_ZEROCOPY) from the file mapped",
 			from, to);
 		break;
+	case NSV_RELAY_VIA_MAP:
+		vncat_info(o,
+			   "%s -> %s: by send() from the file mapped (this "
+			   "kernel splices a page per vsock packet)",
+			   from, to);
+		break;
 	case NSV_RELAY_VIA_COPY:
 		vncat_info(
 			o, "%s -> %s: by read() and send()%s", from, to,

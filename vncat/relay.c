@@ -25,8 +25,9 @@ struct dir {
 	bool rfile; /* input is a regular file */
 	bool rfifo; /* input is a pipe */
 	bool sendfile; /* file to stream socket: sendfile(), no buffer */
-	bool zc; /* file to vsock: MSG_ZEROCOPY sends from map (then sendfile) */
+	bool mapped; /* file to vsock: sent from map, then as the path says */
 	bool zc_sock; /* wfd has SO_ZEROCOPY: its error queue gets notices */
+	int map_flags; /* MSG_ZEROCOPY or 0 */
 	bool splice; /* pipe to stream socket: splice(), no buffer */
 	bool splice_out; /* splice waits for room in the socket */
 	bool rready, wready;
@@ -39,8 +40,8 @@ struct dir {
 	int64_t next_us; /* line delay: no write before this */
 	char *buf;
 	size_t cap, off, len;
-	const char *map; /* zc: the input file mapped, sent from mpos */
-	size_t maplen, mpos;
+	const char *map; /* the input file mapped, sent from mpos */
+	size_t maplen, mpos, map_chunk;
 };
 
 /*
@@ -149,63 +150,70 @@ out:
 }
 
 /*
- * A regular file into vsock on a kernel with MSG_ZEROCOPY for it (Linux
- * 6.7): sendfile() copies there (vsock takes no spliced pages), but a send
- * with MSG_ZEROCOPY from the file mapped lends the file's pages to the
- * packets, and the receiver's copy is the only one. The socket says whether
- * its transport can (SO_ZEROCOPY fails where it cannot). The file is mapped
- * as it is now; zc_end() hands what it grows by afterwards to sendfile().
+ * A regular file into vsock, sent from the file mapped: with MSG_ZEROCOPY
+ * where the kernel has it for vsock (Linux 6.7), else plain. sendfile()
+ * copies into vsock on every kernel (vsock takes no spliced pages), and
+ * before 6.5 it sends a page per packet; read() and send() copy twice.
+ * With MSG_ZEROCOPY the packets borrow the file's pages and the receiver's
+ * copy is the only one; plain, the send is the one copy. Whether the kernel
+ * can lend is the socket's to say (SO_ZEROCOPY fails where it cannot). The
+ * file is mapped as it is now; map_end() hands what it grows by afterwards
+ * to the path that follows.
  */
-static bool zc_setup(struct dir *d)
+static bool map_setup(struct dir *d, bool zerocopy, size_t size)
 {
 	struct stat st;
 	int one = 1;
 	off_t pos;
 	void *m;
 
-	if (!vsock_socket(d->wfd) || fstat(d->rfd, &st) < 0 ||
-	    (pos = lseek(d->rfd, 0, SEEK_CUR)) < 0 || st.st_size <= pos ||
-	    (uint64_t)st.st_size > SIZE_MAX)
+	if (fstat(d->rfd, &st) < 0 || (pos = lseek(d->rfd, 0, SEEK_CUR)) < 0 ||
+	    st.st_size <= pos || (uint64_t)st.st_size > SIZE_MAX)
 		return false;
-	if (setsockopt(d->wfd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0)
-		return false;
-	d->zc_sock = true;
+	if (zerocopy) {
+		if (setsockopt(d->wfd, SOL_SOCKET, SO_ZEROCOPY, &one,
+			       sizeof(one)) < 0)
+			return false;
+		d->zc_sock = true;
+	}
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, d->rfd, 0);
 	if (m == MAP_FAILED)
 		return false;
 	d->map = m;
 	d->maplen = (size_t)st.st_size;
 	d->mpos = (size_t)pos;
-	d->zc = true;
+	d->mapped = true;
+	d->map_flags = zerocopy ? MSG_ZEROCOPY : 0;
+	d->map_chunk = zerocopy ? ZC_CHUNK : size;
 	return true;
 }
 
-/* Back to sendfile() from where the mapping's sends got to. */
-static void zc_end(struct dir *d)
+/* On from where the mapping's sends got to, by the path set up after it. */
+static void map_end(struct dir *d)
 {
 	if (!d->map)
 		return;
 	munmap((void *)d->map, d->maplen);
 	d->map = NULL;
-	d->zc = false;
+	d->mapped = false;
 	lseek(d->rfd, (off_t)d->mpos, SEEK_SET);
 }
 
 /*
  * One send from the mapping: bytes sent, or -1 with errno; EFAULT when the
  * file has shrunk below the bytes to send (vsock says ENOMEM for pages it
- * could not take).
+ * could not take or copy).
  */
-static ssize_t zc_send(const struct dir *d)
+static ssize_t map_send(const struct dir *d)
 {
 	size_t n = d->maplen - d->mpos;
 	struct stat st;
 	ssize_t got;
 
-	if (n > ZC_CHUNK)
-		n = ZC_CHUNK;
+	if (n > d->map_chunk)
+		n = d->map_chunk;
 	got = send(d->wfd, d->map + d->mpos, n,
-		   MSG_ZEROCOPY | MSG_DONTWAIT | MSG_NOSIGNAL);
+		   d->map_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (got >= 0 ||
 	    (errno != ENOMEM && errno != ENOBUFS && errno != EFAULT))
 		return got;
@@ -213,6 +221,8 @@ static ssize_t zc_send(const struct dir *d)
 		errno = EFAULT;
 		return -1;
 	}
+	if (!d->map_flags)
+		return got;
 	/* no memory for the send's notice: this one is copied */
 	return send(d->wfd, d->map + d->mpos, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
@@ -245,9 +255,9 @@ static short zc_notices(int fd)
  * Except into vsock on a kernel that splices a page at a time: there each
  * page became a 4 KiB packet and a file moved 3-5x slower (Linux 6.1 in the
  * lab, bench/vncat.sh) than 256 KiB sends, which vsock cuts into 64 KiB
- * packets. And a file into vsock goes by MSG_ZEROCOPY where it can.
+ * packets. A regular file into vsock is sent from a mapping (map_setup()).
  */
-static void path_setup(struct dir *d, enum nsv_relay_path path,
+static void path_setup(struct dir *d, enum nsv_relay_path path, size_t size,
 		       enum nsv_relay_via *via, int *restore_fd,
 		       int *restore_fl)
 {
@@ -255,11 +265,18 @@ static void path_setup(struct dir *d, enum nsv_relay_path path,
 
 	if (!(d->rfile || d->rfifo) || !d->wsock || !stream_socket(d->wfd))
 		return;
-	if (path == NSV_RELAY_PATH_AUTO && d->rfile && zc_setup(d))
-		path = NSV_RELAY_PATH_SPLICE; /* sendfile() after the mapping */
-	if (path == NSV_RELAY_PATH_COPY ||
-	    (path == NSV_RELAY_PATH_AUTO && vsock_socket(d->wfd) &&
-	     nsv_relay_splice_probe() == 0)) {
+	if (path == NSV_RELAY_PATH_AUTO && vsock_socket(d->wfd)) {
+		if (d->rfile && map_setup(d, true, size)) {
+			*via = NSV_RELAY_VIA_ZEROCOPY;
+			path = NSV_RELAY_PATH_SPLICE; /* sendfile() after it */
+		} else if (nsv_relay_splice_probe() == 0) {
+			*via = d->rfile && map_setup(d, false, size) ?
+				       NSV_RELAY_VIA_MAP :
+				       NSV_RELAY_VIA_COPY;
+			return; /* read() and send() after it */
+		}
+	}
+	if (path == NSV_RELAY_PATH_COPY) {
 		*via = NSV_RELAY_VIA_COPY;
 		return;
 	}
@@ -276,9 +293,8 @@ static void path_setup(struct dir *d, enum nsv_relay_path path,
 		d->sendfile = true;
 	else
 		d->splice = true;
-	*via = d->zc	? NSV_RELAY_VIA_ZEROCOPY :
-	       d->rfile ? NSV_RELAY_VIA_SENDFILE :
-			  NSV_RELAY_VIA_SPLICE;
+	if (!d->mapped)
+		*via = d->rfile ? NSV_RELAY_VIA_SENDFILE : NSV_RELAY_VIA_SPLICE;
 }
 
 /* Bytes still in a pipe: what a failed splice() did not deliver. */
@@ -475,7 +491,8 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 		if (d->cfg->line_delay_ms > 0)
 			timed = true;
 		if (!c->messages && !d->user)
-			path_setup(d, c->path, &st->via[i], &rfd[i], &rfl[i]);
+			path_setup(d, c->path, size, &st->via[i], &rfd[i],
+				   &rfl[i]);
 		/* -C may double every byte; a filter may add a little */
 		d->cap = d->user ? 2 * size + 64 : size;
 		d->buf = malloc(d->cap);
@@ -498,22 +515,22 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 
 			if (d->done)
 				continue;
-			if (d->zc) {
-				got = zc_send(d);
+			if (d->mapped) {
+				got = map_send(d);
 				if (got > 0) {
 					d->mpos += (size_t)got;
 					st->bytes[i] += (uint64_t)got;
 					st->writes[i]++;
 					progress = moved = true;
 					if (d->mpos == d->maplen)
-						zc_end(d);
+						map_end(d);
 				} else if (got < 0 && (errno == EAGAIN ||
 						       errno == EINTR)) {
 					d->wready = false;
 				} else if (got < 0 && errno == EFAULT) {
-					/* the file shrank: sendfile() finds
+					/* the file shrank: what follows finds
 					 * its new end, or that it is past it */
-					zc_end(d);
+					map_end(d);
 					progress = true;
 				} else {
 					fail(D, i, got < 0 ? -errno : -EIO,
@@ -712,7 +729,8 @@ written:
 
 			if (d->done)
 				continue;
-			if ((d->sendfile || (d->splice && d->splice_out)) &&
+			if ((d->mapped || d->sendfile ||
+			     (d->splice && d->splice_out)) &&
 			    !d->eof) {
 				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
 				idx[np] = i;
@@ -803,7 +821,7 @@ written:
 			r = st->err[i];
 out:
 	for (i = 0; i < 2; i++) {
-		zc_end(&D[i]);
+		map_end(&D[i]);
 		if (rfd[i] >= 0)
 			fcntl(rfd[i], F_SETFL, rfl[i]);
 	}

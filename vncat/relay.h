@@ -35,6 +35,8 @@ enum nsv_relay_via {
 			       kernel splices a page per vsock packet */
 	NSV_RELAY_VIA_ZEROCOPY, /* a file into vsock: send(MSG_ZEROCOPY) from
 				   the file mapped, no copy on this side */
+	NSV_RELAY_VIA_MAP, /* a file into vsock where the kernel splices a
+			      page per packet: send() from the file mapped */
 };
 
 /* Direction 0 goes from side A to side B, direction 1 from B to A. */
@@ -114,7 +116,8 @@ struct nsv_relay_cfg {
  * restored), or through it; NSV_RELAY_PATH_AUTO sends a regular file into
  * a vsock socket from a mapping with MSG_ZEROCOPY where the kernel has it
  * (the error queue's completion notices are read and dropped), else splices
- * unless the output is a vsock socket and nsv_relay_splice_probe() says 0.
+ * unless the output is a vsock socket and nsv_relay_splice_probe() says 0:
+ * then a regular file is sent from a mapping, without MSG_ZEROCOPY.
  * An input that fails ends like EOF; an output that is not a socket and
  * fails (stdout gone) ends both directions.
  * In message mode each read is written with a single write: message

@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # How this kernel packs a file spliced into vsock, seen by the tracepoint,
-# and the data path vncat picks from its probe: before Linux 6.5 sendfile()
-# and splice() sent a 4 KiB packet per page, and there vncat must read and
-# send instead (64 KiB packets). Whether that is faster is for make bench
-# (bench/vncat.sh: vncat against vncat --data-path splice), not a test.
+# and the data path vncat picks from its probes: before Linux 6.5 sendfile()
+# and splice() sent a 4 KiB packet per page, and there vncat must send a
+# file from a mapping (64 KiB packets) and read and send from a pipe; from
+# 6.7 a file goes by MSG_ZEROCOPY from a mapping. Then what a mapping must
+# get right: the file's offset, both directions at once, a file cut short.
+# Whether a path is faster is for make bench (bench/vncat.sh: vncat against
+# vncat --data-path splice), not a test.
 . "$NSV_SRCDIR/tests/lab/tap.sh"
 
 need_modules vsock_loopback vsock_diag || done_testing
@@ -63,14 +66,14 @@ except OSError:
     print(0)')
 diag "this kernel $([ "$zc" = 1 ] && echo has || echo "has no") MSG_ZEROCOPY for vsock"
 ZC="by send(MSG_ZEROCOPY) from the file mapped"
+MAP="by send() from the file mapped (this kernel splices a page per vsock packet)"
 
 send auto
 is "$BYTES" 8388608 "auto: the tracepoint saw every byte"
 if [ "$zc" = 1 ]; then
 	is "$VIA" "$ZC" "auto: where vsock has MSG_ZEROCOPY, a file goes by it"
 elif [ $paged = 1 ]; then
-	is "$VIA" "by read() and send() (this kernel splices a page per vsock packet)" \
-		"auto: where splice sends a page per packet, vncat reads and sends"
+	is "$VIA" "$MAP" "auto: where splice sends a page per packet, a file goes from a mapping"
 else
 	is "$VIA" "by sendfile()" "auto: where splice packs pages, vncat keeps sendfile()"
 fi
@@ -88,13 +91,18 @@ fi
 send copy
 is "$VIA" "by read() and send()" "--data-path copy: read() and send(), no reason given"
 
-if [ "$zc" != 1 ]; then
-	skip "MSG_ZEROCOPY cases: this kernel has none for vsock"
+# A file sent from a mapping, with MSG_ZEROCOPY or without it.
+if [ "$zc" = 1 ]; then
+	how=MSG_ZEROCOPY mapped=$ZC
+elif [ $paged = 1 ]; then
+	how="a mapping" mapped=$MAP
+else
+	skip "cases of a file sent from a mapping: this kernel has neither MSG_ZEROCOPY for vsock nor a page per spliced packet"
 	done_testing
 fi
 
-# MSG_ZEROCOPY starts where the file's offset is and leaves it at the end,
-# as sendfile() does.
+# The mapping starts where the file's offset is and leaves it at the end, as
+# sendfile() does.
 p=$((port += 1))
 bg sh -c "exec vncat -l $p >'$T/got' </dev/null"
 wait_vsock_listen "$p"
@@ -105,28 +113,29 @@ wait_vsock_listen "$p"
 } <"$T/data"
 wait "$BG_PID"
 tail -c +1001 "$T/data" | cmp -s - "$T/got"
-ok $? "MSG_ZEROCOPY: a file read 1000 bytes into arrives from there on"
-is "$(stat -c %s "$T/rest")" 0 "MSG_ZEROCOPY: the file's offset is at its end afterwards"
-grep -qF "$ZC" "$T/err"
-ok $? "MSG_ZEROCOPY: -v says so"
+ok $? "$how: a file read 1000 bytes into arrives from there on"
+is "$(stat -c %s "$T/rest")" 0 "$how: the file's offset is at its end afterwards"
+grep -qF "$mapped" "$T/err"
+ok $? "$how: -v says so"
 
-# Both ways at once: each side's completion notices make poll() say POLLERR
-# on the socket its other direction reads from; nothing may take that for a
-# reset or stall on it.
+# Both ways at once. With MSG_ZEROCOPY each side's completion notices make
+# poll() say POLLERR on the socket its other direction reads from; nothing
+# may take that for a reset or stall on it.
 head -c 3000000 "$T/data" >"$T/data2"
 p=$((port += 1))
 bg sh -c "exec vncat -l $p <'$T/data2' >'$T/got'"
 wait_vsock_listen "$p"
 vncat 1 "$p" <"$T/data" >"$T/back" 2>"$T/err"
-ok $? "MSG_ZEROCOPY both ways: vncat exits 0" || diag "$(cat "$T/err")"
+ok $? "$how, both ways: vncat exits 0" || diag "$(cat "$T/err")"
 wait "$BG_PID"
-ok $? "MSG_ZEROCOPY both ways: the listener exits 0"
+ok $? "$how, both ways: the listener exits 0"
 cmp -s "$T/data" "$T/got" && cmp -s "$T/data2" "$T/back"
-ok $? "MSG_ZEROCOPY both ways: 8 MiB one way and 3 MB the other arrive intact"
+ok $? "$how, both ways: 8 MiB one way and 3 MB the other arrive intact"
 
-# The file shrinks while its pages are being lent: vncat never touches the
-# mapping itself (no SIGBUS), the kernel's EFAULT hands over to sendfile(),
-# which finds the new end. The receiver holds back, so vncat is mid-file.
+# The file shrinks while it is being sent: vncat never touches the mapping
+# itself (no SIGBUS); the send the kernel fails hands over to the path after
+# the mapping, which finds the new end. The receiver holds back, so vncat is
+# mid-file.
 cp "$T/data" "$T/data3"
 p=$((port += 1))
 bg sh -c "vncat -l $p </dev/null | { sleep 2; cat >'$T/got'; }"
@@ -136,9 +145,9 @@ cpid=$!
 sleep 1
 truncate -s 1M "$T/data3"
 wait "$cpid"
-ok $? "MSG_ZEROCOPY, the file cut to 1 MiB mid-send: vncat exits 0" || diag "$(cat "$T/err")"
+ok $? "$how, the file cut to 1 MiB mid-send: vncat exits 0" || diag "$(cat "$T/err")"
 wait "$BG_PID"
 n=$(stat -c %s "$T/got")
 [ "$n" -ge $((1 << 20)) ] && [ "$n" -lt 8388608 ] && cmp -s -n $((1 << 20)) "$T/data" "$T/got"
-ok $? "MSG_ZEROCOPY, the file cut mid-send: $n bytes arrived, the first MiB the file's"
+ok $? "$how, the file cut mid-send: $n bytes arrived, the first MiB the file's"
 done_testing
