@@ -63,7 +63,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	out=${BENCH_OUT:-$build/lab-build/bench/quick.md}
 else
 	: "${BENCH_KERNELS:=6.1 6.12 7}" "${BENCH_VCPUS:=1 2}" "${BENCH_RUNS:=9}"
-	mib=64 capture_mib=32 sockets=10000 frames=1000000 hybrid_mib=256
+	mib=256 capture_mib=32 sockets=10000 frames=1000000 hybrid_mib=256
 	out=${BENCH_OUT:-$src/bench/results.md}
 fi
 parts=${BENCH_PARTS:-vsockdump hybrid vncat capture vsockstat nsvsock}
