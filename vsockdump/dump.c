@@ -106,6 +106,7 @@ struct run {
 	char (*descs)[4200];
 	char live_desc[4200]; /* ... of a live source, from describe_live() */
 	bool show;
+	bool follow; /* decode and follow flows: printed, --flows or --plot */
 	bool limit; /* -W with -G: the last file is full */
 	const char *user; /* whom root became (-Z or the build's), or NULL */
 	uint64_t num;
@@ -155,6 +156,9 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 	if (r->err)
 		return;
 	r->num++;
+	/* -w alone keeps the frames as they came: nothing to decode */
+	if (!r->follow)
+		goto write;
 	/* -EBADMSG still fills @f for printing the header as it is */
 	nsv_frame_decode(pkt->data, pkt->caplen, pkt->wirelen, &f);
 	e = nsv_flows_update(r->flows, pkt, &f, &note);
@@ -179,6 +183,7 @@ static void on_frame(const struct nsv_pkt *pkt, void *user)
 			goto stop;
 		}
 	}
+write:
 	if (r->w) {
 		/* a pcapng file of merged files keeps one interface each */
 		e = nsv_writer_write(r->w, source_index(r), pkt);
@@ -893,6 +898,7 @@ int vsockdump_run(const struct vsockdump_opts *o)
 	if (o->wfile && open_writer(o, &r, source_name(o, &r, &mon), expr) < 0)
 		goto out;
 	r.show = shows_frames(o);
+	r.follow = r.show || o->flows || o->plot;
 	/* no summary, no picture: ended connections need not stay in memory */
 	if (nsv_printer_new(&r.pr, stdout, &pr) < 0 ||
 	    nsv_flows_new(&r.flows) < 0 ||
