@@ -25,9 +25,8 @@ struct dir {
 	bool rfile; /* input is a regular file */
 	bool rfifo; /* input is a pipe */
 	bool sendfile; /* file to stream socket: sendfile(), no buffer */
-	bool mapped; /* file to vsock: sent from map, then as the path says */
-	bool zc_sock; /* wfd has SO_ZEROCOPY: its error queue gets notices */
-	int map_flags; /* MSG_ZEROCOPY or 0 */
+	bool zc_sock; /* wfd has SO_ZEROCOPY: map sends with MSG_ZEROCOPY,
+			 and its error queue gets notices */
 	bool splice; /* pipe to stream socket: splice(), no buffer */
 	bool splice_out; /* splice waits for room in the socket */
 	bool rready, wready;
@@ -40,7 +39,8 @@ struct dir {
 	int64_t next_us; /* line delay: no write before this */
 	char *buf;
 	size_t cap, off, len;
-	const char *map; /* the input file mapped, sent from mpos */
+	const char *map; /* file to vsock: the file mapped, sent from mpos,
+			    then as the path says */
 	size_t maplen, mpos, map_chunk;
 };
 
@@ -182,8 +182,6 @@ static bool map_setup(struct dir *d, bool zerocopy, size_t size)
 	d->map = m;
 	d->maplen = (size_t)st.st_size;
 	d->mpos = (size_t)pos;
-	d->mapped = true;
-	d->map_flags = zerocopy ? MSG_ZEROCOPY : 0;
 	d->map_chunk = zerocopy ? ZC_CHUNK : size;
 	return true;
 }
@@ -195,7 +193,6 @@ static void map_end(struct dir *d)
 		return;
 	munmap((void *)d->map, d->maplen);
 	d->map = NULL;
-	d->mapped = false;
 	lseek(d->rfd, (off_t)d->mpos, SEEK_SET);
 }
 
@@ -213,7 +210,8 @@ static ssize_t map_send(const struct dir *d)
 	if (n > d->map_chunk)
 		n = d->map_chunk;
 	got = send(d->wfd, d->map + d->mpos, n,
-		   d->map_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+		   (d->zc_sock ? MSG_ZEROCOPY : 0) | MSG_DONTWAIT |
+			   MSG_NOSIGNAL);
 	if (got >= 0 ||
 	    (errno != ENOMEM && errno != ENOBUFS && errno != EFAULT))
 		return got;
@@ -221,7 +219,7 @@ static ssize_t map_send(const struct dir *d)
 		errno = EFAULT;
 		return -1;
 	}
-	if (!d->map_flags)
+	if (!d->zc_sock)
 		return got;
 	/* no memory for the send's notice: this one is copied */
 	return send(d->wfd, d->map + d->mpos, n, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -293,7 +291,7 @@ static void path_setup(struct dir *d, enum nsv_relay_path path, size_t size,
 		d->sendfile = true;
 	else
 		d->splice = true;
-	if (!d->mapped)
+	if (!d->map)
 		*via = d->rfile ? NSV_RELAY_VIA_SENDFILE : NSV_RELAY_VIA_SPLICE;
 }
 
@@ -515,7 +513,7 @@ int nsv_relay(int a_rfd, int a_wfd, int b_rfd, int b_wfd,
 
 			if (d->done)
 				continue;
-			if (d->mapped) {
+			if (d->map) {
 				got = map_send(d);
 				if (got > 0) {
 					d->mpos += (size_t)got;
@@ -729,7 +727,7 @@ written:
 
 			if (d->done)
 				continue;
-			if ((d->mapped || d->sendfile ||
+			if ((d->map || d->sendfile ||
 			     (d->splice && d->splice_out)) &&
 			    !d->eof) {
 				p[np] = (struct pollfd){ d->wfd, POLLOUT, 0 };
