@@ -91,7 +91,7 @@ done" "EOF reached the server, and its answer after EOF reached us"
 
 # --no-shutdown: the server never sees EOF, so it never answers; -q 3 ends
 # the client. (Were EOF sent, "done" would come back well within 3 s.)
-bg vncat -l 2011 -c 'cat >/dev/null; echo done'
+bg vncat -l 2011 -c 'cat >/dev/null; echo done 2>/dev/null'
 wait_vsock_listen 2011
 out=$(echo hi | timeout 20 vncat --no-shutdown -q 3 1 2011)
 ok $? "--no-shutdown -q 3 quits after the linger time"
