@@ -308,9 +308,17 @@ bool nsv_flow_credit(const struct nsv_flow *fl, int dir, int64_t *credit)
 	return true;
 }
 
+/* A file's time stamps may lie any distance apart: past int64_t
+ * nanoseconds the answer saturates (the fuzzer found the overflow). */
 static int64_t ns_between(int64_t s0, uint32_t n0, int64_t s1, uint32_t n1)
 {
-	return (s1 - s0) * 1000000000LL + ((int64_t)n1 - (int64_t)n0);
+	int64_t ns;
+
+	if (__builtin_sub_overflow(s1, s0, &ns) ||
+	    __builtin_mul_overflow(ns, 1000000000LL, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)n1 - (int64_t)n0, &ns))
+		return s1 > s0 ? INT64_MAX : INT64_MIN;
+	return ns;
 }
 
 /*
