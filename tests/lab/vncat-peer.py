@@ -33,7 +33,9 @@
 #   pty-session SCRIPT -- CMD...  run CMD as on a terminal (30x100, TERM
 #                            xterm-256color) and follow SCRIPT: "send TEXT",
 #                            "expect REGEX", "resize ROWS COLS", "wait-exit",
-#                            "check-termios", "kill SIG"; one result a step
+#                            "check-termios", "kill SIG", "wait-foreground
+#                            ARGV" (a process running ARGV holds the
+#                            terminal); one result a step
 # Message n of SIZES carries bytes (n + i) & 0xff so reordering shows.
 import os
 import socket
@@ -322,6 +324,26 @@ def on_pty(out, cmd):
     sys.exit(p.wait())
 
 
+def holds_terminal(argv):
+    """Whether a process running ARGV is in its terminal's foreground
+    process group: keys such as Ctrl-C and Ctrl-Z reach it, not its shell."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if f.read().rstrip(b"\0").split(b"\0") != argv:
+                    continue
+            with open("/proc/%s/stat" % pid) as f:
+                # after "(comm)": state ppid pgrp session tty_nr tpgid
+                st = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if st[2] == st[5]:
+            return True
+    return False
+
+
 def pty_session(script, cmd):
     """Drive CMD on a terminal of its own; one "ok"/"not ok" line a step."""
     import fcntl
@@ -389,6 +411,10 @@ def pty_session(script, cmd):
             except subprocess.TimeoutExpired:
                 rc = "still running"
             result(str(rc) == want, "%s (exit status %s)" % (what, rc))
+        elif word == "wait-foreground":
+            argv = arg.encode().split(b" ")
+            result(read_for(60, lambda b: holds_terminal(argv)),
+                   "%s holds the terminal" % arg)
         elif word == "check-termios":
             now = termios.tcgetattr(s)
             result(now == before, arg)

@@ -41,11 +41,12 @@ expect a background job starts :: \[1\] [0-9]+
 send jobs\r
 expect jobs lists it running :: \[1\]\+ +Running +sleep 1000 &
 send sleep 101\r
-sleep 1
+wait-foreground sleep 101
 send \x1a
 expect Ctrl-Z stops the foreground job :: \[2\]\+ +Stopped +sleep 101
 send fg\r
 expect fg brings it back :: [\r\n]sleep 101\r\n
+wait-foreground sleep 101
 send \x03
 expect Ctrl-C ends it, the prompt comes back :: PROMPT> $
 resize 40 120
