@@ -308,9 +308,7 @@ bool nsv_flow_credit(const struct nsv_flow *fl, int dir, int64_t *credit)
 	return true;
 }
 
-/* A file's time stamps may lie any distance apart: past int64_t
- * nanoseconds the answer saturates (the fuzzer found the overflow). */
-static int64_t ns_between(int64_t s0, uint32_t n0, int64_t s1, uint32_t n1)
+int64_t nsv_ns_between(int64_t s0, uint32_t n0, int64_t s1, uint32_t n1)
 {
 	int64_t ns;
 
@@ -334,7 +332,7 @@ static void blocked_end(struct nsv_flow_dir *d, int64_t sec, uint32_t nsec)
 	if (!d->blocked)
 		return;
 	d->blocked = false;
-	ns = ns_between(d->blocked_sec, d->blocked_nsec, sec, nsec);
+	ns = nsv_ns_between(d->blocked_sec, d->blocked_nsec, sec, nsec);
 	d->stall_pending = true;
 	d->stall_ns = ns > 0 ? (uint64_t)ns : 0;
 }

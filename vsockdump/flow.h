@@ -148,4 +148,12 @@ const char *nsv_flow_state_name(enum nsv_flow_state s);
  */
 bool nsv_flow_credit(const struct nsv_flow *fl, int dir, int64_t *credit);
 
+/**
+ * nsv_ns_between - nanoseconds from @s0.@n0 to @s1.@n1
+ *
+ * A file's time stamps may lie any distance apart: past int64_t
+ * nanoseconds the answer saturates (the fuzzer found the overflow).
+ */
+int64_t nsv_ns_between(int64_t s0, uint32_t n0, int64_t s1, uint32_t n1);
+
 #endif /* NSV_FLOW_H */

@@ -132,8 +132,7 @@ size_t nsv_plot_size(const struct nsv_plot *pl)
 
 static uint64_t since(const struct series *s, int64_t sec, uint32_t nsec)
 {
-	int64_t ns = (sec - s->t0_sec) * 1000000000LL +
-		     ((int64_t)nsec - (int64_t)s->t0_nsec);
+	int64_t ns = nsv_ns_between(s->t0_sec, s->t0_nsec, sec, nsec);
 
 	return ns > 0 ? (uint64_t)ns : 0;
 }
@@ -939,8 +938,8 @@ static void chart_layout(struct chart *c, int y)
 	const struct nsv_flow *fl = c->fl;
 	int d, panels = 0;
 
-	c->span = (uint64_t)((fl->last_sec - fl->first_sec) * 1000000000LL +
-			     ((int64_t)fl->last_nsec - fl->first_nsec));
+	c->span = (uint64_t)nsv_ns_between(fl->first_sec, fl->first_nsec,
+					   fl->last_sec, fl->last_nsec);
 	if (c->span < 1000)
 		c->span = 1000;
 	/* a way that carried no data has nothing to show */

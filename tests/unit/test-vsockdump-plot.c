@@ -20,6 +20,7 @@ struct end {
 
 static uint8_t frame[NSV_MON_HDR_LEN + NSV_VIRTIO_HDR_LEN + 70000];
 static int64_t now_ns;
+static int64_t base_sec = 1700000000; /* now_ns counts from here */
 
 struct rec {
 	struct nsv_flows *t;
@@ -52,7 +53,7 @@ static void say(struct rec *r, const struct end *a, const struct end *b,
 			     },
 			     NULL, 0);
 	now_ns += gap_ns;
-	pkt.sec = 1700000000 + now_ns / 1000000000;
+	pkt.sec = base_sec + now_ns / 1000000000;
 	pkt.nsec = (uint32_t)(now_ns % 1000000000);
 	/* headers only: the wire length says how much payload there was */
 	pkt.caplen = (uint32_t)n;
@@ -68,6 +69,7 @@ static void rec_init(struct rec *r, uint64_t flow)
 {
 	memset(r, 0, sizeof(*r));
 	now_ns = 0;
+	base_sec = 1700000000;
 	if (nsv_flows_new(&r->t) < 0 ||
 	    nsv_plot_new(&r->pl, &(struct nsv_plot_opts){ .flow = flow }) < 0)
 		r->err = 1;
@@ -405,6 +407,31 @@ static void test_many_short(void)
 	rec_free(&r);
 }
 
+/*
+ * A file's time stamps may lie further apart than int64_t nanoseconds
+ * reach (a pcapng file holds 64-bit stamps): the plot is still drawn,
+ * without signed overflow (UBSan in the sanitized build).
+ */
+static void test_far_apart(void)
+{
+	struct end c = { 3, 50000, 65536, 0 }, s = { 2, 1234, 65536, 0 };
+	struct rec r;
+	char *out;
+	int rc;
+
+	rec_init(&r, 0);
+	say(&r, &c, &s, NSV_VIRTIO_OP_REQUEST, 0, 0);
+	say(&r, &s, &c, NSV_VIRTIO_OP_RESPONSE, 0, 1000);
+	say(&r, &c, &s, NSV_VIRTIO_OP_RW, 1000, 1000);
+	base_sec += 400LL * 365 * 86400; /* 400 years on: 1.26e19 ns */
+	say(&r, &c, &s, NSV_VIRTIO_OP_RW, 1000, 1000);
+	out = svg(&r, &rc);
+	tap_ok(!r.err && out && count(out, "class=\"flow\"") == 1,
+	       "frames 400 years apart: the connection is still drawn");
+	free(out);
+	rec_free(&r);
+}
+
 int main(void)
 {
 	test_credit_story();
@@ -413,5 +440,6 @@ int main(void)
 	test_busiest();
 	test_million();
 	test_many_short();
+	test_far_apart();
 	return tap_done();
 }
