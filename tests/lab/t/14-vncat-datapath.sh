@@ -118,6 +118,39 @@ is "$(stat -c %s "$T/rest")" 0 "$how: the file's offset is at its end afterwards
 grep -qF "$mapped" "$T/err"
 ok $? "$how: -v says so"
 
+# A file larger than the window vncat maps at a time (16 MiB), from an
+# offset that is not a page's: the window moves along it, one at a time.
+# The receiver takes 32 MiB and then stops reading, the sender stalls on
+# its credit a few MiB further, and its mappings of the file are looked at
+# there: one, of at most 16 MiB, past the file's first 16 MiB.
+/usr/bin/python3 "$NSV_SRCDIR/tests/lab/vncat-peer.py" mkdata "$T/data4" 48 4
+head -c 12345 "$T/data" >>"$T/data4"
+p=$((port += 1))
+rm -f "$T/stalled" "$T/go"
+bg sh -c "vncat -l $p </dev/null | { head -c 33554432 >'$T/got'; touch '$T/stalled'; while [ ! -e '$T/go' ]; do sleep 0.1; done; cat >>'$T/got'; }"
+wait_vsock_listen "$p"
+{
+	dd bs=1000 count=1 of=/dev/null status=none
+	exec vncat 1 "$p" 2>"$T/err"
+} <"$T/data4" &
+cpid=$!
+for ((i = 0; i < 600; i++)); do [ -e "$T/stalled" ] && break; sleep 0.1; done
+sleep 1
+maps=$(grep -F "$T/data4" "/proc/$cpid/maps")
+diag "the sender's mappings of the file, stalled: ${maps:-none}"
+n=0 size=0 off=0
+[ -z "$maps" ] || while read -r range _ offhex _; do
+	n=$((n + 1)) size=$((16#${range#*-} - 16#${range%-*})) off=$((16#$offhex))
+done <<<"$maps"
+[ "$n" = 1 ] && [ "$size" -le $((16 << 20)) ] && [ "$off" -ge $((16 << 20)) ]
+ok $? "$how, 48 MiB: one window of the file mapped ($n of $size bytes at $off), not the file"
+touch "$T/go"
+wait "$cpid"
+ok $? "$how, 48 MiB: vncat exits 0" || diag "$(cat "$T/err")"
+wait "$BG_PID"
+tail -c +1001 "$T/data4" | cmp -s - "$T/got"
+ok $? "$how, 48 MiB from byte 1000 on: arrives intact across its windows"
+
 # Both ways at once. With MSG_ZEROCOPY each side's completion notices make
 # poll() say POLLERR on the socket its other direction reads from; nothing
 # may take that for a reset or stall on it.
