@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pcapio.h"
+
 /*
  * Usage: pcap-walk FILE.pcap
  *
@@ -23,9 +25,6 @@
  * walk: the part that no decoder or printer can make faster. Only files in
  * this machine's byte order (as bench/vsockdump-gen writes them).
  */
-
-#define WINDOW (4U << 20)
-#define AHEAD 8192
 
 int main(int argc, char **argv)
 {
@@ -77,9 +76,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		__builtin_prefetch(m + off + 16 + caplen);
-		if (len - off > AHEAD)
-			__builtin_prefetch(m + off + AHEAD);
-		if (off - dropped > WINDOW) {
+		if (len - off > NSV_PCAP_PAGE_AHEAD)
+			__builtin_prefetch(m + off + NSV_PCAP_PAGE_AHEAD);
+		if (off - dropped > NSV_PCAP_MAP_WINDOW) {
 			size_t to = off / pg * pg;
 
 			madvise((void *)(m + dropped), to - dropped,

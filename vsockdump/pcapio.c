@@ -152,8 +152,6 @@ fail:
 
 #define PCAP_MAGIC 0xa1b2c3d4U
 #define PCAP_MAGIC_NSEC 0xa1b23c4dU
-#define MAP_WINDOW (4U << 20)
-#define PAGE_AHEAD 8192
 
 static uint32_t swap32(uint32_t v)
 {
@@ -412,8 +410,8 @@ static int map_next(struct nsv_pcap *p, struct nsv_pkt *pkt, uint32_t *len)
 	 * little ahead walks its page table early (a quarter less time
 	 * walking a file of mixed sizes; further ahead did worse).
 	 */
-	if (p->maplen - p->off > PAGE_AHEAD)
-		__builtin_prefetch(m + p->off + PAGE_AHEAD);
+	if (p->maplen - p->off > NSV_PCAP_PAGE_AHEAD)
+		__builtin_prefetch(m + p->off + NSV_PCAP_PAGE_AHEAD);
 	/* what libpcap and take() would hand out: at most the file's snap
 	 * length, and a file may claim less on the wire than it holds */
 	pkt->sec = (time_t)(int32_t)r[0];
@@ -429,7 +427,7 @@ static int map_next(struct nsv_pcap *p, struct nsv_pkt *pkt, uint32_t *len)
 	 * page dropped here would be mapped again (with its neighbours) and
 	 * stay: 24 MB over a 1.5 GB file.
 	 */
-	if (p->off - p->dropped_to > MAP_WINDOW) {
+	if (p->off - p->dropped_to > NSV_PCAP_MAP_WINDOW) {
 		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 		size_t to = p->off / pg * pg;
 		size_t from = p->dropped_to / pg * pg;

@@ -12,6 +12,14 @@
 /* Default snapshot length: a 64 KiB payload plus both headers fits. */
 #define NSV_SNAPLEN_MAX 262144
 
+/*
+ * How a mapped pcap file is walked (bench/pcap-walk walks the same way):
+ * the pages behind the reader are dropped once this many bytes are mapped,
+ * and the page this far ahead is touched to start its TLB walk early.
+ */
+#define NSV_PCAP_MAP_WINDOW (4U << 20)
+#define NSV_PCAP_PAGE_AHEAD 8192
+
 struct nsv_pcap; /* a live capture or a file being read */
 struct nsv_bpf_prog;
 
