@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(&magic, m, sizeof(magic));
-	if (magic != 0xa1b2c3d4U && magic != 0xa1b23c4dU) {
+	if (magic != NSV_PCAP_MAGIC_USEC && magic != NSV_PCAP_MAGIC_NSEC) {
 		fprintf(stderr,
 			"pcap-walk: %s: not a pcap file in this byte order\n",
 			argv[1]);

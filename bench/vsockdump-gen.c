@@ -227,9 +227,8 @@ static void long_step(FILE *f, struct conn *c, double phase)
 int main(int argc, char **argv)
 {
 	static struct conn conns[NCONN];
-	uint32_t hdr[6] = {
-		0xa1b2c3d4, 0x00040002, 0, 0, 262144, NSV_DLT_VSOCK
-	};
+	uint32_t hdr[6] = { NSV_PCAP_MAGIC_USEC, 0x00040002, 0, 0, 262144,
+			    NSV_DLT_VSOCK };
 	unsigned long long n, i;
 	uint32_t serial = 0;
 	bool one = false;

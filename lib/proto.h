@@ -12,6 +12,9 @@
 /* pcap LINKTYPE_VSOCK / DLT_VSOCK, and the ARPHRD of a vsockmon device. */
 #define NSV_DLT_VSOCK 271
 #define NSV_ARPHRD_VSOCKMON 826
+/* A classic pcap file's magic, in the writer's byte order: usec or nsec. */
+#define NSV_PCAP_MAGIC_USEC 0xa1b2c3d4U
+#define NSV_PCAP_MAGIC_NSEC 0xa1b23c4dU
 
 /* One captured frame as it comes out of libpcap (live or from a file). */
 struct nsv_pkt {

@@ -150,9 +150,6 @@ fail:
 	return r;
 }
 
-#define PCAP_MAGIC 0xa1b2c3d4U
-#define PCAP_MAGIC_NSEC 0xa1b23c4dU
-
 static uint32_t swap32(uint32_t v)
 {
 	return v >> 24 | (v >> 8 & 0xff00) | (v << 8 & 0xff0000) | v << 24;
@@ -186,8 +183,8 @@ static void map_records(struct nsv_pcap *c, const char *path)
 	if (m == MAP_FAILED)
 		return;
 	memcpy(&magic, m, 4);
-	c->swapped = magic == swap32(PCAP_MAGIC) ||
-		     magic == swap32(PCAP_MAGIC_NSEC);
+	c->swapped = magic == swap32(NSV_PCAP_MAGIC_USEC) ||
+		     magic == swap32(NSV_PCAP_MAGIC_NSEC);
 	if (c->swapped)
 		magic = swap32(magic);
 	major = nsv_le16((const uint8_t *)m + 4);
@@ -196,8 +193,8 @@ static void map_records(struct nsv_pcap *c, const char *path)
 		major = (major >> 8 | major << 8) & 0xffff;
 		minor = (minor >> 8 | minor << 8) & 0xffff;
 	}
-	if ((magic != PCAP_MAGIC && magic != PCAP_MAGIC_NSEC) || major != 2 ||
-	    minor != 4) {
+	if ((magic != NSV_PCAP_MAGIC_USEC && magic != NSV_PCAP_MAGIC_NSEC) ||
+	    major != 2 || minor != 4) {
 		munmap(m, (size_t)st.st_size);
 		return;
 	}
@@ -205,7 +202,7 @@ static void map_records(struct nsv_pcap *c, const char *path)
 	c->map = m;
 	c->maplen = (size_t)st.st_size;
 	c->off = c->dropped_to = 24;
-	c->map_nano = magic == PCAP_MAGIC_NSEC;
+	c->map_nano = magic == NSV_PCAP_MAGIC_NSEC;
 }
 
 static void unmap(struct nsv_pcap *c)

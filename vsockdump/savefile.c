@@ -18,7 +18,6 @@
  * writes no pcapng, and one writer for both counts the bytes of a file the
  * same way for -C. Readers take either byte order; ours is the host's.
  */
-#define PCAP_MAGIC_USEC 0xa1b2c3d4U
 #define FILE_BUF (1024 * 1024)
 #define DIRECT_MIN (16 * 1024)
 #define COPY_BUF (64 * 1024)
@@ -281,7 +280,7 @@ int nsv_savefile_open(struct nsv_savefile **out, FILE *f,
 	 * that takes none (O_APPEND, a file system without it) says EINVAL */
 	s->splice = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
 	if (fmt == NSV_SAVEFILE_PCAP) {
-		put32(s, PCAP_MAGIC_USEC);
+		put32(s, NSV_PCAP_MAGIC_USEC);
 		put16(s, 2);
 		put16(s, 4);
 		put32(s, 0); /* thiszone */
